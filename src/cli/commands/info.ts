@@ -1,0 +1,90 @@
+// status, peers, connect, history, outbox: one request each, printed for humans or as JSON.
+import type { Command } from 'commander';
+import type { Message, PeerInfo, StatusInfo } from '../../types.js';
+import { context } from '../context.js';
+import { duration, formatHistory, formatPeers, peerLabel } from '../format.js';
+
+function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new Error(`expected a positive whole number, got "${value}"`);
+  return Number(value);
+}
+
+export function registerInfoCommands(program: Command): void {
+  program
+    .command('status')
+    .description("show the daemon's peer id, addresses and counts")
+    .action(async (_opts, cmd: Command) => {
+      const ctx = context(cmd);
+      const s = await ctx.client.request<StatusInfo>('GET', '/v1/status');
+      if (ctx.json) return ctx.printJson(s);
+      ctx.print(
+        [
+          `Peer ID:    ${s.peerId}`,
+          `Name:       ${s.name}`,
+          `Version:    ${s.version}`,
+          `Addresses:  ${s.addresses.join('\n            ') || '(none)'}`,
+          `Discovery:  ${s.mdns ? `mDNS, network "${s.network}"` : 'off (connect peers by address)'}`,
+          `Socket:     ${s.socket}`,
+          `Data dir:   ${s.dataDir}`,
+          `Uptime:     ${duration(s.uptimeSeconds)} (pid ${s.pid})`,
+          `Peers:      ${s.peers.connected} connected, ${s.peers.known} known`,
+          `Messages:   ${s.messages.total} stored, ${s.messages.outbox} waiting in the outbox`,
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('peers')
+    .description('list known peers and whether they are connected')
+    .action(async (_opts, cmd: Command) => {
+      const ctx = context(cmd);
+      const peers = await ctx.client.request<PeerInfo[]>('GET', '/v1/peers');
+      if (ctx.json) return ctx.printJson(peers);
+      ctx.print(formatPeers(peers));
+    });
+
+  program
+    .command('connect')
+    .description('connect to a peer by multiaddr (for peers mDNS cannot find)')
+    .argument('<multiaddr>', 'for example /ip4/192.168.1.20/tcp/4747/p2p/12D3KooW...')
+    .action(async (address: string, _opts, cmd: Command) => {
+      const ctx = context(cmd);
+      const peer = await ctx.client.request<PeerInfo>('POST', '/v1/connect', { multiaddr: address });
+      if (ctx.json) return ctx.printJson(peer);
+      ctx.print(`Connected to ${peerLabel(peer.peerId, peer.name)}`);
+    });
+
+  program
+    .command('history')
+    .description('show stored messages, oldest first')
+    .argument('[peer]', 'only messages with this peer (id, id prefix or name)')
+    .option('-n, --limit <n>', 'how many of the newest messages', positiveInt, 50)
+    .option('--before <seq>', 'only messages stored before this seq', positiveInt)
+    .option('--after <seq>', 'only messages stored after this seq', positiveInt)
+    .action(async (peer: string | undefined, opts: { limit: number; before?: number; after?: number }, cmd: Command) => {
+      const ctx = context(cmd);
+      const q = new URLSearchParams({ limit: String(opts.limit) });
+      if (peer !== undefined) q.set('peer', peer);
+      if (opts.before !== undefined) q.set('before', String(opts.before));
+      if (opts.after !== undefined) q.set('after', String(opts.after));
+      const messages = await ctx.client.request<Message[]>('GET', `/v1/messages?${q}`);
+      if (ctx.json) return ctx.printJson(messages);
+      ctx.print(formatHistory(messages, await peerNames(ctx.client)));
+    });
+
+  program
+    .command('outbox')
+    .description('list outgoing messages not yet delivered')
+    .action(async (_opts, cmd: Command) => {
+      const ctx = context(cmd);
+      const messages = await ctx.client.request<Message[]>('GET', '/v1/outbox');
+      if (ctx.json) return ctx.printJson(messages);
+      if (messages.length === 0) return ctx.print('The outbox is empty: every message was delivered.');
+      ctx.print(formatHistory(messages, await peerNames(ctx.client)));
+    });
+}
+
+export async function peerNames(client: ReturnType<typeof context>['client']): Promise<Map<string, string | null>> {
+  const peers = await client.request<PeerInfo[]>('GET', '/v1/peers');
+  return new Map(peers.map((p) => [p.peerId, p.name]));
+}

@@ -1,0 +1,165 @@
+// send, watch, chat: the commands that move messages.
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import type { ControlClient } from '../../control/client.js';
+import type { Message, PeerInfo, SentMessage } from '../../types.js';
+import { CliError, context, EXIT } from '../context.js';
+import { formatEvent, localTime, peerLabel } from '../format.js';
+import { peerNames } from './info.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`expected a positive number of seconds, got "${value}"`);
+  return n;
+}
+
+type Outcome = 'delivered' | 'expired' | 'failed' | 'timeout';
+
+/**
+ * Waits for a sent message's final state. The event stream starts after the send's own `queued`
+ * event, so no state change can be missed between the send and the subscription.
+ */
+async function waitForDelivery(client: ControlClient, sent: SentMessage, timeoutMs: number): Promise<Outcome> {
+  let settle: (outcome: Outcome) => void = () => {};
+  const result = new Promise<Outcome>((resolve) => {
+    settle = resolve;
+  });
+  const stream = client.events(sent.eventId, (event) => {
+    if (event.type !== 'message-state-changed' || event.data.id !== sent.id) return;
+    const state = event.data.state;
+    if (state === 'delivered' || state === 'expired' || state === 'failed') settle(state);
+  });
+  stream.done.then(
+    () => settle('failed'),
+    () => settle('failed'),
+  );
+  const timer = setTimeout(() => settle('timeout'), timeoutMs);
+  try {
+    return await result;
+  } finally {
+    clearTimeout(timer);
+    stream.close();
+  }
+}
+
+export function registerMessagingCommands(program: Command): void {
+  program
+    .command('send')
+    .description('send a message (text from the arguments, or from stdin when there are none)')
+    .argument('<peer>', 'peer id, unique peer id prefix, or unique display name')
+    .argument('[text...]', 'the message')
+    .option('-w, --wait', 'wait until the peer has stored the message (delivered)')
+    .option('-t, --timeout <seconds>', 'with --wait: how long to wait', seconds, 30)
+    .action(async (peer: string, words: string[], opts: { wait?: boolean; timeout: number }, cmd: Command) => {
+      const ctx = context(cmd);
+      const text = words.length > 0 ? words.join(' ') : process.stdin.isTTY ? '' : await readStdin();
+      if (text === '') throw new CliError('nothing to send: give the text as arguments or on stdin', EXIT.usage);
+      const sent = await ctx.client.request<SentMessage>('POST', '/v1/send', { to: peer, text });
+      if (!opts.wait) {
+        if (ctx.json) return ctx.printJson(sent);
+        return ctx.print(`Message ${sent.id} ${sent.state} for ${peerLabel(sent.peerId, null)}`);
+      }
+      const outcome = await waitForDelivery(ctx.client, sent, opts.timeout * 1000);
+      if (ctx.json) ctx.printJson({ ...sent, state: outcome === 'timeout' ? 'queued' : outcome });
+      if (outcome === 'delivered') {
+        if (!ctx.json) ctx.print(`Message ${sent.id} delivered to ${peerLabel(sent.peerId, null)}`);
+        return;
+      }
+      if (outcome === 'timeout') {
+        throw new CliError(
+          `message ${sent.id} not delivered within ${opts.timeout}s; it stays queued and is delivered when the peer is reachable`,
+          EXIT.timeout,
+        );
+      }
+      throw new CliError(`message ${sent.id} ${outcome}`, EXIT.error);
+    });
+
+  program
+    .command('watch')
+    .description('print incoming messages and events as they happen')
+    .option('--since <event-id>', 'first replay stored events after this event id', (v) => {
+      if (!/^\d+$/.test(v)) throw new Error(`expected an event id, got "${v}"`);
+      return Number(v);
+    })
+    .action(async (opts: { since?: number }, cmd: Command) => {
+      const ctx = context(cmd);
+      const names = ctx.json ? new Map<string, string | null>() : await peerNames(ctx.client);
+      const stream = ctx.client.events(opts.since, (event) => {
+        if (ctx.json) return process.stdout.write(`${JSON.stringify(event)}\n`);
+        if (event.type === 'peer-connected') names.set(String(event.data.peerId), (event.data.name as string | null) ?? null);
+        const line = formatEvent(event, names);
+        if (line !== undefined) ctx.print(line);
+      });
+      process.once('SIGINT', () => stream.close());
+      process.once('SIGTERM', () => stream.close());
+      await stream.done;
+    });
+
+  program
+    .command('chat')
+    .description('chat interactively with one peer: type lines to send; Ctrl-D or Ctrl-C leaves')
+    .argument('<peer>', 'peer id, unique peer id prefix, or unique display name')
+    .action(async (target: string, _opts, cmd: Command) => {
+      const ctx = context(cmd);
+      const peer = await ctx.client.request<PeerInfo>('GET', `/v1/peers/${encodeURIComponent(target)}`);
+      const label = peerLabel(peer.peerId, peer.name);
+      const interactive = process.stdin.isTTY === true;
+      const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
+      const show = (line: string) => {
+        if (ctx.json) return process.stdout.write(`${line}\n`);
+        if (interactive) {
+          process.stdout.write(`\r\x1b[K${line}\n`);
+          rl.prompt(true);
+        } else {
+          process.stdout.write(`${line}\n`);
+        }
+      };
+      const events = ctx.client.events(undefined, (event) => {
+        if (event.type === 'message-received') {
+          const m = event.data.message as Message;
+          if (m.peerId !== peer.peerId) return;
+          show(ctx.json ? JSON.stringify(event) : `${localTime(m.time)}  ${peer.name ?? label}: ${m.text}`);
+        } else if ((event.type === 'peer-connected' || event.type === 'peer-disconnected') && event.data.peerId === peer.peerId) {
+          show(ctx.json ? JSON.stringify(event) : `* ${label} ${event.type === 'peer-connected' ? 'connected' : 'disconnected'}`);
+        }
+      });
+      if (!ctx.json) ctx.print(`Chatting with ${label}${peer.connected ? '' : ' (offline: messages wait in the outbox)'}. Ctrl-D leaves.`);
+      rl.setPrompt('> ');
+      if (interactive) rl.prompt();
+
+      let sends = Promise.resolve();
+      let failed = false;
+      rl.on('line', (line) => {
+        const text = line.trimEnd();
+        if (text === '') return interactive ? rl.prompt() : undefined;
+        // Sends are chained so that they reach the daemon in the order they were typed.
+        sends = sends.then(async () => {
+          try {
+            const sent = await ctx.client.request<Message>('POST', '/v1/send', { to: peer.peerId, text });
+            if (ctx.json) show(JSON.stringify(sent));
+          } catch (err) {
+            failed = true;
+            show(`! not sent: ${(err as Error).message}`);
+          }
+          if (interactive) rl.prompt();
+        });
+      });
+      await new Promise<void>((resolve) => {
+        rl.on('close', resolve);
+        rl.on('SIGINT', () => rl.close());
+        events.done.then(resolve, resolve);
+      });
+      await sends;
+      events.close();
+      if (interactive) process.stdout.write('\n');
+      if (failed) throw new CliError('some messages were not sent', EXIT.error);
+    });
+}

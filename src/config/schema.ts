@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+const multiaddrString = z.string().regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, 'a multiaddr such as /ip4/0.0.0.0/tcp/4747');
+
+/** The one schema for the daemon's configuration; `describe` texts feed docs/configuration.md. */
+export const configSchema = z.strictObject({
+  name: z.string().max(64).describe('Display name sent to peers in the hello frame. Empty means the host name.'),
+  listen: z.array(multiaddrString).min(1).describe('Multiaddrs to listen on. Port 0 picks a free port.'),
+  peers: z
+    .array(z.string().regex(/\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/, 'a multiaddr ending in /p2p/<peer id>'))
+    .describe('Peers to dial at start-up and keep connected, for peers mDNS cannot reach.'),
+  dataDir: z.string().describe('Directory for the identity key and database. Empty means $XDG_DATA_HOME/p2pchat (or the home directory).'),
+  socket: z.string().describe('Control socket path. Empty means $XDG_RUNTIME_DIR/p2pchat/p2pchat.sock (or inside the home directory).'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Log level.'),
+  mdns: z.strictObject({
+    enabled: z.boolean().describe('Discover peers on the LAN with mDNS (UDP 5353).'),
+    intervalMs: z.number().int().min(250).max(3_600_000).describe('How often to send an mDNS query, in milliseconds.'),
+    network: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes, at most 31 characters')
+      .describe('Network name: only daemons with the same name discover each other.'),
+  }),
+  delivery: z.strictObject({
+    expirySeconds: z.number().int().min(1).describe('An outgoing message not delivered within this time is marked expired.'),
+    ackTimeoutMs: z.number().int().min(100).describe('Resend unacknowledged messages on a new stream after this long without an ack.'),
+    redialMinMs: z.number().int().min(10).describe('First delay before redialing a peer with queued messages.'),
+    redialMaxMs: z.number().int().min(10).describe('Longest delay between redials (exponential backoff).'),
+  }),
+  limits: z.strictObject({
+    maxFrameBytes: z.number().int().min(1024).max(1_048_576).describe('Largest /chat/1.0.0 frame accepted or sent.'),
+    maxConnections: z.number().int().min(1).describe('Most open libp2p connections.'),
+    maxInboundStreamsPerPeer: z.number().int().min(1).max(1024).describe('Most concurrent inbound /chat/1.0.0 streams per connection.'),
+    controlBodyBytes: z.number().int().min(1024).describe('Largest request body the control API accepts.'),
+  }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Config plus the paths and name resolved from it: what the daemon actually runs with. */
+export interface ResolvedConfig extends Config {
+  home?: string | undefined;
+  configFile: string;
+}

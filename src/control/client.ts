@@ -1,0 +1,116 @@
+// The CLI's side of the control API: HTTP over the daemon's Unix socket, with node:http only,
+// so that CLI commands start fast.
+import { request } from 'node:http';
+import type { ChatEvent } from '../types.js';
+
+export class DaemonNotRunningError extends Error {
+  override name = 'DaemonNotRunningError';
+  constructor(readonly socketPath: string) {
+    super(`no p2pchat daemon is running (nothing listens on ${socketPath})`);
+  }
+}
+
+/** The daemon answered with an error: `code` and `message` come from its `{error, message}` body. */
+export class ApiResponseError extends Error {
+  override name = 'ApiResponseError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+function connectionError(socketPath: string, err: NodeJS.ErrnoException): Error {
+  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') return new DaemonNotRunningError(socketPath);
+  if (err.code === 'EACCES') return new Error(`permission denied on ${socketPath}: the daemon belongs to another user`);
+  return err;
+}
+
+export class ControlClient {
+  constructor(readonly socketPath: string) {}
+
+  request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = request(
+        {
+          socketPath: this.socketPath,
+          method,
+          path,
+          headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown;
+            try {
+              parsed = text === '' ? undefined : JSON.parse(text);
+            } catch {
+              reject(new Error(`daemon sent a response that is not JSON (HTTP ${res.statusCode})`));
+              return;
+            }
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) {
+              resolve(parsed as T);
+              return;
+            }
+            const obj = (parsed ?? {}) as Record<string, unknown>;
+            const code = typeof obj.error === 'string' ? obj.error : `http_${status}`;
+            const message = typeof obj.message === 'string' ? obj.message : `HTTP ${status}`;
+            reject(new ApiResponseError(status, code, message, obj));
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', (err) => reject(connectionError(this.socketPath, err)));
+      req.end(payload);
+    });
+  }
+
+  /**
+   * Follows the event stream. `since` replays stored events after that id first. Resolves when
+   * the daemon ends the stream (for example when it stops); `close()` ends it from our side.
+   */
+  events(since: number | undefined, onEvent: (event: ChatEvent) => void): { done: Promise<void>; close: () => void } {
+    let closeFn = () => {};
+    const done = new Promise<void>((resolve, reject) => {
+      const req = request(
+        { socketPath: this.socketPath, method: 'GET', path: since === undefined ? '/v1/events' : `/v1/events?since=${since}` },
+        (res) => {
+          if (res.statusCode !== 200) {
+            reject(new ApiResponseError(res.statusCode ?? 0, 'http_error', `event stream failed (HTTP ${res.statusCode})`, {}));
+            res.resume();
+            return;
+          }
+          let buffered = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffered += chunk;
+            let nl = buffered.indexOf('\n');
+            while (nl >= 0) {
+              const line = buffered.slice(0, nl);
+              buffered = buffered.slice(nl + 1);
+              if (line.trim() !== '') onEvent(JSON.parse(line) as ChatEvent);
+              nl = buffered.indexOf('\n');
+            }
+          });
+          res.on('end', resolve);
+          res.on('close', resolve);
+          res.on('error', () => resolve());
+        },
+      );
+      req.on('error', (err) => reject(connectionError(this.socketPath, err)));
+      req.end();
+      closeFn = () => {
+        req.destroy();
+        resolve();
+      };
+    });
+    return { done, close: () => closeFn() };
+  }
+}

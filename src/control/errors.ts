@@ -1,0 +1,42 @@
+// Errors the control API answers with: one place maps them to HTTP status codes.
+
+export type ApiErrorCode =
+  | 'bad_request'
+  | 'not_found'
+  | 'unknown_peer'
+  | 'ambiguous_peer'
+  | 'payload_too_large'
+  | 'dial_failed'
+  | 'forbidden'
+  | 'internal';
+
+const STATUS: Record<ApiErrorCode, number> = {
+  bad_request: 400,
+  forbidden: 403,
+  not_found: 404,
+  unknown_peer: 404,
+  ambiguous_peer: 409,
+  payload_too_large: 413,
+  dial_failed: 502,
+  internal: 500,
+};
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly code: ApiErrorCode;
+  readonly details?: Record<string, unknown> | undefined;
+
+  constructor(code: ApiErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { error: this.code, message: this.message, ...this.details };
+  }
+}

@@ -1,0 +1,178 @@
+// The control API: HTTP/JSON over a Unix socket (mode 0600, in a 0700 directory). Every route is in
+// ROUTES below; cross-cutting checks live in one hook; errors map to status codes in one place.
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
+import { MAX_SOCKET_PATH_BYTES, socketPathFits } from '../config/paths.js';
+import type { Logger } from '../logger.js';
+import type { ChatEvent, Message, PeerInfo, SentMessage, StatusInfo } from '../types.js';
+import { ApiError } from './errors.js';
+
+/** What the daemon offers the control API. */
+export interface DaemonApi {
+  status(): StatusInfo;
+  peers(): PeerInfo[];
+  connect(multiaddr: string): Promise<PeerInfo>;
+  resolvePeer(target: string): PeerInfo;
+  send(peerId: string, text: string): SentMessage;
+  history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[];
+  outbox(): Message[];
+  eventsSince(id: number): ChatEvent[];
+  subscribe(listener: (event: ChatEvent) => void): () => void;
+}
+
+const peerTarget = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const seq = { type: 'integer', minimum: 0 } as const;
+
+const ROUTES = (api: DaemonApi): RouteOptions[] => [
+  { method: 'GET', url: '/v1/status', handler: async () => api.status() },
+  { method: 'GET', url: '/v1/peers', handler: async () => api.peers() },
+  {
+    method: 'GET',
+    url: '/v1/peers/:target',
+    schema: { params: { type: 'object', properties: { target: peerTarget }, required: ['target'] } },
+    handler: async (req) => api.resolvePeer((req.params as { target: string }).target),
+  },
+  {
+    method: 'POST',
+    url: '/v1/connect',
+    schema: {
+      body: {
+        type: 'object',
+        properties: { multiaddr: { type: 'string', minLength: 1, maxLength: 1000 } },
+        required: ['multiaddr'],
+        additionalProperties: false,
+      },
+    },
+    handler: async (req) => api.connect((req.body as { multiaddr: string }).multiaddr),
+  },
+  {
+    method: 'POST',
+    url: '/v1/send',
+    schema: {
+      body: {
+        type: 'object',
+        properties: { to: peerTarget, text: { type: 'string', minLength: 1 } },
+        required: ['to', 'text'],
+        additionalProperties: false,
+      },
+    },
+    handler: async (req, reply) => {
+      const { to, text } = req.body as { to: string; text: string };
+      const peer = api.resolvePeer(to);
+      reply.code(202);
+      return api.send(peer.peerId, text);
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/messages',
+    schema: {
+      querystring: {
+        type: 'object',
+        properties: { peer: peerTarget, limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 }, before: seq, after: seq },
+        additionalProperties: false,
+      },
+    },
+    handler: async (req) => {
+      const q = req.query as { peer?: string; limit: number; before?: number; after?: number };
+      const peerId = q.peer === undefined ? undefined : api.resolvePeer(q.peer).peerId;
+      return api.history({ peerId, limit: q.limit, before: q.before, after: q.after });
+    },
+  },
+  { method: 'GET', url: '/v1/outbox', handler: async () => api.outbox() },
+  {
+    method: 'GET',
+    url: '/v1/events',
+    schema: {
+      querystring: { type: 'object', properties: { since: seq }, additionalProperties: false },
+    },
+    handler: async (req, reply) => streamEvents(api, req, reply),
+  },
+];
+
+/**
+ * NDJSON event stream. With `since`, first replays stored events after that id, then goes live;
+ * both happen in one synchronous step, so no event falls between replay and subscription.
+ */
+function streamEvents(api: DaemonApi, req: FastifyRequest, reply: FastifyReply): void {
+  const { since } = req.query as { since?: number };
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+  res.flushHeaders();
+  let lastId = since ?? 0;
+  const write = (event: ChatEvent) => {
+    if (event.id <= lastId) return;
+    lastId = event.id;
+    res.write(`${JSON.stringify(event)}\n`);
+  };
+  const unsubscribe = api.subscribe(write);
+  if (since !== undefined) {
+    // Replay in pages; live events published meanwhile are dropped by the id check and re-read here.
+    for (let page = api.eventsSince(lastId); page.length > 0; page = api.eventsSince(lastId)) page.forEach(write);
+  }
+  req.raw.on('close', unsubscribe);
+  res.on('close', unsubscribe);
+}
+
+export class ControlServer {
+  private readonly app: FastifyInstance;
+  private readonly socketPath: string;
+
+  constructor(components: { api: DaemonApi; log: Logger }, options: { socketPath: string; bodyLimit: number }) {
+    this.socketPath = options.socketPath;
+    this.app = Fastify({
+      logger: false,
+      bodyLimit: options.bodyLimit,
+      // A client that connects and sends nothing is dropped, without holding the daemon up.
+      requestTimeout: 10_000,
+      return503OnClosing: true,
+      forceCloseConnections: true,
+    });
+    this.app.server.headersTimeout = 5_000;
+    // Browsers can reach local sockets through proxies; no legitimate client sends these headers.
+    this.app.addHook('onRequest', async (req) => {
+      if (req.headers.origin !== undefined || req.headers.referer !== undefined) {
+        throw new ApiError('forbidden', 'requests from browsers are not accepted');
+      }
+    });
+    this.app.setErrorHandler((err, _req, reply) => {
+      if (err instanceof ApiError) return reply.code(err.status).send(err.toJSON());
+      const e = err as { statusCode?: number; code?: string; validation?: unknown; message: string };
+      if (e.validation) return reply.code(400).send({ error: 'bad_request', message: e.message });
+      if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return reply.code(413).send({ error: 'payload_too_large', message: `request body larger than ${options.bodyLimit} bytes` });
+      }
+      if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
+        return reply.code(e.statusCode).send({ error: 'bad_request', message: e.message });
+      }
+      components.log.error({ err }, 'control API handler failed');
+      return reply.code(500).send({ error: 'internal', message: 'internal error; see the daemon log' });
+    });
+    this.app.setNotFoundHandler((req, reply) =>
+      reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
+    );
+    for (const route of ROUTES(components.api)) this.app.route(route);
+  }
+
+  /** Listens on the socket. The caller has already removed a stale socket and holds the lock. */
+  async start(): Promise<void> {
+    if (!socketPathFits(this.socketPath)) {
+      throw new Error(`socket path ${this.socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; set a shorter "socket" path`);
+    }
+    ensurePrivateDir(dirname(this.socketPath));
+    await this.app.listen({ path: this.socketPath });
+    chmodSync(this.socketPath, 0o600);
+  }
+
+  async stop(): Promise<void> {
+    await this.app.close();
+  }
+}
+
+/** Creates `dir` with mode 0700, or tightens it: the socket must not be reachable by other users. */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+}

@@ -1,0 +1,196 @@
+// Wires the parts together and owns start-up and shutdown order. No protocol or storage logic here.
+import { multiaddr } from '@multiformats/multiaddr';
+import type { ResolvedConfig } from '../config/schema.js';
+import { ApiError } from '../control/errors.js';
+import { resolvePeer } from '../control/resolve-peer.js';
+import { ControlServer, type DaemonApi, ensurePrivateDir } from '../control/server.js';
+import { Delivery } from '../delivery/delivery.js';
+import type { Logger } from '../logger.js';
+import { type ChatNode, createChatNode } from '../node/create-node.js';
+import { PeerTracker } from '../node/peer-tracker.js';
+import { ChatService } from '../protocol/chat-service.js';
+import { messageFrameBytes } from '../protocol/envelope.js';
+import { Store } from '../store/store.js';
+import type { ChatEvent, Message, PeerInfo, SentMessage, StatusInfo } from '../types.js';
+import { VERSION } from '../version.js';
+import { loadOrCreateIdentity } from './identity.js';
+import { acquireLock, clearStaleSocket } from './lock.js';
+
+/** How long shutdown may take before the process exits anyway. */
+export const SHUTDOWN_TIMEOUT_MS = 5000;
+
+export class Daemon implements DaemonApi {
+  private readonly config: ResolvedConfig;
+  private readonly log: Logger;
+  private readonly startedAt = Date.now();
+  private readonly cleanups: Array<() => Promise<void> | void> = [];
+  private store!: Store;
+  private node!: ChatNode;
+  private peerTracker!: PeerTracker;
+  private delivery!: Delivery;
+
+  constructor(config: ResolvedConfig, log: Logger) {
+    this.config = config;
+    this.log = log;
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this;
+    ensurePrivateDir(config.dataDir);
+    const release = acquireLock(config.dataDir);
+    this.cleanups.push(release);
+    try {
+      const { privateKey, created } = await loadOrCreateIdentity(config.dataDir);
+      if (created) log.info('created a new identity key');
+      this.store = new Store(config.dataDir);
+      this.cleanups.push(() => this.store.close());
+
+      this.node = await createChatNode({
+        privateKey,
+        listen: config.listen,
+        maxConnections: config.limits.maxConnections,
+        mdns: config.mdns,
+      });
+      this.peerTracker = new PeerTracker({ node: this.node, store: this.store, log: log.child({ part: 'peers' }) });
+      const chat = new ChatService(
+        { node: this.node, store: this.store, log: log.child({ part: 'chat' }) },
+        { name: config.name, maxFrameBytes: config.limits.maxFrameBytes, maxInboundStreams: config.limits.maxInboundStreamsPerPeer },
+      );
+      this.delivery = new Delivery(
+        { store: this.store, chat, peers: this.peerTracker, log: log.child({ part: 'delivery' }) },
+        { ...config.delivery, peers: config.peers },
+      );
+
+      this.peerTracker.start();
+      await chat.start();
+      await this.node.start();
+      this.cleanups.push(() => this.node.stop());
+      this.cleanups.push(() => chat.stop());
+      this.delivery.start();
+      this.cleanups.push(() => this.delivery.stop());
+      this.cleanups.push(() => this.peerTracker.stop());
+
+      const removed = await clearStaleSocket(config.socket);
+      if (removed === 'removed') log.warn({ socket: config.socket }, 'removed a stale control socket');
+      const control = new ControlServer(
+        { api: this, log: log.child({ part: 'control' }) },
+        { socketPath: config.socket, bodyLimit: config.limits.controlBodyBytes },
+      );
+      await control.start();
+      this.cleanups.push(() => control.stop());
+
+      this.store.pruneEvents();
+      log.info(
+        {
+          peerId: this.node.peerId.toString(),
+          name: config.name,
+          addresses: this.addresses(),
+          socket: config.socket,
+          dataDir: config.dataDir,
+          mdns: config.mdns.enabled ? config.mdns.network : false,
+          version: VERSION,
+        },
+        'p2pchat daemon ready',
+      );
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Stops in reverse start order: control socket first (no new requests), libp2p, then the store. */
+  async stop(): Promise<void> {
+    while (this.cleanups.length > 0) {
+      const cleanup = this.cleanups.pop() as () => Promise<void> | void;
+      try {
+        await cleanup();
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'error during shutdown');
+      }
+    }
+  }
+
+  private addresses(): string[] {
+    return this.node.getMultiaddrs().map((a) => a.toString());
+  }
+
+  // ---- DaemonApi ---------------------------------------------------------------------------
+
+  status(): StatusInfo {
+    const counts = this.store.counts();
+    return {
+      peerId: this.node.peerId.toString(),
+      name: this.config.name,
+      version: VERSION,
+      addresses: this.addresses(),
+      socket: this.config.socket,
+      dataDir: this.config.dataDir,
+      pid: process.pid,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      mdns: this.config.mdns.enabled,
+      network: this.config.mdns.network,
+      peers: { connected: this.peerTracker.connectedPeers().size, known: counts.peers },
+      messages: { total: counts.messages, outbox: counts.outbox },
+    };
+  }
+
+  peers(): PeerInfo[] {
+    const connected = this.peerTracker.connectedPeers();
+    return this.store.peers().map((p) => ({ ...p, connected: connected.has(p.peerId) }));
+  }
+
+  resolvePeer(target: string): PeerInfo {
+    return resolvePeer(target, this.peers());
+  }
+
+  async connect(address: string): Promise<PeerInfo> {
+    let addr: ReturnType<typeof multiaddr>;
+    try {
+      addr = multiaddr(address);
+    } catch (err) {
+      throw new ApiError('bad_request', `not a valid multiaddr: ${(err as Error).message}`);
+    }
+    if (addr.getComponents().some((c) => c.name === 'p2p' && c.value === this.node.peerId.toString())) {
+      throw new ApiError('bad_request', 'that is this daemon’s own address');
+    }
+    let peerId: string;
+    try {
+      const connection = await this.node.dial(addr, { signal: AbortSignal.timeout(10_000) });
+      peerId = connection.remotePeer.toString();
+    } catch (err) {
+      throw new ApiError('dial_failed', `could not connect to ${address}: ${(err as Error).message}`);
+    }
+    this.store.updatePeer(peerId, { seen: true, addresses: [addr.toString()] });
+    return this.resolvePeer(peerId);
+  }
+
+  send(peerId: string, text: string): SentMessage {
+    if (peerId === this.node.peerId.toString()) throw new ApiError('bad_request', 'cannot send a message to this daemon itself');
+    const frameBytes = messageFrameBytes(text);
+    if (frameBytes > this.config.limits.maxFrameBytes) {
+      throw new ApiError(
+        'payload_too_large',
+        `message is ${frameBytes} bytes on the wire; at most ${this.config.limits.maxFrameBytes} fit in one frame`,
+      );
+    }
+    const message = this.store.queueOutgoing(peerId, text);
+    this.delivery.kick(peerId);
+    return message;
+  }
+
+  history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[] {
+    return this.store.history(query);
+  }
+
+  outbox(): Message[] {
+    return this.store.outbox();
+  }
+
+  eventsSince(id: number): ChatEvent[] {
+    return this.store.eventsSince(id, 1000);
+  }
+
+  subscribe(listener: (event: ChatEvent) => void): () => void {
+    return this.store.subscribe(listener);
+  }
+}

@@ -1,0 +1,54 @@
+// The node's Ed25519 key: created once, kept forever, never silently replaced.
+import { chmodSync, closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
+import type { PrivateKey } from '@libp2p/interface';
+
+export const IDENTITY_FILE = 'identity.key';
+
+export class IdentityError extends Error {
+  override name = 'IdentityError';
+}
+
+/** Loads the key from `dataDir`, or creates it (mode 0600) when there is none yet. */
+export async function loadOrCreateIdentity(dataDir: string): Promise<{ privateKey: PrivateKey; created: boolean }> {
+  const path = join(dataDir, IDENTITY_FILE);
+  let bytes: Buffer | undefined;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new IdentityError(
+        `cannot read identity key ${path}: ${(err as Error).message}. Fix its permissions; it is never replaced automatically.`,
+      );
+    }
+  }
+  if (bytes !== undefined) {
+    try {
+      const key = privateKeyFromProtobuf(bytes);
+      if (key.type !== 'Ed25519') throw new Error(`unexpected key type ${key.type}`);
+      return { privateKey: key, created: false };
+    } catch (err) {
+      throw new IdentityError(
+        `identity key ${path} is corrupt (${(err as Error).message}). Restore it from a backup, or move it away to start with a new peer id.`,
+      );
+    }
+  }
+  const privateKey = await generateKeyPair('Ed25519');
+  writeKeyFile(path, privateKeyToProtobuf(privateKey));
+  return { privateKey, created: true };
+}
+
+/** Writes atomically (temp file, fsync, rename) so a crash never leaves a half-written key. */
+function writeKeyFile(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
+}

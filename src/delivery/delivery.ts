@@ -1,0 +1,223 @@
+// Moves the outbox to peers: one sending stream per peer, messages written in order, marked
+// delivered on ack, resent on a new stream when a stream dies or acks stop coming, redialing
+// peers with queued messages with backoff, expiring what is too old.
+import type { Logger } from '../logger.js';
+import type { PeerTracker } from '../node/peer-tracker.js';
+import { isP2pchatAgent } from '../node/peer-tracker.js';
+import type { ChatService } from '../protocol/chat-service.js';
+import { encodeMessage, encodeText } from '../protocol/envelope.js';
+import type { FrameStream } from '../protocol/frame-stream.js';
+import type { Store } from '../store/store.js';
+import type { Message } from '../types.js';
+
+export interface DeliveryOptions {
+  ackTimeoutMs: number;
+  redialMinMs: number;
+  redialMaxMs: number;
+  expirySeconds: number;
+  /** Multiaddrs (ending in /p2p/<id>) from the config, kept connected. */
+  peers: string[];
+}
+
+/** Most messages written but not yet acked on one stream: bounds the sender's buffers. */
+const WINDOW = 1024;
+const BATCH = 128;
+const TICK_MS = 500;
+const EXPIRY_CHECK_MS = 60_000;
+const IDENTIFY_WAIT_MS = 2000;
+
+interface Link {
+  peerId: string;
+  stream?: FrameStream | undefined;
+  envelope: boolean;
+  /** Highest seq written on the current stream; a new stream starts again from the oldest unacked. */
+  lastSeq: number;
+  unacked: Set<string>;
+  /** When we last wrote to or heard an ack on this stream while messages were unacked. */
+  progressAt: number;
+  pumping: boolean;
+  again: boolean;
+  nextDialAt: number;
+  dialDelay: number;
+}
+
+export class Delivery {
+  private readonly store: Store;
+  private readonly chat: ChatService;
+  private readonly peers: PeerTracker;
+  private readonly log: Logger;
+  private readonly options: DeliveryOptions;
+  private readonly links = new Map<string, Link>();
+  private timer?: NodeJS.Timeout | undefined;
+  /** Peers from the config (peer id → multiaddr), kept connected like peers with queued messages. */
+  private readonly configured: Map<string, string>;
+  private lastExpiryCheck = 0;
+  private stopped = false;
+
+  constructor(components: { store: Store; chat: ChatService; peers: PeerTracker; log: Logger }, options: DeliveryOptions) {
+    this.store = components.store;
+    this.chat = components.chat;
+    this.peers = components.peers;
+    this.log = components.log;
+    this.options = options;
+    this.configured = new Map(options.peers.map((addr) => [addr.slice(addr.lastIndexOf('/p2p/') + 5), addr]));
+  }
+
+  start(): void {
+    this.chat.onAck((peerId, ids) => this.onAck(peerId, ids));
+    this.peers.onConnected((peerId) => {
+      const link = this.link(peerId);
+      link.dialDelay = this.options.redialMinMs;
+      this.kick(peerId);
+    });
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+    this.tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  /** Something was queued for (or changed about) this peer: try to send now. */
+  kick(peerId: string): void {
+    if (this.stopped) return;
+    void this.pump(this.link(peerId));
+  }
+
+  private link(peerId: string): Link {
+    let link = this.links.get(peerId);
+    if (!link) {
+      link = {
+        peerId,
+        envelope: true,
+        lastSeq: 0,
+        unacked: new Set(),
+        progressAt: 0,
+        pumping: false,
+        again: false,
+        nextDialAt: 0,
+        dialDelay: this.options.redialMinMs,
+      };
+      this.links.set(peerId, link);
+    }
+    return link;
+  }
+
+  private async pump(link: Link): Promise<void> {
+    if (link.pumping) {
+      link.again = true;
+      return;
+    }
+    link.pumping = true;
+    try {
+      do {
+        link.again = false;
+        await this.sendPending(link);
+      } while (link.again && !this.stopped);
+    } catch (err) {
+      this.log.warn({ peer: link.peerId, err: (err as Error).message }, 'sending failed; will retry');
+      link.stream?.abort(err as Error);
+    } finally {
+      link.pumping = false;
+    }
+  }
+
+  private async sendPending(link: Link): Promise<void> {
+    if (!this.peers.isConnected(link.peerId)) return;
+    // A p2pchat peer gets a stream (and so our hello) as soon as it connects, even with nothing to send.
+    const greet = !link.stream?.isOpen && (await this.speaksEnvelope(link.peerId));
+    if (!greet && this.store.outboxFor(link.peerId, link.lastSeq, 1).length === 0) return;
+    const stream = link.stream?.isOpen ? link.stream : await this.openStream(link);
+    while (!this.stopped && stream.isOpen && link.unacked.size < WINDOW) {
+      const batch = this.store.outboxFor(link.peerId, link.lastSeq, Math.min(BATCH, WINDOW - link.unacked.size));
+      if (batch.length === 0) return;
+      const writable = stream.write(batch.map((m) => this.encode(link, m)));
+      if (link.unacked.size === 0) link.progressAt = Date.now();
+      link.lastSeq = (batch.at(-1) as Message).seq;
+      if (link.envelope) for (const m of batch) link.unacked.add(m.id);
+      this.store.markSent(
+        batch.map((m) => m.seq),
+        link.envelope,
+      );
+      if (!writable) await stream.drained();
+    }
+  }
+
+  private encode(link: Link, message: Message): Uint8Array {
+    return link.envelope ? encodeMessage(message.id, Date.parse(message.time), message.text) : encodeText(message.text);
+  }
+
+  /** Whether the peer speaks envelopes: it sent a hello once, or identify names it as p2pchat. */
+  private async speaksEnvelope(peerId: string): Promise<boolean> {
+    await this.peers.whenIdentified(peerId, IDENTIFY_WAIT_MS);
+    const known = this.store.peer(peerId);
+    return (known?.p2pchat ?? false) || isP2pchatAgent(known?.agent ?? undefined);
+  }
+
+  private async openStream(link: Link): Promise<FrameStream> {
+    link.envelope = await this.speaksEnvelope(link.peerId);
+    const stream = await this.chat.open(link.peerId, link.envelope, () => {
+      if (link.stream !== stream) return;
+      this.resetLink(link);
+      // Resend what was unacked on a fresh stream, if the peer is still there.
+      setTimeout(() => this.kick(link.peerId), 100).unref();
+    });
+    this.resetLink(link);
+    link.stream = stream;
+    this.log.debug({ peer: link.peerId, envelope: link.envelope }, 'opened chat stream');
+    return stream;
+  }
+
+  private resetLink(link: Link): void {
+    link.stream = undefined;
+    link.lastSeq = 0;
+    link.unacked.clear();
+  }
+
+  private onAck(peerId: string, ids: string[]): void {
+    const link = this.link(peerId);
+    for (const id of ids) link.unacked.delete(id);
+    link.progressAt = Date.now();
+    const delivered = this.store.markDelivered(peerId, ids);
+    if (delivered.length > 0) this.log.debug({ peer: peerId, count: delivered.length }, 'messages delivered');
+    // The window may have room again.
+    if (this.store.outboxFor(peerId, link.lastSeq, 1).length > 0) this.kick(peerId);
+  }
+
+  /** Periodic work: ack timeouts, redials of peers with queued messages, expiry. */
+  private tick(): void {
+    const now = Date.now();
+    if (now - this.lastExpiryCheck >= EXPIRY_CHECK_MS) {
+      this.lastExpiryCheck = now;
+      const expired = this.store.expireOlderThan(this.options.expirySeconds * 1000);
+      if (expired.length > 0) this.log.warn({ count: expired.length }, 'outgoing messages expired undelivered');
+    }
+    for (const link of this.links.values()) {
+      if (link.stream && link.unacked.size > 0 && now - link.progressAt > this.options.ackTimeoutMs) {
+        this.log.warn({ peer: link.peerId, unacked: link.unacked.size }, 'no ack in time; resending on a new stream');
+        link.stream.abort(new Error('ack timeout'));
+      }
+    }
+    const wanted = new Set([...this.store.outboxPeers(), ...this.configured.keys()]);
+    for (const peerId of wanted) {
+      if (this.peers.isConnected(peerId)) {
+        const link = this.link(peerId);
+        if (!link.pumping && this.store.outboxFor(peerId, link.lastSeq, 1).length > 0) this.kick(peerId);
+      } else {
+        this.redial(peerId, now);
+      }
+    }
+  }
+
+  private redial(peerId: string, now: number): void {
+    const link = this.link(peerId);
+    if (now < link.nextDialAt) return;
+    link.nextDialAt = now + link.dialDelay;
+    link.dialDelay = Math.min(link.dialDelay * 2, this.options.redialMaxMs);
+    const configured = this.configured.get(peerId);
+    const known = this.store.peer(peerId)?.addresses ?? [];
+    void this.peers.dialPeer(peerId, configured ? [configured, ...known] : known);
+  }
+}

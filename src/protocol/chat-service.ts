@@ -1,0 +1,139 @@
+// /chat/1.0.0 sessions: accepts inbound streams, opens outbound ones, and turns frames into stored
+// messages and acks. The sender of every message is the Noise-authenticated remote peer.
+import type { Stream } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import type { Logger } from '../logger.js';
+import type { ChatNode } from '../node/create-node.js';
+import type { IncomingMessage, Store } from '../store/store.js';
+import { VERSION } from '../version.js';
+import { encodeAck, encodeHello, type Frame, MAX_ACK_IDS, PROTOCOL } from './envelope.js';
+import { FrameStream } from './frame-stream.js';
+
+export interface ChatServiceOptions {
+  name: string;
+  maxFrameBytes: number;
+  maxInboundStreams: number;
+}
+
+export type AckListener = (peerId: string, ids: string[]) => void;
+
+export class ChatService {
+  private readonly node: ChatNode;
+  private readonly store: Store;
+  private readonly log: Logger;
+  private readonly options: ChatServiceOptions;
+  private readonly streams = new Set<FrameStream>();
+  private readonly helloSent = new WeakSet<FrameStream>();
+  private ackListener: AckListener = () => {};
+
+  constructor(components: { node: ChatNode; store: Store; log: Logger }, options: ChatServiceOptions) {
+    this.node = components.node;
+    this.store = components.store;
+    this.log = components.log;
+    this.options = options;
+  }
+
+  async start(): Promise<void> {
+    await this.node.handle(PROTOCOL, (stream, connection) => this.accept(stream, connection.remotePeer.toString()), {
+      maxInboundStreams: this.options.maxInboundStreams,
+      maxOutboundStreams: 8,
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.node.unhandle(PROTOCOL);
+    await Promise.all([...this.streams].map((s) => s.close()));
+    this.streams.clear();
+  }
+
+  onAck(listener: AckListener): void {
+    this.ackListener = listener;
+  }
+
+  /**
+   * Opens a stream for sending to `peerId`. With `envelope`, a hello goes first; plain chat peers
+   * get no hello, since they would print it as text.
+   */
+  async open(peerId: string, envelope: boolean, onClose: (error?: Error) => void): Promise<FrameStream> {
+    const stream = await this.node.dialProtocol(peerIdFromString(peerId), PROTOCOL, { signal: AbortSignal.timeout(10_000) });
+    const frames = this.attach(stream, peerId, onClose);
+    if (envelope) this.sendHello(frames);
+    return frames;
+  }
+
+  private accept(stream: Stream, peerId: string): void {
+    this.attach(stream, peerId);
+  }
+
+  private attach(stream: Stream, peerId: string, onClose?: (error?: Error) => void): FrameStream {
+    const frames = new FrameStream(stream, this.options.maxFrameBytes, {
+      onFrames: (batch, fs) => this.handleFrames(peerId, batch, fs),
+      onClose: (fs, error) => {
+        this.streams.delete(fs);
+        if (error) this.log.debug({ peer: peerId, err: error.message }, 'chat stream closed with error');
+        onClose?.(error);
+      },
+    });
+    this.streams.add(frames);
+    return frames;
+  }
+
+  private sendHello(frames: FrameStream): void {
+    if (this.helloSent.has(frames) || !frames.isOpen) return;
+    this.helloSent.add(frames);
+    frames.write([encodeHello(this.options.name, VERSION)]);
+  }
+
+  /** Frames that arrived together are stored in one transaction and acked in one frame. */
+  private handleFrames(peerId: string, frames: Frame[], stream: FrameStream): void {
+    const incoming: IncomingMessage[] = [];
+    const ackIds: string[] = [];
+    const acked: string[] = [];
+    for (const frame of frames) {
+      switch (frame.kind) {
+        case 'message':
+          incoming.push({ id: frame.id, text: frame.text, sentAt: frame.time });
+          ackIds.push(frame.id);
+          break;
+        case 'text':
+          incoming.push({ text: frame.text, sentAt: Date.now() });
+          break;
+        case 'ack':
+          acked.push(...frame.ids);
+          break;
+        case 'hello':
+          this.store.updatePeer(peerId, { name: frame.name, speaksEnvelope: true });
+          this.sendHello(stream);
+          break;
+        case 'unknown':
+          this.log.debug({ peer: peerId, type: frame.type }, 'ignored frame of unknown type');
+          break;
+        case 'invalid':
+          this.log.warn({ peer: peerId, reason: frame.reason }, 'dropped invalid frame');
+          break;
+      }
+    }
+    if (incoming.length > 0) {
+      try {
+        const stored = this.store.receive(peerId, incoming);
+        if (stored.length > 0) this.log.debug({ peer: peerId, count: stored.length }, 'messages received');
+      } catch (err) {
+        // Not stored means not acked: the sender keeps the messages and retries.
+        this.log.error({ peer: peerId, err: (err as Error).message }, 'failed to store incoming messages');
+        stream.abort(err as Error);
+        return;
+      }
+      // Acks go out only after the commit above; duplicates are acked again so the sender stops.
+      this.sendAcks(stream, ackIds);
+    }
+    if (acked.length > 0) this.ackListener(peerId, acked);
+  }
+
+  private sendAcks(stream: FrameStream, ids: string[]): void {
+    if (ids.length === 0 || !stream.isOpen) return;
+    const payloads: Uint8Array[] = [];
+    for (let i = 0; i < ids.length; i += MAX_ACK_IDS) payloads.push(encodeAck(ids.slice(i, i + MAX_ACK_IDS)));
+    // No wait for drain here: acks are small and bounded by what the peer sent us.
+    stream.write(payloads);
+  }
+}

@@ -1,0 +1,96 @@
+// /chat/1.0.0 frame payloads: pure encode/decode, no I/O. See docs/protocol.md.
+
+export const PROTOCOL = '/chat/1.0.0';
+export const ENVELOPE_VERSION = 1;
+/** Largest frame payload we read or write, checked before a frame is buffered. */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
+/** Most ids in one ack frame; an ack for more is split. */
+export const MAX_ACK_IDS = 256;
+const MAX_ID_LENGTH = 128;
+const MAX_NAME_LENGTH = 64;
+
+export type Frame =
+  | { kind: 'message'; id: string; time: number; text: string }
+  | { kind: 'ack'; ids: string[] }
+  | { kind: 'hello'; name: string; version: string }
+  /** Valid UTF-8 that is not an envelope: a plain chat peer's text. */
+  | { kind: 'text'; text: string }
+  /** An envelope of a type we do not know: ignored, so the protocol can grow. */
+  | { kind: 'unknown'; type: string }
+  /** Not UTF-8, or an envelope whose fields have the wrong types. */
+  | { kind: 'invalid'; reason: string };
+
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const encoder = new TextEncoder();
+
+function isValidId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH;
+}
+
+/** Classifies one frame payload. Never throws: bad input becomes `invalid`. */
+export function decodeFrame(payload: Uint8Array): Frame {
+  let text: string;
+  try {
+    text = decoder.decode(payload);
+  } catch {
+    return { kind: 'invalid', reason: 'frame is not valid UTF-8' };
+  }
+  if (!text.startsWith('{')) return { kind: 'text', text };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { kind: 'text', text };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'text', text };
+  const obj = value as Record<string, unknown>;
+  // An envelope is a JSON object with an integer version `v` and a string `type`; anything else is text.
+  if (!Number.isInteger(obj.v) || typeof obj.type !== 'string') return { kind: 'text', text };
+  if ((obj.v as number) < 1) return { kind: 'invalid', reason: `unsupported envelope version ${String(obj.v)}` };
+
+  switch (obj.type) {
+    case 'message': {
+      if (!isValidId(obj.id)) return { kind: 'invalid', reason: 'message.id must be a non-empty string' };
+      if (typeof obj.text !== 'string') return { kind: 'invalid', reason: 'message.text must be a string' };
+      if (typeof obj.time !== 'number' || !Number.isFinite(obj.time) || obj.time < 0) {
+        return { kind: 'invalid', reason: 'message.time must be a non-negative number (ms since epoch)' };
+      }
+      return { kind: 'message', id: obj.id, time: Math.floor(obj.time), text: obj.text };
+    }
+    case 'ack': {
+      const ids = obj.ids;
+      if (!Array.isArray(ids) || ids.length > MAX_ACK_IDS || !ids.every(isValidId)) {
+        return { kind: 'invalid', reason: `ack.ids must be an array of at most ${MAX_ACK_IDS} message ids` };
+      }
+      return { kind: 'ack', ids: ids as string[] };
+    }
+    case 'hello': {
+      if (typeof obj.name !== 'string') return { kind: 'invalid', reason: 'hello.name must be a string' };
+      const version = typeof obj.version === 'string' ? obj.version.slice(0, 64) : 'unknown';
+      return { kind: 'hello', name: obj.name.slice(0, MAX_NAME_LENGTH), version };
+    }
+    default:
+      return { kind: 'unknown', type: obj.type.slice(0, 64) };
+  }
+}
+
+export function encodeMessage(id: string, time: number, text: string): Uint8Array {
+  return encoder.encode(JSON.stringify({ v: ENVELOPE_VERSION, type: 'message', id, time, text }));
+}
+
+export function encodeAck(ids: string[]): Uint8Array {
+  return encoder.encode(JSON.stringify({ v: ENVELOPE_VERSION, type: 'ack', ids }));
+}
+
+export function encodeHello(name: string, version: string): Uint8Array {
+  return encoder.encode(JSON.stringify({ v: ENVELOPE_VERSION, type: 'hello', name, version }));
+}
+
+export function encodeText(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** Bytes of envelope around a message's text, to check a text fits in one frame. */
+export function messageFrameBytes(text: string): number {
+  return encodeMessage('00000000-0000-0000-0000-000000000000', Date.now(), text).byteLength;
+}

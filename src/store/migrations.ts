@@ -1,0 +1,55 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Schema migrations, applied in order; PRAGMA user_version records how many have run.
+ * Append new entries, never edit old ones: databases in the field have already run them.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE peers (
+    peer_id         TEXT PRIMARY KEY,
+    name            TEXT,
+    addresses       TEXT NOT NULL DEFAULT '[]',
+    agent           TEXT,
+    speaks_envelope INTEGER NOT NULL DEFAULT 0,
+    first_seen      INTEGER NOT NULL,
+    last_seen       INTEGER
+  );
+  CREATE TABLE messages (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT NOT NULL,
+    peer_id     TEXT NOT NULL,
+    direction   TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    text        TEXT NOT NULL,
+    sent_at     INTEGER NOT NULL,
+    stored_at   INTEGER NOT NULL,
+    state       TEXT NOT NULL,
+    reason      TEXT,
+    expects_ack INTEGER NOT NULL DEFAULT 1,
+    updated_at  INTEGER NOT NULL,
+    UNIQUE (peer_id, direction, id)
+  );
+  CREATE INDEX messages_by_state ON messages (direction, state, peer_id, seq);
+  CREATE INDEX messages_by_peer ON messages (peer_id, seq);
+  CREATE TABLE events (
+    id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  `,
+];
+
+export function migrate(db: Database.Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`database schema version ${current} is newer than this p2pchat understands (${MIGRATIONS.length}); upgrade p2pchat`);
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return MIGRATIONS.length;
+}

@@ -1,0 +1,388 @@
+// The daemon's SQLite database: messages in both directions (the outbox is the outgoing rows not yet
+// final), known peers, and the event log behind the control API's event stream.
+import { randomUUID } from 'node:crypto';
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { ChatEvent, ChatEventType, Direction, Message, MessageState, PeerInfo, SentMessage } from '../types.js';
+import { migrate } from './migrations.js';
+
+export const DATABASE_FILE = 'p2pchat.db';
+/** Events kept for `since=` catch-up; older ones are pruned. */
+const EVENTS_KEPT = 100_000;
+
+interface MessageRow {
+  seq: number;
+  id: string;
+  peer_id: string;
+  direction: Direction;
+  text: string;
+  sent_at: number;
+  stored_at: number;
+  state: MessageState;
+  reason: string | null;
+  expects_ack: number;
+}
+
+interface PeerRow {
+  peer_id: string;
+  name: string | null;
+  addresses: string;
+  agent: string | null;
+  speaks_envelope: number;
+  last_seen: number | null;
+}
+
+interface EventRow {
+  id: number;
+  type: ChatEventType;
+  time: number;
+  data: string;
+}
+
+export interface IncomingMessage {
+  /** Absent for plain text frames: the store gives them a local id. */
+  id?: string | undefined;
+  text: string;
+  sentAt: number;
+}
+
+export interface PeerUpdate {
+  name?: string | undefined;
+  addresses?: string[] | undefined;
+  agent?: string | undefined;
+  speaksEnvelope?: boolean | undefined;
+  seen?: boolean | undefined;
+}
+
+export interface HistoryQuery {
+  peerId?: string | undefined;
+  limit: number;
+  /** Only messages with seq below / above these. */
+  before?: number | undefined;
+  after?: number | undefined;
+}
+
+export type EventListener = (event: ChatEvent) => void;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function toMessage(row: MessageRow): Message {
+  return {
+    seq: row.seq,
+    id: row.id,
+    peerId: row.peer_id,
+    direction: row.direction,
+    text: row.text,
+    time: iso(row.sent_at),
+    storedAt: iso(row.stored_at),
+    state: row.state,
+    reason: row.reason ?? undefined,
+    acked: row.expects_ack === 1,
+  };
+}
+
+function toEvent(row: EventRow): ChatEvent {
+  return { id: row.id, type: row.type, time: iso(row.time), data: JSON.parse(row.data) as Record<string, unknown> };
+}
+
+export class Store {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly listeners = new Set<EventListener>();
+  /** Events appended inside the current transaction, published once it commits. */
+  private pending: ChatEvent[] = [];
+  private readonly stmt;
+
+  constructor(dataDir: string) {
+    this.path = join(dataDir, DATABASE_FILE);
+    this.db = new Database(this.path);
+    chmodSync(this.path, 0o600);
+    // WAL + synchronous=FULL: a commit is fsynced before it returns, so a message the API accepted
+    // or that we acked survives SIGKILL and power loss. Commits are grouped to keep this cheap.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+    const db = this.db;
+    this.stmt = {
+      insertMessage: db.prepare(
+        `INSERT OR IGNORE INTO messages (id, peer_id, direction, text, sent_at, stored_at, state, expects_ack, updated_at)
+         VALUES (@id, @peerId, @direction, @text, @sentAt, @now, @state, @expectsAck, @now)`,
+      ),
+      messageBySeq: db.prepare('SELECT * FROM messages WHERE seq = ?'),
+      outMessage: db.prepare(`SELECT * FROM messages WHERE peer_id = ? AND direction = 'out' AND id = ?`),
+      setState: db.prepare(
+        'UPDATE messages SET state = @state, reason = @reason, expects_ack = @expectsAck, updated_at = @now WHERE seq = @seq',
+      ),
+      outbox: db.prepare(
+        `SELECT * FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1
+         AND peer_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      ),
+      outboxAll: db.prepare(
+        `SELECT * FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1 ORDER BY seq LIMIT ?`,
+      ),
+      outboxPeers: db.prepare(
+        `SELECT DISTINCT peer_id FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1`,
+      ),
+      outboxCount: db.prepare(
+        `SELECT count(*) AS n FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1`,
+      ),
+      expired: db.prepare(
+        `SELECT * FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1 AND stored_at < ?`,
+      ),
+      messageCount: db.prepare('SELECT count(*) AS n FROM messages'),
+      peer: db.prepare('SELECT * FROM peers WHERE peer_id = ?'),
+      peerCount: db.prepare('SELECT count(*) AS n FROM peers'),
+      peers: db.prepare('SELECT * FROM peers ORDER BY last_seen DESC NULLS LAST, peer_id'),
+      insertPeer: db.prepare(`INSERT OR IGNORE INTO peers (peer_id, first_seen) VALUES (?, ?)`),
+      updatePeer: db.prepare(
+        `UPDATE peers SET
+           name = coalesce(@name, name),
+           addresses = coalesce(@addresses, addresses),
+           agent = coalesce(@agent, agent),
+           speaks_envelope = max(speaks_envelope, @speaksEnvelope),
+           last_seen = coalesce(@seen, last_seen)
+         WHERE peer_id = @peerId`,
+      ),
+      insertEvent: db.prepare('INSERT INTO events (type, time, data) VALUES (?, ?, ?)'),
+      eventsSince: db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
+      pruneEvents: db.prepare('DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?'),
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs `fn` in one transaction (one fsync), then publishes the events it appended. */
+  private tx<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    let result: T;
+    try {
+      result = this.db.transaction(fn)();
+    } catch (err) {
+      this.pending = [];
+      throw err;
+    }
+    const events = this.pending;
+    this.pending = [];
+    for (const event of events) for (const listener of this.listeners) listener(event);
+    return result;
+  }
+
+  private appendEvent(type: ChatEventType, data: Record<string, unknown>): number {
+    const now = Date.now();
+    const id = Number(this.stmt.insertEvent.run(type, now, JSON.stringify(data)).lastInsertRowid);
+    this.pending.push({ id, type, time: iso(now), data });
+    return id;
+  }
+
+  private setState(row: MessageRow, state: MessageState, reason: string | null, expectsAck = row.expects_ack): Message {
+    this.stmt.setState.run({ seq: row.seq, state, reason, expectsAck, now: Date.now() });
+    const message = toMessage({ ...row, state, reason, expects_ack: expectsAck });
+    this.appendEvent('message-state-changed', {
+      id: message.id,
+      peerId: message.peerId,
+      seq: message.seq,
+      state,
+      ...(reason ? { reason } : {}),
+    });
+    return message;
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  /** Listeners are called synchronously after each commit, in event id order. */
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  eventsSince(id: number, limit = 10_000): ChatEvent[] {
+    return (this.stmt.eventsSince.all(id, limit) as EventRow[]).map(toEvent);
+  }
+
+  peerEvent(type: 'peer-connected' | 'peer-disconnected', data: Record<string, unknown>): void {
+    this.tx(() => this.appendEvent(type, data));
+  }
+
+  pruneEvents(): void {
+    this.stmt.pruneEvents.run(EVENTS_KEPT);
+  }
+
+  // ---- outgoing ----------------------------------------------------------------------------
+
+  /** Stores a new outgoing message as queued; once this returns it is on disk. */
+  queueOutgoing(peerId: string, text: string): SentMessage {
+    return this.tx(() => {
+      const now = Date.now();
+      const info = this.stmt.insertMessage.run({
+        id: randomUUID(),
+        peerId,
+        direction: 'out',
+        text,
+        sentAt: now,
+        now,
+        state: 'queued',
+        expectsAck: 1,
+      });
+      const message = toMessage(this.stmt.messageBySeq.get(info.lastInsertRowid) as MessageRow);
+      const eventId = this.appendEvent('message-state-changed', { id: message.id, peerId, seq: message.seq, state: 'queued' });
+      return { ...message, eventId };
+    });
+  }
+
+  /** Outgoing messages still awaiting delivery to `peerId`, oldest first, after `afterSeq`. */
+  outboxFor(peerId: string, afterSeq: number, limit: number): Message[] {
+    return (this.stmt.outbox.all(peerId, afterSeq, limit) as MessageRow[]).map(toMessage);
+  }
+
+  outbox(limit = 1000): Message[] {
+    return (this.stmt.outboxAll.all(limit) as MessageRow[]).map(toMessage);
+  }
+
+  outboxPeers(): string[] {
+    return (this.stmt.outboxPeers.all() as { peer_id: string }[]).map((r) => r.peer_id);
+  }
+
+  /**
+   * Records that these messages were written to the peer. `acked` false means the peer is a plain
+   * chat peer that never acks: `sent` is then their final state.
+   */
+  markSent(seqs: number[], acked: boolean): void {
+    if (seqs.length === 0) return;
+    this.tx(() => {
+      for (const seq of seqs) {
+        const row = this.stmt.messageBySeq.get(seq) as MessageRow | undefined;
+        // A resend of a message already `sent` changes nothing a user can see.
+        if (!row || row.state !== 'queued') continue;
+        this.setState(row, 'sent', null, acked ? 1 : 0);
+      }
+    });
+  }
+
+  /** Applies acks from `peerId`; returns the messages that became delivered. */
+  markDelivered(peerId: string, ids: string[]): Message[] {
+    return this.tx(() => {
+      const changed: Message[] = [];
+      for (const id of ids) {
+        const row = this.stmt.outMessage.get(peerId, id) as MessageRow | undefined;
+        if (!row || row.state === 'delivered') continue;
+        changed.push(this.setState(row, 'delivered', null, 1));
+      }
+      return changed;
+    });
+  }
+
+  /** Marks outgoing messages older than `maxAgeMs` as expired, with a reason; returns them. */
+  expireOlderThan(maxAgeMs: number): Message[] {
+    return this.tx(() => {
+      const rows = this.stmt.expired.all(Date.now() - maxAgeMs) as MessageRow[];
+      return rows.map((row) => this.setState(row, 'expired', 'not delivered before the expiry time'));
+    });
+  }
+
+  // ---- incoming ----------------------------------------------------------------------------
+
+  /**
+   * Stores incoming messages from one peer in one transaction. Ids already stored are skipped,
+   * so a retried message never shows twice. Returns the messages that were new.
+   */
+  receive(peerId: string, incoming: IncomingMessage[]): Message[] {
+    return this.tx(() => {
+      const now = Date.now();
+      const stored: Message[] = [];
+      for (const msg of incoming) {
+        const info = this.stmt.insertMessage.run({
+          id: msg.id ?? randomUUID(),
+          peerId,
+          direction: 'in',
+          text: msg.text,
+          sentAt: msg.sentAt,
+          now,
+          state: 'received',
+          expectsAck: msg.id === undefined ? 0 : 1,
+        });
+        if (info.changes === 0) continue;
+        const message = toMessage(this.stmt.messageBySeq.get(info.lastInsertRowid) as MessageRow);
+        this.appendEvent('message-received', { message });
+        stored.push(message);
+      }
+      return stored;
+    });
+  }
+
+  // ---- history -----------------------------------------------------------------------------
+
+  /** The newest `limit` messages matching the query, returned oldest first. */
+  history(query: HistoryQuery): Message[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: query.limit };
+    if (query.peerId !== undefined) {
+      where.push('peer_id = @peerId');
+      params.peerId = query.peerId;
+    }
+    if (query.before !== undefined) {
+      where.push('seq < @before');
+      params.before = query.before;
+    }
+    if (query.after !== undefined) {
+      where.push('seq > @after');
+      params.after = query.after;
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    // With only `after`, page forwards (oldest first); otherwise take the newest.
+    const forward = query.after !== undefined && query.before === undefined;
+    const sql = forward
+      ? `SELECT * FROM messages ${clause} ORDER BY seq ASC LIMIT @limit`
+      : `SELECT * FROM (SELECT * FROM messages ${clause} ORDER BY seq DESC LIMIT @limit) ORDER BY seq ASC`;
+    return (this.db.prepare(sql).all(params) as MessageRow[]).map(toMessage);
+  }
+
+  counts(): { messages: number; outbox: number; peers: number } {
+    return {
+      messages: (this.stmt.messageCount.get() as { n: number }).n,
+      outbox: (this.stmt.outboxCount.get() as { n: number }).n,
+      peers: (this.stmt.peerCount.get() as { n: number }).n,
+    };
+  }
+
+  // ---- peers -------------------------------------------------------------------------------
+
+  updatePeer(peerId: string, update: PeerUpdate): void {
+    this.tx(() => {
+      const now = Date.now();
+      this.stmt.insertPeer.run(peerId, now);
+      this.stmt.updatePeer.run({
+        peerId,
+        name: update.name ?? null,
+        addresses: update.addresses ? JSON.stringify(update.addresses) : null,
+        agent: update.agent ?? null,
+        speaksEnvelope: update.speaksEnvelope ? 1 : 0,
+        seen: update.seen ? now : null,
+      });
+    });
+  }
+
+  peer(peerId: string): Omit<PeerInfo, 'connected'> | undefined {
+    const row = this.stmt.peer.get(peerId) as PeerRow | undefined;
+    return row ? toPeer(row) : undefined;
+  }
+
+  peers(): Omit<PeerInfo, 'connected'>[] {
+    return (this.stmt.peers.all() as PeerRow[]).map(toPeer);
+  }
+}
+
+function toPeer(row: PeerRow): Omit<PeerInfo, 'connected'> {
+  return {
+    peerId: row.peer_id,
+    name: row.name,
+    addresses: JSON.parse(row.addresses) as string[],
+    agent: row.agent,
+    p2pchat: row.speaks_envelope === 1,
+    lastSeen: row.last_seen === null ? null : iso(row.last_seen),
+  };
+}

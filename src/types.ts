@@ -1,0 +1,69 @@
+// Shapes shared by the daemon, the control API and the CLI. Types only: importing this costs nothing.
+
+export type Direction = 'in' | 'out';
+
+/**
+ * queued: accepted, on disk, not yet written to the peer.
+ * sent: written to the peer's stream (plain chat peers never ack, so for them this is final).
+ * delivered: the receiver acked it after storing it durably.
+ * expired: not delivered within the expiry time.
+ * received: an incoming message.
+ */
+export type MessageState = 'queued' | 'sent' | 'delivered' | 'expired' | 'failed' | 'received';
+
+export interface Message {
+  /** Position in this daemon's database: increases with every message stored. */
+  seq: number;
+  id: string;
+  peerId: string;
+  direction: Direction;
+  text: string;
+  /** When the sender sent it (sender's clock for incoming), ISO 8601. */
+  time: string;
+  /** When this daemon stored it, ISO 8601. */
+  storedAt: string;
+  state: MessageState;
+  reason?: string | undefined;
+  /** False for plain text sent to or received from peers that do not speak p2pchat envelopes. */
+  acked: boolean;
+}
+
+/** The control API's answer to a send: the stored message and the id of its `queued` event. */
+export interface SentMessage extends Message {
+  eventId: number;
+}
+
+export interface PeerInfo {
+  peerId: string;
+  name: string | null;
+  connected: boolean;
+  addresses: string[];
+  agent: string | null;
+  /** True once the peer sent a hello or identify named it as p2pchat. */
+  p2pchat: boolean;
+  lastSeen: string | null;
+}
+
+export type ChatEventType = 'message-received' | 'message-state-changed' | 'peer-connected' | 'peer-disconnected';
+
+export interface ChatEvent {
+  id: number;
+  type: ChatEventType;
+  time: string;
+  data: Record<string, unknown>;
+}
+
+export interface StatusInfo {
+  peerId: string;
+  name: string;
+  version: string;
+  addresses: string[];
+  socket: string;
+  dataDir: string;
+  pid: number;
+  uptimeSeconds: number;
+  mdns: boolean;
+  network: string;
+  peers: { connected: number; known: number };
+  messages: { total: number; outbox: number };
+}
