@@ -257,7 +257,7 @@ export class Store {
       for (const seq of seqs) {
         const row = this.stmt.messageBySeq.get(seq) as MessageRow | undefined;
         // A resend of a message already `sent` changes nothing a user can see.
-        if (!row || row.state !== 'queued') continue;
+        if (row?.state !== 'queued') continue;
         this.setState(row, 'sent', null, acked ? 1 : 0);
       }
     });
