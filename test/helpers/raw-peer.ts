@@ -1,0 +1,65 @@
+// A plain libp2p 3 peer, as libp2p's own chat example builds it: TCP + Noise + Yamux, speaking
+// /chat/1.0.0 with varint length-prefixed UTF-8 frames through lpStream. It knows nothing of
+// p2pchat's envelopes, which makes it both the interop partner and a source of bad input.
+import '../../src/polyfills.js';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { identify } from '@libp2p/identify';
+import type { Stream } from '@libp2p/interface';
+import { tcp } from '@libp2p/tcp';
+import { lpStream } from '@libp2p/utils';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p, type Libp2p } from 'libp2p';
+
+export const CHAT = '/chat/1.0.0';
+
+export class RawPeer {
+  readonly received: string[] = [];
+
+  private constructor(readonly node: Libp2p) {}
+
+  static async start(): Promise<RawPeer> {
+    const node = await createLibp2p({
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      services: { identify: identify() },
+    });
+    const peer = new RawPeer(node);
+    // Like the chat example: print every frame that arrives on a stream the other side opened.
+    await node.handle(CHAT, async (stream) => {
+      const lp = lpStream(stream);
+      try {
+        while (true) peer.received.push(new TextDecoder().decode((await lp.read()).subarray()));
+      } catch {
+        // the stream ended
+      }
+    });
+    return peer;
+  }
+
+  get peerId(): string {
+    return this.node.peerId.toString();
+  }
+
+  get address(): string {
+    return this.node.getMultiaddrs()[0]?.toString() as string;
+  }
+
+  async openStream(address: string): Promise<Stream> {
+    return this.node.dialProtocol(multiaddr(address), CHAT);
+  }
+
+  /** Sends UTF-8 text frames on a new stream, as the chat example does with stdin lines. */
+  async sendText(address: string, lines: string[]): Promise<void> {
+    const stream = await this.openStream(address);
+    const lp = lpStream(stream);
+    for (const line of lines) await lp.write(new TextEncoder().encode(line));
+    await stream.close();
+  }
+
+  async stop(): Promise<void> {
+    await this.node.stop();
+  }
+}
