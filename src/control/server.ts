@@ -3,6 +3,7 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
+import { z } from 'zod';
 import { MAX_SOCKET_PATH_BYTES, socketPathFits } from '../config/paths.js';
 import type { Logger } from '../logger.js';
 import type { ChatEvent, Message, PeerInfo, SentMessage, StatusInfo } from '../types.js';
@@ -22,6 +23,19 @@ export interface DaemonApi {
 }
 
 const peerTarget = { type: 'string', minLength: 1, maxLength: 200 } as const;
+
+// Bodies are checked with zod rather than fastify's ajv, which coerces types (5 would pass as "5").
+const connectBody = z.strictObject({ multiaddr: z.string().min(1).max(1000) });
+const sendBody = z.strictObject({ to: z.string().min(1).max(200), text: z.string().min(1) });
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+    throw new ApiError('bad_request', `invalid request body: ${issues}`);
+  }
+  return result.data;
+}
 const seq = { type: 'integer', minimum: 0 } as const;
 
 const ROUTES = (api: DaemonApi): RouteOptions[] => [
@@ -36,29 +50,13 @@ const ROUTES = (api: DaemonApi): RouteOptions[] => [
   {
     method: 'POST',
     url: '/v1/connect',
-    schema: {
-      body: {
-        type: 'object',
-        properties: { multiaddr: { type: 'string', minLength: 1, maxLength: 1000 } },
-        required: ['multiaddr'],
-        additionalProperties: false,
-      },
-    },
-    handler: async (req) => api.connect((req.body as { multiaddr: string }).multiaddr),
+    handler: async (req) => api.connect(parseBody(connectBody, req.body).multiaddr),
   },
   {
     method: 'POST',
     url: '/v1/send',
-    schema: {
-      body: {
-        type: 'object',
-        properties: { to: peerTarget, text: { type: 'string', minLength: 1 } },
-        required: ['to', 'text'],
-        additionalProperties: false,
-      },
-    },
     handler: async (req, reply) => {
-      const { to, text } = req.body as { to: string; text: string };
+      const { to, text } = parseBody(sendBody, req.body);
       const peer = api.resolvePeer(to);
       reply.code(202);
       return api.send(peer.peerId, text);

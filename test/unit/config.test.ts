@@ -36,7 +36,10 @@ describe('loadConfig', () => {
   it('names the bad key and what was expected', () => {
     const dir = home();
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ mdns: { intervalMs: 'often' } }));
-    assert.throws(() => loadConfig({ home: dir }, {}), (err: Error) => err instanceof ConfigError && /mdns\.intervalMs/.test(err.message));
+    assert.throws(
+      () => loadConfig({ home: dir }, {}),
+      (err: Error) => err instanceof ConfigError && /mdns\.intervalMs/.test(err.message),
+    );
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ lisen: [] }));
     assert.throws(() => loadConfig({ home: dir }, {}), /unknown key\(s\) lisen/);
     writeFileSync(join(dir, 'config.json'), '{ nope');

@@ -6,7 +6,12 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 
 describe('decodeFrame', () => {
   it('round-trips our envelopes', () => {
-    assert.deepEqual(decodeFrame(encodeMessage('id-1', 1700000000000, 'hi')), { kind: 'message', id: 'id-1', time: 1700000000000, text: 'hi' });
+    assert.deepEqual(decodeFrame(encodeMessage('id-1', 1700000000000, 'hi')), {
+      kind: 'message',
+      id: 'id-1',
+      time: 1700000000000,
+      text: 'hi',
+    });
     assert.deepEqual(decodeFrame(encodeAck(['a', 'b'])), { kind: 'ack', ids: ['a', 'b'] });
     assert.deepEqual(decodeFrame(encodeHello('alice', '1.2.3')), { kind: 'hello', name: 'alice', version: '1.2.3' });
   });

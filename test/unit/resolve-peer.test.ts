@@ -26,10 +26,22 @@ describe('resolvePeer', () => {
   });
 
   it('reports ambiguous and unknown targets with candidates', () => {
-    assert.equal(code(() => resolvePeer('bob', peers)), 'ambiguous_peer');
-    assert.equal(code(() => resolvePeer('12D3KooWAAA', peers)), 'ambiguous_peer');
-    assert.equal(code(() => resolvePeer('carol', peers)), 'unknown_peer');
-    assert.equal(code(() => resolvePeer('   ', peers)), 'bad_request');
+    assert.equal(
+      code(() => resolvePeer('bob', peers)),
+      'ambiguous_peer',
+    );
+    assert.equal(
+      code(() => resolvePeer('12D3KooWAAA', peers)),
+      'ambiguous_peer',
+    );
+    assert.equal(
+      code(() => resolvePeer('carol', peers)),
+      'unknown_peer',
+    );
+    assert.equal(
+      code(() => resolvePeer('   ', peers)),
+      'bad_request',
+    );
     try {
       resolvePeer('bob', peers);
     } catch (err) {
