@@ -30,7 +30,11 @@ function connectionError(socketPath: string, err: NodeJS.ErrnoException): Error 
 }
 
 export class ControlClient {
-  constructor(readonly socketPath: string) {}
+  /** @param timeoutMs how long a request may go unanswered (a wedged daemon, or not a daemon at all). */
+  constructor(
+    readonly socketPath: string,
+    readonly timeoutMs = 30_000,
+  ) {}
 
   request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     return new Promise((resolve, reject) => {
@@ -66,6 +70,9 @@ export class ControlClient {
           });
           res.on('error', reject);
         },
+      );
+      req.setTimeout(this.timeoutMs, () =>
+        req.destroy(new Error(`the daemon did not answer within ${this.timeoutMs / 1000}s on ${this.socketPath}`)),
       );
       req.on('error', (err) => reject(connectionError(this.socketPath, err)));
       req.end(payload);

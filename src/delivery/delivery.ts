@@ -73,6 +73,15 @@ export class Delivery {
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
     this.tick();
+    this.reconnectRecentPeers();
+  }
+
+  /** After a restart, dial the p2pchat peers we talked to recently, so conversations resume. */
+  private reconnectRecentPeers(): void {
+    const since = Date.now() - this.options.expirySeconds * 1000;
+    for (const peer of this.store.peers()) {
+      if (peer.p2pchat && peer.lastSeen !== null && Date.parse(peer.lastSeen) >= since) this.redial(peer.peerId, Date.now());
+    }
   }
 
   stop(): void {

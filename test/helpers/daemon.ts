@@ -55,6 +55,9 @@ export function tempHome(prefix = 'p2pchat-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** Thrown by a waitFor check to stop waiting at once. */
+export class StartFailed extends Error {}
+
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
@@ -68,6 +71,7 @@ export async function waitFor<T>(
       const value = await check();
       if (value !== undefined && value !== false) return value;
     } catch (err) {
+      if (err instanceof StartFailed) throw err;
       lastError = err;
     }
     await new Promise((r) => setTimeout(r, intervalMs));
@@ -97,7 +101,7 @@ export class TestDaemon {
     this.options = options;
     this.name = options.name;
     this.home = options.home ?? tempHome(`p2pchat-${options.name}-`);
-    this.client = new ControlClient(join(this.home, 'p2pchat.sock'));
+    this.client = new ControlClient(join(this.home, 'p2pchat.sock'), 5000);
     created.add(this);
   }
 
@@ -125,14 +129,21 @@ export class TestDaemon {
     proc.stderr?.setEncoding('utf8').on('data', (d: string) => {
       this.log += d;
     });
-    const exited = new Promise<never>((_, reject) =>
-      proc.once('exit', (code) => reject(new Error(`daemon ${this.name} exited with ${code} during start:\n${this.log}`))),
+    let exitCode: number | null | undefined;
+    proc.once('exit', (code) => {
+      exitCode = code;
+    });
+    this.status = await waitFor(
+      `daemon ${this.name} to answer status`,
+      async () => {
+        if (exitCode !== undefined) throw new StartFailed(`daemon ${this.name} exited with ${exitCode} during start:\n${this.log}`);
+        // Only this process counts: another daemon may answer on the same socket.
+        const status = await this.client.request<StatusInfo>('GET', '/v1/status');
+        return status.pid === proc.pid ? status : undefined;
+      },
+      30_000,
+      50,
     );
-    exited.catch(() => {});
-    this.status = await Promise.race([
-      waitFor(`daemon ${this.name} to answer status`, () => this.client.request<StatusInfo>('GET', '/v1/status'), 30_000, 50),
-      exited,
-    ]);
     return this;
   }
 
