@@ -198,7 +198,8 @@ export class Delivery {
   /** Periodic work: ack timeouts, redials of peers with queued messages, expiry. */
   private tick(): void {
     const now = Date.now();
-    if (now - this.lastExpiryCheck >= EXPIRY_CHECK_MS) {
+    // Check at least twice per expiry period, so a short configured expiry is honoured promptly.
+    if (now - this.lastExpiryCheck >= Math.min(EXPIRY_CHECK_MS, (this.options.expirySeconds * 1000) / 2)) {
       this.lastExpiryCheck = now;
       const expired = this.store.expireOlderThan(this.options.expirySeconds * 1000);
       if (expired.length > 0) this.log.warn({ count: expired.length }, 'outgoing messages expired undelivered');
