@@ -161,6 +161,8 @@ export class Daemon implements DaemonApi {
       throw new ApiError('dial_failed', `could not connect to ${address}: ${(err as Error).message}`);
     }
     this.store.updatePeer(peerId, { seen: true, addresses: [addr.toString()] });
+    // Identify tells what the peer is; answering after it makes the reply more useful.
+    await this.peerTracker.whenIdentified(peerId, 2000);
     return this.resolvePeer(peerId);
   }
 
