@@ -65,12 +65,12 @@ export function registerMessagingCommands(program: Command): void {
       const sent = await ctx.client.request<SentMessage>('POST', '/v1/send', { to: peer, text });
       if (!opts.wait) {
         if (ctx.json) return ctx.printJson(sent);
-        return ctx.print(`Message ${sent.id} ${sent.state} for ${peerLabel(sent.peerId, null)}`);
+        return ctx.print(`Message ${sent.id} ${sent.state} for ${peerLabel(sent.peerId, peer === sent.peerId ? null : peer)}`);
       }
       const outcome = await waitForDelivery(ctx.client, sent, opts.timeout * 1000);
       if (ctx.json) ctx.printJson({ ...sent, state: outcome === 'timeout' ? 'queued' : outcome });
       if (outcome === 'delivered') {
-        if (!ctx.json) ctx.print(`Message ${sent.id} delivered to ${peerLabel(sent.peerId, null)}`);
+        if (!ctx.json) ctx.print(`Message ${sent.id} delivered to ${peerLabel(sent.peerId, peer === sent.peerId ? null : peer)}`);
         return;
       }
       if (outcome === 'timeout') {
