@@ -49,15 +49,13 @@ async function inbound(daemon: TestDaemon, from: TestDaemon): Promise<Message[]>
 
 /** Waits until the sender's outbox to `to` is empty, then checks exactly-once, in-order delivery. */
 async function assertAllDelivered(sender: TestDaemon, receiver: TestDaemon, accepted: string[]): Promise<void> {
-  await waitFor(
-    'the outbox to drain',
-    async () => (await sender.json<Message[]>(['outbox'])).length === 0,
-    120_000,
-    250,
-  );
+  await waitFor('the outbox to drain', async () => (await sender.json<Message[]>(['outbox'])).length === 0, 120_000, 250);
   const sent = (await inbound(sender, receiver)).filter((m) => m.direction === 'out');
   const received = (await inbound(receiver, sender)).filter((m) => m.direction === 'in');
-  assert.ok(sent.every((m) => m.state === 'delivered'), 'every stored outgoing message is delivered');
+  assert.ok(
+    sent.every((m) => m.state === 'delivered'),
+    'every stored outgoing message is delivered',
+  );
   // Exactly once and in the sender's order. The sender may have stored a message whose answer the
   // kill cut off: it is delivered too, so compare with the sender's own record.
   assert.deepEqual(
@@ -66,7 +64,10 @@ async function assertAllDelivered(sender: TestDaemon, receiver: TestDaemon, acce
   );
   assert.equal(new Set(received.map((m) => m.id)).size, received.length, 'no duplicates');
   const receivedIds = new Set(received.map((m) => m.id));
-  assert.ok(accepted.every((id) => receivedIds.has(id)), 'every accepted message arrived');
+  assert.ok(
+    accepted.every((id) => receivedIds.has(id)),
+    'every accepted message arrived',
+  );
 }
 
 describe('delivery', () => {

@@ -1,0 +1,37 @@
+// The CLI must stay a thin, fast client: nothing it loads statically may pull in libp2p or SQLite.
+// Only the `daemon` command loads the daemon, through a dynamic import.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const CLI_ENTRY = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const FORBIDDEN = /^(libp2p|@libp2p\/|@chainsafe\/|@multiformats\/|better-sqlite3|fastify|pino)/;
+
+/** Static `import ... from '...'` specifiers of a compiled module (dynamic import() is not matched). */
+function staticImports(file: string): string[] {
+  const source = readFileSync(file, 'utf8');
+  return [...source.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]/gm)].map(
+    (m) => (m[1] ?? m[2]) as string,
+  );
+}
+
+it('the CLI does not statically import libp2p, SQLite, fastify or pino', () => {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const queue = [CLI_ENTRY];
+  while (queue.length > 0) {
+    const file = queue.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const spec of staticImports(file)) {
+      if (spec.startsWith('.')) queue.push(resolve(dirname(file), spec));
+      else packages.add(spec);
+    }
+  }
+  assert.ok(seen.size > 3, 'the walk found the CLI modules');
+  assert.ok(packages.has('commander'), 'the walk sees package imports');
+  const forbidden = [...packages].filter((p) => FORBIDDEN.test(p));
+  assert.deepEqual(forbidden, []);
+});
