@@ -1,14 +1,7 @@
 // Errors the control API answers with: one place maps them to HTTP status codes.
 
 export type ApiErrorCode =
-  | 'bad_request'
-  | 'not_found'
-  | 'unknown_peer'
-  | 'ambiguous_peer'
-  | 'payload_too_large'
-  | 'dial_failed'
-  | 'forbidden'
-  | 'internal';
+  'bad_request' | 'not_found' | 'unknown_peer' | 'ambiguous_peer' | 'payload_too_large' | 'dial_failed' | 'forbidden' | 'internal';
 
 const STATUS: Record<ApiErrorCode, number> = {
   bad_request: 400,
