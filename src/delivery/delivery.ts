@@ -25,6 +25,7 @@ const BATCH = 128;
 const TICK_MS = 500;
 const EXPIRY_CHECK_MS = 60_000;
 const IDENTIFY_WAIT_MS = 2000;
+const NO_IDENTIFY_PLAIN_AFTER_MS = 10_000;
 
 interface Link {
   peerId: string;
@@ -135,10 +136,14 @@ export class Delivery {
 
   private async sendPending(link: Link): Promise<void> {
     if (!this.peers.isConnected(link.peerId)) return;
-    // A p2pchat peer gets a stream (and so our hello) as soon as it connects, even with nothing to send.
-    const greet = !link.stream?.isOpen && (await this.speaksEnvelope(link.peerId));
-    if (!greet && this.store.outboxFor(link.peerId, link.lastSeq, 1).length === 0) return;
-    const stream = link.stream?.isOpen ? link.stream : await this.openStream(link);
+    let stream = link.stream;
+    if (!stream?.isOpen) {
+      const kind = await this.peerKind(link.peerId);
+      if (kind === 'unknown') return; // identify has not answered yet: the next tick tries again
+      // A p2pchat peer gets a stream (and so our hello) as soon as it connects, even with nothing to send.
+      if (kind === 'plain' && this.store.outboxFor(link.peerId, 0, 1).length === 0) return;
+      stream = await this.openStream(link, kind === 'envelope');
+    }
     while (!this.stopped && stream.isOpen && link.unacked.size < WINDOW) {
       const batch = this.store.outboxFor(link.peerId, link.lastSeq, Math.min(BATCH, WINDOW - link.unacked.size));
       if (batch.length === 0) return;
@@ -158,15 +163,21 @@ export class Delivery {
     return link.envelope ? encodeMessage(message.id, Date.parse(message.time), message.text) : encodeText(message.text);
   }
 
-  /** Whether the peer speaks envelopes: it sent a hello once, or identify names it as p2pchat. */
-  private async speaksEnvelope(peerId: string): Promise<boolean> {
+  /**
+   * Whether the peer speaks envelopes: it sent a hello once, or identify names it as p2pchat.
+   * Until identify has answered we cannot tell, and guessing wrong either loses acks or shows a
+   * plain peer JSON; only a peer connected for a while without identify is taken as plain.
+   */
+  private async peerKind(peerId: string): Promise<'envelope' | 'plain' | 'unknown'> {
     await this.peers.whenIdentified(peerId, IDENTIFY_WAIT_MS);
     const known = this.store.peer(peerId);
-    return (known?.p2pchat ?? false) || isP2pchatAgent(known?.agent ?? undefined);
+    if (known?.p2pchat || isP2pchatAgent(known?.agent ?? undefined)) return 'envelope';
+    if (known?.agent) return 'plain';
+    return this.peers.connectedFor(peerId) > NO_IDENTIFY_PLAIN_AFTER_MS ? 'plain' : 'unknown';
   }
 
-  private async openStream(link: Link): Promise<FrameStream> {
-    link.envelope = await this.speaksEnvelope(link.peerId);
+  private async openStream(link: Link, envelope: boolean): Promise<FrameStream> {
+    link.envelope = envelope;
     const stream = await this.chat.open(link.peerId, link.envelope, () => {
       if (link.stream !== stream) return;
       this.resetLink(link);

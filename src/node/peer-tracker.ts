@@ -75,6 +75,15 @@ export class PeerTracker {
     return this.node.getConnections().some((c) => c.remotePeer.toString() === peerId && c.status === 'open');
   }
 
+  /** Milliseconds since the oldest open connection to the peer was established; 0 if none. */
+  connectedFor(peerId: string): number {
+    const opened = this.node
+      .getConnections()
+      .filter((c) => c.remotePeer.toString() === peerId && c.status === 'open')
+      .map((c) => c.timeline.open);
+    return opened.length > 0 ? Date.now() - Math.min(...opened) : 0;
+  }
+
   connectedPeers(): Set<string> {
     return new Set(
       this.node
