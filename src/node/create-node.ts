@@ -1,22 +1,25 @@
-// Builds the libp2p node: TCP, Noise, Yamux, identify, optional mDNS. Knows nothing of messages.
+// Builds the libp2p node: TCP, Noise, Yamux, identify, LAN discovery. Knows nothing of messages.
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
-import { identify } from '@libp2p/identify';
+import { type Identify, identify } from '@libp2p/identify';
 import type { PrivateKey } from '@libp2p/interface';
-import { mdns } from '@libp2p/mdns';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import { AGENT } from '../version.js';
-import { announceFilter } from './addresses.js';
+import { announceFilter, isOwnAddress, onLinkFirst } from './addresses.js';
+import { currentLinks } from './links.js';
+import { type LanDiscovery, type LanLog, lanDiscovery } from './mdns/lan-discovery.js';
 
 export interface NodeOptions {
   privateKey: PrivateKey;
   listen: string[];
   maxConnections: number;
   mdns: { enabled: boolean; intervalMs: number; network: string };
+  /** Where LAN discovery logs (for example "UDP 5353 is unusable"); libp2p's debug log when absent. */
+  log?: LanLog | undefined;
 }
 
-export type ChatNode = Libp2p;
+export type ChatNode = Libp2p<{ identify: Identify; lan: LanDiscovery }>;
 
 /** The mDNS service name for a network name: daemons of other networks never hear our queries. */
 export function mdnsServiceTag(network: string): string {
@@ -24,19 +27,33 @@ export function mdnsServiceTag(network: string): string {
 }
 
 export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
-  const peerDiscovery = options.mdns.enabled
-    ? [mdns({ interval: options.mdns.intervalMs, serviceTag: mdnsServiceTag(options.mdns.network) })]
-    : [];
-  return createLibp2p({
+  const node: ChatNode = await createLibp2p({
     privateKey: options.privateKey,
     nodeInfo: { userAgent: AGENT },
     addresses: { listen: options.listen, announceFilter },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    peerDiscovery,
-    connectionManager: { maxConnections: options.maxConnections, dialTimeout: 10_000 },
-    services: { identify: identify() },
+    connectionManager: { maxConnections: options.maxConnections, dialTimeout: 10_000, addressSorter: onLinkFirst() },
+    // Never dial ourselves, whatever address a peer record holds.
+    connectionGater: {
+      denyDialMultiaddr: (ma) =>
+        isOwnAddress(
+          ma.toString(),
+          node.getMultiaddrs().map((a) => a.toString()),
+          currentLinks(),
+        ),
+    },
+    services: {
+      identify: identify(),
+      lan: lanDiscovery({
+        enabled: options.mdns.enabled,
+        intervalMs: options.mdns.intervalMs,
+        serviceTag: mdnsServiceTag(options.mdns.network),
+        log: options.log,
+      }),
+    },
     start: false,
   });
+  return node;
 }

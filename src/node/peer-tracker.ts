@@ -1,6 +1,6 @@
 // Follows libp2p's peer events: records peers in the store, publishes connect/disconnect events,
-// dials peers mDNS discovers, and tells the rest of the daemon when a peer is ready.
-import type { PeerId } from '@libp2p/interface';
+// dials peers LAN discovery sees, and tells the rest of the daemon when a peer is ready.
+import type { PeerId, PeerInfo } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import type { Logger } from '../logger.js';
@@ -27,7 +27,9 @@ export class PeerTracker {
   private readonly identified = new Set<string>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly connectListeners = new Set<(peerId: string) => void>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Second-dialer timers by peer id: at most one waits per peer. */
+  private readonly secondDials = new Map<string, NodeJS.Timeout>();
+  private readonly dialing = new Set<string>();
 
   constructor(components: { node: ChatNode; store: Store; log: Logger }) {
     this.node = components.node;
@@ -40,7 +42,7 @@ export class PeerTracker {
   }
 
   start(): void {
-    this.node.addEventListener('peer:discovery', (evt) => this.onDiscovered(evt.detail.id));
+    this.node.services.lan.addEventListener('peer', (evt) => this.onSighting((evt as CustomEvent<PeerInfo>).detail));
     this.node.addEventListener('peer:connect', (evt) => this.onConnect(evt.detail));
     this.node.addEventListener('peer:disconnect', (evt) => this.onDisconnect(evt.detail));
     this.node.addEventListener('peer:identify', (evt) => {
@@ -61,8 +63,8 @@ export class PeerTracker {
   }
 
   stop(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    for (const timer of this.secondDials.values()) clearTimeout(timer);
+    this.secondDials.clear();
     for (const set of this.waiters.values()) for (const wake of set) wake();
     this.waiters.clear();
   }
@@ -135,19 +137,34 @@ export class PeerTracker {
     return this.dial(id, 'redial');
   }
 
-  private onDiscovered(peerId: PeerId): void {
-    const id = peerId.toString();
-    if (id === this.self || this.isConnected(id)) return;
-    this.log.debug({ peer: id }, 'discovered peer');
+  /**
+   * A peer answered or announced itself on the LAN. Every sighting of a peer we are not connected
+   * to leads to a dial, not only the first: that is how connections come back after a partition.
+   * The dial uses the addresses the peer announced on the link we share with it.
+   */
+  private onSighting(peer: PeerInfo): void {
+    const id = peer.id.toString();
+    if (id === this.self || this.isConnected(id) || this.dialing.has(id) || this.secondDials.has(id)) return;
+    this.log.debug({ peer: id, addresses: peer.multiaddrs.map((a) => a.toString()) }, 'peer seen on the LAN');
+    const target = peer.multiaddrs.map((a) => a.encapsulate(`/p2p/${id}`));
     if (shouldDialFirst(this.self, id)) {
-      void this.dial(peerId, 'discovered');
+      void this.dialOnce(id, target, 'discovered');
       return;
     }
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (!this.isConnected(id)) void this.dial(peerId, 'discovered (second dialer)');
+      this.secondDials.delete(id);
+      if (!this.isConnected(id)) void this.dialOnce(id, target, 'discovered (second dialer)');
     }, SECOND_DIALER_DELAY_MS);
-    this.timers.add(timer);
+    this.secondDials.set(id, timer);
+  }
+
+  private async dialOnce(id: string, target: Multiaddr[], why: string): Promise<void> {
+    this.dialing.add(id);
+    try {
+      await this.dial(target, why);
+    } finally {
+      this.dialing.delete(id);
+    }
   }
 
   private onConnect(peerId: PeerId): void {
