@@ -89,4 +89,25 @@ describe('another mDNS responder on the same host', { skip: netnsUnavailable() ?
     );
     for (const r of [xResponder, yResponder]) assert.equal(r.proc.exitCode, null, `a responder exited:\n${r.output()}`);
   });
+
+  it('a program that holds UDP 5353 alone leaves the daemon running, reachable by address', async () => {
+    const host = (lan as TestLan).addHost('own');
+    const other = (lan as TestLan).addHost('oth');
+    // Bound without SO_REUSEADDR: nobody else can bind the port on this host.
+    const holder = spawn('ip', [
+      'netns',
+      'exec',
+      host.ns,
+      process.execPath,
+      '-e',
+      "require('node:dgram').createSocket('udp4').bind(5353, () => console.log('bound'))",
+    ]);
+    responders.push({ proc: holder, output: () => '' });
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    const [lonely, reachable] = await Promise.all([host.daemon().start(), other.daemon().start()]);
+    const peer = await reachable.json<{ peerId: string }>(['connect', host.multiaddr(lonely.peerId)]);
+    assert.equal(peer.peerId, lonely.peerId);
+    const m = await lonely.json<Message>(['send', reachable.peerId, 'still here', '--wait']);
+    assert.equal(m.state, 'delivered');
+  });
 });

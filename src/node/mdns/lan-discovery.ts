@@ -52,9 +52,8 @@ export interface LanDiscoveryComponents {
 
 interface LinkState {
   link: Link;
-  /** Sends out of this link only, from port 5353 as mDNS asks. */
-  socket: Socket;
-  ready: Promise<boolean>;
+  /** Sends out of this link only; undefined when no socket could be opened there. */
+  sender: Promise<Socket | undefined>;
   /** The addresses last announced here, to announce again when they change. */
   announced: string;
   reannounce?: NodeJS.Timeout | undefined;
@@ -191,26 +190,35 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE')
         this.log.debug({ link: link.name, err: (err as Error).message }, 'cannot join mDNS group');
     }
-    const socket = createSocket({ type: 'udp4', reuseAddr: true });
-    socket.on('error', (err) => this.log.debug({ link: link.name, err: err.message }, 'mDNS send socket error'));
-    socket.on('message', (msg, rinfo) => this.onPacket(msg, rinfo.address));
-    const ready = bind(socket, this.port, link.address).then(
-      () => {
-        socket.setMulticastInterface(link.address);
-        socket.setMulticastTTL(255);
-        socket.setMulticastLoopback(true);
-        return true;
-      },
-      (err: Error) => {
-        this.log.debug({ link: link.name, err: err.message }, 'cannot send mDNS on this link');
-        return false;
-      },
-    );
-    const state: LinkState = { link, socket, ready, announced: '' };
+    const state: LinkState = { link, sender: this.openSender(link), announced: '' };
     this.links.set(link.name, state);
     this.log.debug({ link: link.name, address: link.address }, 'mDNS on link');
     this.send(state, queryPacket(this.queryId, this.init.serviceTag));
     return state;
+  }
+
+  /**
+   * A socket that sends out of one link only. It sends from port 5353, as mDNS asks; if another
+   * program holds that port for this address, from any port (p2pchat daemons still listen to it).
+   */
+  private async openSender(link: Link): Promise<Socket | undefined> {
+    for (const port of [this.port, 0]) {
+      const socket = createSocket({ type: 'udp4', reuseAddr: true });
+      try {
+        await bind(socket, port, link.address);
+      } catch (err) {
+        socket.close();
+        this.log.debug({ link: link.name, port, err: (err as Error).message }, 'cannot send mDNS from this port');
+        continue;
+      }
+      socket.on('error', (err) => this.log.debug({ link: link.name, err: err.message }, 'mDNS send socket error'));
+      socket.on('message', (msg, rinfo) => this.onPacket(msg, rinfo.address));
+      socket.setMulticastInterface(link.address);
+      socket.setMulticastTTL(255);
+      socket.setMulticastLoopback(true);
+      return socket;
+    }
+    return undefined;
   }
 
   private dropLink(name: string): void {
@@ -223,7 +231,7 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
     } catch {
       // the interface is gone, and the membership with it
     }
-    state.socket.close();
+    void state.sender.then((socket) => socket?.close());
     this.log.debug({ link: name }, 'mDNS off link');
   }
 
@@ -238,9 +246,9 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
 
   private send(state: LinkState, packet: Packet): void {
     const bytes = encodePacket(packet);
-    void state.ready.then((ok) => {
-      if (!ok || this.links.get(state.link.name) !== state) return;
-      state.socket.send(bytes, this.port, MDNS_GROUP, (err) => {
+    void state.sender.then((socket) => {
+      if (!socket || this.links.get(state.link.name) !== state) return;
+      socket.send(bytes, this.port, MDNS_GROUP, (err) => {
         if (err) this.log.debug({ link: state.link.name, err: err.message }, 'mDNS send failed');
       });
     });
