@@ -24,8 +24,12 @@ const MDNS_GROUP = '224.0.0.251';
 const MDNS_PORT = 5353;
 /** How often to look for links that came up or went away (a cable plugged in, Wi-Fi joined). */
 const LINK_CHECK_MS = 1000;
-/** An announcement is sent twice, this far apart, as RFC 6762 asks: multicast on Wi-Fi gets lost. */
-const REANNOUNCE_MS = 1000;
+/**
+ * At most one announcement per link in this time (RFC 6762, section 6): answers to queries that
+ * come faster are sent together when it has passed. A new announcement is also repeated once after
+ * it, as RFC 6762 asks, since multicast on Wi-Fi gets lost.
+ */
+const ANNOUNCE_GAP_MS = 1000;
 const LISTEN_EVENTS = ['transport:listening', 'transport:close'];
 
 /** The log calls this part makes; a pino logger fits, and so does libp2p's (see libp2pLog). */
@@ -56,7 +60,9 @@ interface LinkState {
   sender: Promise<Socket | undefined>;
   /** The addresses last announced here, to announce again when they change. */
   announced: string;
-  reannounce?: NodeJS.Timeout | undefined;
+  lastAnnounceAt: number;
+  /** A later announcement, waiting for ANNOUNCE_GAP_MS to pass. */
+  pending?: NodeJS.Timeout | undefined;
 }
 
 function libp2pLog(logger: ComponentLogger): LanLog {
@@ -89,6 +95,7 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
   private receiver?: Socket | undefined;
   private readonly links = new Map<string, LinkState>();
   private timers: NodeJS.Timeout[] = [];
+  private listeners = 0;
   /** Our addresses change when a transport starts or stops listening: announce at once. */
   private readonly onListening = () => this.checkLinks();
 
@@ -103,8 +110,6 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
   listenerCount(type: string): number {
     return type === 'peer' ? this.listeners : 0;
   }
-
-  private listeners = 0;
 
   override addEventListener(...args: Parameters<EventTarget['addEventListener']>): void {
     if (args[0] === 'peer') this.listeners++;
@@ -175,10 +180,11 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
       if (key === state.announced) continue;
       state.announced = key;
       if (addresses.length === 0) continue;
-      this.send(state, answerPacket(this.init.serviceTag, this.components.peerId.toString(), addresses));
-      clearTimeout(state.reannounce);
-      state.reannounce = setTimeout(() => this.announce(state), REANNOUNCE_MS);
-      state.reannounce.unref();
+      // New addresses (or a new link) are announced at once, and once more a little later.
+      clearTimeout(state.pending);
+      state.pending = undefined;
+      this.announce(state);
+      this.announceSoon(state);
     }
   }
 
@@ -190,7 +196,7 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE')
         this.log.debug({ link: link.name, err: (err as Error).message }, 'cannot join mDNS group');
     }
-    const state: LinkState = { link, sender: this.openSender(link), announced: '' };
+    const state: LinkState = { link, sender: this.openSender(link), announced: '', lastAnnounceAt: 0 };
     this.links.set(link.name, state);
     this.log.debug({ link: link.name, address: link.address }, 'mDNS on link');
     this.send(state, queryPacket(this.queryId, this.init.serviceTag));
@@ -225,7 +231,7 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
     const state = this.links.get(name);
     if (!state) return;
     this.links.delete(name);
-    clearTimeout(state.reannounce);
+    clearTimeout(state.pending);
     try {
       this.receiver?.dropMembership(MDNS_GROUP, state.link.address);
     } catch {
@@ -237,7 +243,21 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
 
   private announce(state: LinkState): void {
     const addresses = addressesForLink(this.ourAddresses(), state.link);
-    if (addresses.length > 0) this.send(state, answerPacket(this.init.serviceTag, this.components.peerId.toString(), addresses));
+    if (addresses.length === 0) return;
+    this.send(state, answerPacket(this.init.serviceTag, this.components.peerId.toString(), addresses));
+    state.lastAnnounceAt = Date.now();
+  }
+
+  /** Announces on a link now, or when ANNOUNCE_GAP_MS has passed since the last announcement there. */
+  private announceSoon(state: LinkState): void {
+    if (state.pending) return;
+    const wait = state.lastAnnounceAt + ANNOUNCE_GAP_MS - Date.now();
+    if (wait <= 0) return this.announce(state);
+    state.pending = setTimeout(() => {
+      state.pending = undefined;
+      this.announce(state);
+    }, wait);
+    state.pending.unref();
   }
 
   private queryAll(): void {
@@ -270,7 +290,7 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
         source,
         links.map((s) => s.link),
       );
-      for (const state of links) if (!link || state.link.name === link.name) this.announce(state);
+      for (const state of links) if (!link || state.link.name === link.name) this.announceSoon(state);
     }
     for (const sighting of readSightings(packet, this.init.serviceTag)) {
       if (sighting.peerId === this.components.peerId.toString()) continue;
