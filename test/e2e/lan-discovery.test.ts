@@ -28,14 +28,11 @@ describe('hosts on one LAN', { skip: netnsUnavailable() }, () => {
     const daemons = await Promise.all(['ann', 'ben', 'cat'].map((name) => startTimed(lan.addHost(name).daemon())));
     await waitFullMesh(daemons);
     for (const d of daemons) {
-      t.diagnostic(
-        `discovery, 3 hosts started together: ${d.name} connected to both others ${formatLatency(
-          discoveryLatency(
-            d,
-            daemons.filter((o) => o !== d),
-          ),
-        )}`,
+      const latency = await discoveryLatency(
+        d,
+        daemons.filter((o) => o !== d),
       );
+      t.diagnostic(`discovery, 3 hosts started together: ${d.name} connected to both others ${formatLatency(latency)}`);
     }
 
     for (const d of daemons) {
@@ -75,7 +72,7 @@ describe('hosts on one LAN', { skip: netnsUnavailable() }, () => {
     host.blockOutgoingDials();
     const late = await startTimed(host.daemon({ env: NO_PERIODIC_QUERY }));
     await waitFullMesh([...early, late]);
-    t.diagnostic(`discovery, late joiner: connected to all running hosts ${formatLatency(discoveryLatency(late, early))}`);
+    t.diagnostic(`discovery, late joiner: connected to all running hosts ${formatLatency(await discoveryLatency(late, early))}`);
     for (const d of early) {
       const m = await d.json<Message>(['send', late.peerId, `welcome from ${d.name}`, '--wait']);
       assert.equal(m.state, 'delivered');

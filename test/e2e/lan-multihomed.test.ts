@@ -37,7 +37,7 @@ describe('a host with two interfaces on two LANs', { skip: netnsUnavailable() },
     const cal = await startTimed(calHost.daemon({ env: NO_PERIODIC_QUERY }));
     await waitFullMesh([amy, cal]);
     await waitFullMesh([bob, cal]);
-    t.diagnostic(`discovery, two-LAN host: connected to both sides ${formatLatency(discoveryLatency(cal, [amy, bob]))}`);
+    t.diagnostic(`discovery, two-LAN host: connected to both sides ${formatLatency(await discoveryLatency(cal, [amy, bob]))}`);
 
     for (const [from, to] of [
       [amy, cal],

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Message } from '../../src/types.js';
 import { stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
-import { connectedAt, waitDisconnected, waitFullMesh } from '../helpers/lan.js';
+import { loggedConnectedAt, waitDisconnected, waitFullMesh } from '../helpers/lan.js';
 import { netnsUnavailable, TestLan } from '../helpers/netns.js';
 
 let lan: TestLan | undefined;
@@ -34,9 +34,8 @@ describe('a partition', { skip: netnsUnavailable() }, () => {
     // Every pair reconnects: ada and bo (ada has messages waiting) and also cy and bo (nothing waits).
     await waitFullMesh([ada, bo, cy]);
     t.diagnostic(`link up -> all three connected again after ${Date.now() - healedAt} ms`);
-    t.diagnostic(
-      `bo reconnected to ada after ${connectedAt(bo, ada.peerId, healedAt) - healedAt} ms, to cy after ${connectedAt(bo, cy.peerId, healedAt) - healedAt} ms`,
-    );
+    const [toAda, toCy] = await Promise.all([loggedConnectedAt(bo, ada.peerId, healedAt), loggedConnectedAt(bo, cy.peerId, healedAt)]);
+    t.diagnostic(`bo reconnected to ada after ${toAda - healedAt} ms, to cy after ${toCy - healedAt} ms`);
 
     await waitFor('the outbox to empty', async () => (await ada.json<Message[]>(['outbox'])).length === 0);
     const received = await bo.json<Message[]>(['history']);

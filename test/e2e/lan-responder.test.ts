@@ -76,7 +76,7 @@ describe('another mDNS responder on the same host', { skip: netnsUnavailable() ?
     // A newcomer is found by both daemons, each sharing UDP 5353 with a responder.
     const zed = await startTimed(zHost.daemon());
     await waitFullMesh([xen, yul, zed]);
-    t.diagnostic(`discovery next to other responders: ${formatLatency(discoveryLatency(zed, [xen, yul]))}`);
+    t.diagnostic(`discovery next to other responders: ${formatLatency(await discoveryLatency(zed, [xen, yul]))}`);
     for (const d of [xen, yul]) {
       const m = await zed.json<Message>(['send', d.peerId, `hello ${d.name}`, '--wait']);
       assert.equal(m.state, 'delivered');

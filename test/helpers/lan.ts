@@ -74,11 +74,14 @@ export function startTimed(daemon: TestDaemon): Promise<TestDaemon> {
   return daemon.start();
 }
 
-/** When the daemon first logged a connection to `peerId` at or after `since`. */
-export function connectedAt(daemon: TestDaemon, peerId: string, since = 0): number {
-  const line = logLines(daemon).find((l) => l.msg === 'peer connected' && l.peer === peerId && l.time >= since);
-  if (!line) throw new Error(`${daemon.name} never logged a connection to ${peerId}`);
-  return line.time;
+/** When the daemon first logged a connection to `peerId` at or after `since`, if it has. */
+export function connectedAt(daemon: TestDaemon, peerId: string, since = 0): number | undefined {
+  return logLines(daemon).find((l) => l.msg === 'peer connected' && l.peer === peerId && l.time >= since)?.time;
+}
+
+/** Like connectedAt, waiting for the line: a log line may arrive after the control API already shows the connection. */
+export function loggedConnectedAt(daemon: TestDaemon, peerId: string, since = 0): Promise<number> {
+  return waitFor(`${daemon.name} to log its connection to ${peerId}`, () => connectedAt(daemon, peerId, since), 10_000);
 }
 
 export interface Latency {
@@ -89,11 +92,11 @@ export interface Latency {
 }
 
 /** How long `daemon` (started with startTimed) took to be connected to all of `others`; same machine, same clock. */
-export function discoveryLatency(daemon: TestDaemon, others: TestDaemon[]): Latency {
+export async function discoveryLatency(daemon: TestDaemon, others: TestDaemon[]): Promise<Latency> {
   const spawned = spawnedAt.get(daemon);
   if (spawned === undefined) throw new Error(`${daemon.name} was not started with startTimed`);
   const firstLog = logLines(daemon)[0]?.time ?? spawned;
-  const connected = Math.max(...others.map((o) => connectedAt(daemon, o.peerId, spawned)));
+  const connected = Math.max(...(await Promise.all(others.map((o) => loggedConnectedAt(daemon, o.peerId, spawned)))));
   return { fromSpawn: connected - spawned, fromFirstLog: connected - firstLog };
 }
 
