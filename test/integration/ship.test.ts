@@ -115,6 +115,11 @@ function sh(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<void>
   });
 }
 
+/** This process's environment without what an outer `npm test` adds (npm_config_local_prefix and others). */
+function buildEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|INIT_CWD$)/i.test(name)));
+}
+
 /**
  * Replays a Dockerfile into `work`: one directory per stage stands in for its file system. Only
  * the instructions p2pchat's Dockerfile uses are known; anything else fails, so that a change to
@@ -189,7 +194,7 @@ async function replayDockerfile(text: string, context: string, work: string, bui
         }
         // Replayed on this machine: an absolute path would reach outside the stage's directory.
         assert.doesNotMatch(rest, /(^|\s)\//, `${where}: the build stage's RUN steps must not use absolute paths`);
-        if (build) await sh(rest, join(root, workdir), { ...process.env, ...image.env });
+        if (build) await sh(rest, join(root, workdir), { ...buildEnv(), ...image.env });
         break;
       case 'USER':
         image.user = rest;
