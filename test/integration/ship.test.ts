@@ -394,31 +394,35 @@ describe('the systemd units', () => {
     assert.deepEqual(unitValues(repoFile(UNITS.user), 'User'), [], 'a user unit runs as its user');
   });
 
-  it('pass systemd-analyze verify, and the system unit is well hardened', {
-    skip: hasSystemdAnalyze ? false : 'systemd-analyze is not installed (apt-get install systemd)',
-  }, () => {
-    const dir = tempDir('p2pchat-units-');
-    const runtime = tempDir('p2pchat-xdg-');
-    // verify checks that ExecStart exists: point it at this checkout's CLI instead of the install path.
-    const copies = Object.fromEntries(
-      Object.entries(UNITS).map(([kind, file]) => {
-        const path = join(dir, basename(file));
-        writeFileSync(path, repoFile(file).replaceAll(INSTALLED_AT, CLI));
-        return [kind, path];
-      }),
-    ) as typeof UNITS;
-    const analyze = (args: string[]) => {
-      const r = spawnSync('systemd-analyze', args, { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: runtime } });
-      return { code: r.status, output: `${r.stdout}${r.stderr}`.trim() };
-    };
-    // verify exits 0 on unknown keys and bad values, but prints them: any output is a failure.
-    assert.deepEqual(analyze(['verify', copies.system]), { code: 0, output: '' });
-    assert.deepEqual(analyze(['--user', 'verify', copies.user]), { code: 0, output: '' });
-    // Exposure 0.0 (locked down) to 10.0 (unprotected); --threshold counts in tenths.
-    const security = analyze(['security', '--offline=true', '--threshold=20', copies.system]);
-    assert.equal(security.code, 0, `exposure above 2.0:\n${security.output}`);
-    assert.match(security.output, /Overall exposure level for p2pchat\.service: [01]\.\d/);
-  });
+  it(
+    'pass systemd-analyze verify, and the system unit is well hardened',
+    {
+      skip: hasSystemdAnalyze ? false : 'systemd-analyze is not installed (apt-get install systemd)',
+    },
+    () => {
+      const dir = tempDir('p2pchat-units-');
+      const runtime = tempDir('p2pchat-xdg-');
+      // verify checks that ExecStart exists: point it at this checkout's CLI instead of the install path.
+      const copies = Object.fromEntries(
+        Object.entries(UNITS).map(([kind, file]) => {
+          const path = join(dir, basename(file));
+          writeFileSync(path, repoFile(file).replaceAll(INSTALLED_AT, CLI));
+          return [kind, path];
+        }),
+      ) as typeof UNITS;
+      const analyze = (args: string[]) => {
+        const r = spawnSync('systemd-analyze', args, { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: runtime } });
+        return { code: r.status, output: `${r.stdout}${r.stderr}`.trim() };
+      };
+      // verify exits 0 on unknown keys and bad values, but prints them: any output is a failure.
+      assert.deepEqual(analyze(['verify', copies.system]), { code: 0, output: '' });
+      assert.deepEqual(analyze(['--user', 'verify', copies.user]), { code: 0, output: '' });
+      // Exposure 0.0 (locked down) to 10.0 (unprotected); --threshold counts in tenths.
+      const security = analyze(['security', '--offline=true', '--threshold=20', copies.system]);
+      assert.equal(security.code, 0, `exposure above 2.0:\n${security.output}`);
+      assert.match(security.output, /Overall exposure level for p2pchat\.service: [01]\.\d/);
+    },
+  );
 });
 
 // ---- Logs ----------------------------------------------------------------------------------------
