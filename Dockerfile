@@ -4,7 +4,8 @@
 # the same COPY and RUN steps, then the entry point and health check), so keep to the instructions
 # it knows, and keep the build stage's RUN steps free of absolute paths.
 
-ARG NODE_IMAGE=node:24-slim
+# Node 26 is the Active LTS line (since October 2026); better-sqlite3 12.11 supports it.
+ARG NODE_IMAGE=node:26-slim
 
 # Build stage: dev dependencies, the native SQLite addon compiled here, TypeScript compiled to dist/.
 FROM ${NODE_IMAGE} AS build
