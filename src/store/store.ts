@@ -178,6 +178,11 @@ export class Store {
     return result;
   }
 
+  /** Runs several store calls as one transaction (one fsync when `durable`). */
+  atomically<T>(fn: () => T, durable: boolean): T {
+    return this.tx(fn, durable);
+  }
+
   private synchronous: 'FULL' | 'NORMAL' = 'FULL';
 
   private setSynchronous(level: 'FULL' | 'NORMAL'): void {
