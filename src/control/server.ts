@@ -15,7 +15,7 @@ export interface DaemonApi {
   peers(): PeerInfo[];
   connect(multiaddr: string): Promise<PeerInfo>;
   resolvePeer(target: string): PeerInfo;
-  send(peerId: string, text: string): SentMessage;
+  send(peerId: string, text: string): Promise<SentMessage>;
   history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[];
   outbox(): Message[];
   eventsSince(id: number): ChatEvent[];

@@ -10,6 +10,7 @@ import { type ChatNode, createChatNode } from '../node/create-node.js';
 import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
 import { messageFrameBytes } from '../protocol/envelope.js';
+import { GroupCommit } from '../store/group-commit.js';
 import { Store } from '../store/store.js';
 import type { ChatEvent, Message, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { VERSION } from '../version.js';
@@ -28,6 +29,12 @@ export class Daemon implements DaemonApi {
   private node!: ChatNode;
   private peerTracker!: PeerTracker;
   private delivery!: Delivery;
+  /** Sends that arrive together are stored in one fsynced transaction. */
+  private readonly sends = new GroupCommit<{ peerId: string; text: string }, SentMessage>((items) => {
+    const stored = this.store.atomically(() => items.map((i) => this.store.queueOutgoing(i.peerId, i.text)), true);
+    for (const peerId of new Set(items.map((i) => i.peerId))) this.delivery.kick(peerId);
+    return stored;
+  });
 
   constructor(config: ResolvedConfig, log: Logger) {
     this.config = config;
@@ -166,7 +173,7 @@ export class Daemon implements DaemonApi {
     return this.resolvePeer(peerId);
   }
 
-  send(peerId: string, text: string): SentMessage {
+  async send(peerId: string, text: string): Promise<SentMessage> {
     if (peerId === this.node.peerId.toString()) throw new ApiError('bad_request', 'cannot send a message to this daemon itself');
     const frameBytes = messageFrameBytes(text);
     if (frameBytes > this.config.limits.maxFrameBytes) {
@@ -175,9 +182,7 @@ export class Daemon implements DaemonApi {
         `message is ${frameBytes} bytes on the wire; at most ${this.config.limits.maxFrameBytes} fit in one frame`,
       );
     }
-    const message = this.store.queueOutgoing(peerId, text);
-    this.delivery.kick(peerId);
-    return message;
+    return this.sends.submit({ peerId, text });
   }
 
   history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[] {

@@ -4,7 +4,9 @@ import type { Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Logger } from '../logger.js';
 import type { ChatNode } from '../node/create-node.js';
+import { GroupCommit } from '../store/group-commit.js';
 import type { IncomingMessage, Store } from '../store/store.js';
+import type { Message } from '../types.js';
 import { VERSION } from '../version.js';
 import { encodeAck, encodeHello, type Frame, MAX_ACK_IDS, PROTOCOL } from './envelope.js';
 import { FrameStream } from './frame-stream.js';
@@ -25,6 +27,10 @@ export class ChatService {
   private readonly streams = new Set<FrameStream>();
   private readonly helloSent = new WeakSet<FrameStream>();
   private ackListener: AckListener = () => {};
+  /** Frames that arrive together, on any stream, are stored in one fsynced transaction. */
+  private readonly receives = new GroupCommit<{ peerId: string; incoming: IncomingMessage[] }, Message[]>((items) =>
+    this.store.atomically(() => items.map((i) => this.store.receive(i.peerId, i.incoming)), true),
+  );
 
   constructor(components: { node: ChatNode; store: Store; log: Logger }, options: ChatServiceOptions) {
     this.node = components.node;
@@ -84,7 +90,7 @@ export class ChatService {
     frames.write([encodeHello(this.options.name, VERSION)]);
   }
 
-  /** Frames that arrived together are stored in one transaction and acked in one frame. */
+  /** Frames that arrived together are stored in one transaction and acked in one frame per stream. */
   private handleFrames(peerId: string, frames: Frame[], stream: FrameStream): void {
     const incoming: IncomingMessage[] = [];
     const ackIds: string[] = [];
@@ -114,17 +120,18 @@ export class ChatService {
       }
     }
     if (incoming.length > 0) {
-      try {
-        const stored = this.store.receive(peerId, incoming);
-        if (stored.length > 0) this.log.debug({ peer: peerId, count: stored.length }, 'messages received');
-      } catch (err) {
-        // Not stored means not acked: the sender keeps the messages and retries.
-        this.log.error({ peer: peerId, err: (err as Error).message }, 'failed to store incoming messages');
-        stream.abort(err as Error);
-        return;
-      }
-      // Acks go out only after the commit above; duplicates are acked again so the sender stops.
-      this.sendAcks(stream, ackIds);
+      this.receives.submit({ peerId, incoming }).then(
+        (stored) => {
+          if (stored.length > 0) this.log.debug({ peer: peerId, count: stored.length }, 'messages received');
+          // Acks go out only after the commit; duplicates are acked again so that the sender stops.
+          this.sendAcks(stream, ackIds);
+        },
+        (err: unknown) => {
+          // Not stored means not acked: the sender keeps the messages and retries.
+          this.log.error({ peer: peerId, err: (err as Error).message }, 'failed to store incoming messages');
+          stream.abort(err as Error);
+        },
+      );
     }
     if (acked.length > 0) this.ackListener(peerId, acked);
   }

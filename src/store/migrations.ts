@@ -38,6 +38,13 @@ export const MIGRATIONS: readonly string[] = [
     data TEXT NOT NULL
   );
   `,
+  // The outbox is a small, moving subset of all messages: index just those rows, so that finding
+  // what to send next does not scan a peer's whole history.
+  `
+  DROP INDEX messages_by_state;
+  CREATE INDEX messages_outbox ON messages (peer_id, seq)
+    WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

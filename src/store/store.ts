@@ -101,7 +101,7 @@ export class Store {
     // WAL + synchronous=FULL: a commit is fsynced before it returns, so a message the API accepted
     // or that we acked survives SIGKILL and power loss. Commits are grouped to keep this cheap.
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma('synchronous = FULL'); // per transaction, see tx()
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
@@ -156,10 +156,16 @@ export class Store {
     if (this.db.open) this.db.close();
   }
 
-  /** Runs `fn` in one transaction (one fsync), then publishes the events it appended. */
-  private tx<T>(fn: () => T): T {
+  /**
+   * Runs `fn` in one transaction, then publishes the events it appended. A `durable` commit is
+   * fsynced before it returns (it backs a promise: "accepted" or "acked"). Other commits skip the
+   * fsync: losing one to a power cut only repeats work (a resend the receiver deduplicates, an
+   * expiry done again), and the next durable commit fsyncs them too, since the WAL is sequential.
+   */
+  private tx<T>(fn: () => T, durable = false): T {
     if (this.db.inTransaction) return fn();
     let result: T;
+    this.setSynchronous(durable ? 'FULL' : 'NORMAL');
     try {
       result = this.db.transaction(fn)();
     } catch (err) {
@@ -170,6 +176,19 @@ export class Store {
     this.pending = [];
     for (const event of events) for (const listener of this.listeners) listener(event);
     return result;
+  }
+
+  /** Runs several store calls as one transaction (one fsync when `durable`). */
+  atomically<T>(fn: () => T, durable: boolean): T {
+    return this.tx(fn, durable);
+  }
+
+  private synchronous: 'FULL' | 'NORMAL' = 'FULL';
+
+  private setSynchronous(level: 'FULL' | 'NORMAL'): void {
+    if (this.synchronous === level) return;
+    this.db.pragma(`synchronous = ${level}`);
+    this.synchronous = level;
   }
 
   private appendEvent(type: ChatEventType, data: Record<string, unknown>): number {
@@ -231,7 +250,7 @@ export class Store {
       const message = toMessage(this.stmt.messageBySeq.get(info.lastInsertRowid) as MessageRow);
       const eventId = this.appendEvent('message-state-changed', { id: message.id, peerId, seq: message.seq, state: 'queued' });
       return { ...message, eventId };
-    });
+    }, true);
   }
 
   /** Outgoing messages still awaiting delivery to `peerId`, oldest first, after `afterSeq`. */
@@ -311,7 +330,7 @@ export class Store {
         stored.push(message);
       }
       return stored;
-    });
+    }, true);
   }
 
   // ---- history -----------------------------------------------------------------------------

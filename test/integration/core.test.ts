@@ -88,6 +88,32 @@ describe('two daemons', () => {
   });
 });
 
+describe('watch across a daemon restart', () => {
+  it('reconnects and shows each message exactly once', async () => {
+    const [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startDaemon({ name: 'bob' })]);
+    await connectPair(alice, bob);
+    const watch = spawn(process.execPath, [CLI, '--home', bob.home, 'watch', '--json', '--since', '0']);
+    let out = '';
+    watch.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    await alice.json<Message>(['send', 'bob', 'before the restart', '--wait']);
+    await waitFor('the first message in watch', () => out.includes('before the restart'));
+    await bob.restart();
+    await waitFor('bob back with alice', async () => (await bob.json<{ connected: boolean }[]>(['peers']))[0]?.connected);
+    await alice.json<Message>(['send', 'bob', 'after the restart', '--wait']);
+    await waitFor('the second message in watch', () => out.includes('after the restart'), 30_000);
+    watch.kill('SIGINT');
+    const texts = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; data: { message?: Message } })
+      .filter((e) => e.type === 'message-received')
+      .map((e) => e.data.message?.text);
+    assert.deepEqual(texts, ['before the restart', 'after the restart']);
+  });
+});
+
 describe('three daemons', () => {
   it('all pairs exchange messages', async () => {
     const daemons = await Promise.all(['ann', 'ben', 'cat'].map((name) => startDaemon({ name })));

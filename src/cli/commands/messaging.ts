@@ -1,7 +1,7 @@
 // send, watch, chat: the commands that move messages.
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import type { ControlClient } from '../../control/client.js';
+import { type ControlClient, DaemonNotRunningError } from '../../control/client.js';
 import type { Message, PeerInfo, SentMessage } from '../../types.js';
 import { CliError, context, EXIT } from '../context.js';
 import { formatEvent, localTime, peerLabel } from '../format.js';
@@ -92,15 +92,35 @@ export function registerMessagingCommands(program: Command): void {
     .action(async (opts: { since?: number }, cmd: Command) => {
       const ctx = context(cmd);
       const names = ctx.json ? new Map<string, string | null>() : await peerNames(ctx.client);
-      const stream = ctx.client.events(opts.since, (event) => {
-        if (ctx.json) return process.stdout.write(`${JSON.stringify(event)}\n`);
-        if (event.type === 'peer-connected') names.set(String(event.data.peerId), (event.data.name as string | null) ?? null);
-        const line = formatEvent(event, names);
-        if (line !== undefined) ctx.print(line);
-      });
-      process.once('SIGINT', () => stream.close());
-      process.once('SIGTERM', () => stream.close());
-      await stream.done;
+      let lastId = opts.since;
+      let stopped = false;
+      let current: ReturnType<typeof ctx.client.events> | undefined;
+      const stop = () => {
+        stopped = true;
+        current?.close();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      // When the daemon restarts, follow it: reconnect from the last event seen, so nothing is missed
+      // or shown twice.
+      for (let attempt = 0; !stopped; attempt++) {
+        current = ctx.client.events(lastId, (event) => {
+          lastId = event.id;
+          if (ctx.json) return process.stdout.write(`${JSON.stringify(event)}\n`);
+          if (event.type === 'peer-connected') names.set(String(event.data.peerId), (event.data.name as string | null) ?? null);
+          const line = formatEvent(event, names);
+          if (line !== undefined) ctx.print(line);
+        });
+        try {
+          await current.done;
+          attempt = 0;
+        } catch (err) {
+          if (!(err instanceof DaemonNotRunningError) || lastId === undefined) throw err;
+        }
+        if (stopped) break;
+        if (attempt === 0) process.stderr.write('p2pchat: lost the daemon; waiting for it to come back (Ctrl-C stops)\n');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
     });
 
   program

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GroupCommit } from '../../src/store/group-commit.js';
+
+describe('GroupCommit', () => {
+  it('commits what arrives in one turn together, answering each caller in order', async () => {
+    const commits: number[][] = [];
+    const group = new GroupCommit<number, string>((items) => {
+      commits.push(items);
+      return items.map((i) => `stored ${i}`);
+    });
+    const first = await Promise.all([group.submit(1), group.submit(2), group.submit(3)]);
+    const second = await group.submit(4);
+    assert.deepEqual(first, ['stored 1', 'stored 2', 'stored 3']);
+    assert.equal(second, 'stored 4');
+    assert.deepEqual(commits, [[1, 2, 3], [4]]);
+  });
+
+  it('rejects every caller of a failed commit, and keeps working', async () => {
+    let fail = true;
+    const group = new GroupCommit<number, number>((items) => {
+      if (fail) throw new Error('disk full');
+      return items;
+    });
+    const results = await Promise.allSettled([group.submit(1), group.submit(2)]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected'],
+    );
+    fail = false;
+    assert.equal(await group.submit(3), 3);
+  });
+});
