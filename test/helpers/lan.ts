@@ -48,17 +48,21 @@ export async function waitFullMesh(daemons: TestDaemon[], timeoutMs = LAN_TIMEOU
 }
 
 interface LogLine {
+  /** Milliseconds since the epoch. */
   time: number;
   msg: string;
   peer?: string;
 }
 
+/** The daemon's JSON log lines, with times as numbers (the log writes ISO times; older builds wrote numbers). */
 function logLines(daemon: TestDaemon): LogLine[] {
   const lines: LogLine[] = [];
   for (const text of daemon.log.split('\n')) {
     if (!text.startsWith('{')) continue;
     try {
-      lines.push(JSON.parse(text) as LogLine);
+      const line = JSON.parse(text) as Omit<LogLine, 'time'> & { time: number | string };
+      const time = typeof line.time === 'string' ? Date.parse(line.time) : line.time;
+      if (Number.isFinite(time)) lines.push({ ...line, time });
     } catch {
       // a partial last line
     }
