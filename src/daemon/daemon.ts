@@ -57,6 +57,7 @@ export class Daemon implements DaemonApi {
         listen: config.listen,
         maxConnections: config.limits.maxConnections,
         mdns: config.mdns,
+        log: log.child({ part: 'lan' }),
       });
       this.peerTracker = new PeerTracker({ node: this.node, store: this.store, log: log.child({ part: 'peers' }) });
       const chat = new ChatService(
@@ -134,7 +135,8 @@ export class Daemon implements DaemonApi {
       dataDir: this.config.dataDir,
       pid: process.pid,
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
-      mdns: this.config.mdns.enabled,
+      // Discovery may be configured on but unable to run (UDP 5353 held exclusively by another program).
+      mdns: this.config.mdns.enabled && this.node.services.lan.isStarted(),
       network: this.config.mdns.network,
       peers: { connected: this.peerTracker.connectedPeers().size, known: counts.peers },
       messages: { total: counts.messages, outbox: counts.outbox },
