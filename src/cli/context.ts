@@ -18,7 +18,6 @@ export const EXIT = {
   noDaemon: 3,
   peer: 4,
   timeout: 5,
-  config: 78,
 } as const;
 
 export class CliError extends Error {

@@ -28,7 +28,8 @@ export async function runDaemon(flags: ConfigFlags): Promise<number> {
   } catch (err) {
     const known = err instanceof IdentityError || err instanceof AlreadyRunningError;
     log.fatal(known ? { reason: (err as Error).message } : { err }, 'daemon failed to start');
-    if (known && process.stderr.isTTY !== process.stdout.isTTY) process.stderr.write(`p2pchat: ${(err as Error).message}\n`);
+    // The log may go to a file or journal as JSON: say it in one plain line on stderr too.
+    if (known) process.stderr.write(`p2pchat: ${(err as Error).message}\n`);
     return known ? DAEMON_EXIT.config : DAEMON_EXIT.failed;
   }
 
