@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 
-/** The package version, read once from package.json (two levels above dist/src or src). */
+/**
+ * The package version, read once from the nearest p2pchat package.json above this module (its
+ * depth differs between src/, dist/src/ and the bundled CLI in dist/src/cli/).
+ */
 function readVersion(): string {
-  for (const rel of ['../../package.json', '../package.json']) {
+  for (const rel of ['../package.json', '../../package.json', '../../../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
       if (pkg.name === 'p2pchat' && typeof pkg.version === 'string') return pkg.version;
