@@ -7,11 +7,12 @@ import { machineInfo } from './lib/machine.js';
 import { Results } from './lib/results.js';
 import type { BenchContext, BenchOptions, Scenario } from './lib/scenario.js';
 import { markdownTable, textTable } from './lib/table.js';
+import { daemonScenario } from './scenarios/daemon.js';
 import { libp2pScenario, rawScenario } from './scenarios/streams.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const SCENARIOS: Scenario[] = [rawScenario, libp2pScenario];
+const SCENARIOS: Scenario[] = [rawScenario, libp2pScenario, daemonScenario];
 
 const USAGE = `usage: npm run bench -- [options]
   --quick            smoke run: one repetition, small counts
