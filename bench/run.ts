@@ -7,17 +7,22 @@ import { machineInfo } from './lib/machine.js';
 import { Results } from './lib/results.js';
 import type { BenchContext, BenchOptions, Scenario } from './lib/scenario.js';
 import { markdownTable, textTable } from './lib/table.js';
+import { cliScenario } from './scenarios/cli.js';
 import { daemonScenario } from './scenarios/daemon.js';
+import { memoryScenario } from './scenarios/memory.js';
+import { meshScenario } from './scenarios/mesh.js';
+import { startupScenario } from './scenarios/startup.js';
 import { libp2pScenario, rawScenario } from './scenarios/streams.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const SCENARIOS: Scenario[] = [rawScenario, libp2pScenario, daemonScenario];
+const SCENARIOS: Scenario[] = [rawScenario, libp2pScenario, daemonScenario, startupScenario, cliScenario, memoryScenario, meshScenario];
 
 const USAGE = `usage: npm run bench -- [options]
   --quick            smoke run: one repetition, small counts
   --reps N           repetitions per measurement (default 5, quick 1)
   --only a,b         run only these scenarios (${SCENARIOS.map((s) => s.id).join(', ')})
+  --messages N       messages in the memory scenario's long run (default 20000; the issue's figure is 100000)
   --mesh 3,10        namespace mesh sizes for the mesh scenario (default 3,10)
   --mesh-large       add N=30 to the mesh sizes
   --cpu-prof DIR     write --cpu-prof profiles of the scenario 3 daemons into DIR
@@ -31,6 +36,7 @@ function parseArgs(argv: string[]): { options: BenchOptions; only?: Set<string>;
   let meshLarge = false;
   let cpuProfDir: string | undefined;
   let markdown = false;
+  let memoryMessages = 20_000;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -41,6 +47,7 @@ function parseArgs(argv: string[]): { options: BenchOptions; only?: Set<string>;
     if (arg === '--quick') quick = true;
     else if (arg === '--reps') reps = Number(value());
     else if (arg === '--only') only = new Set(value().split(','));
+    else if (arg === '--messages') memoryMessages = Number(value());
     else if (arg === '--mesh') meshSizes = value().split(',').map(Number);
     else if (arg === '--mesh-large') meshLarge = true;
     else if (arg === '--cpu-prof') cpuProfDir = value();
@@ -52,7 +59,7 @@ function parseArgs(argv: string[]): { options: BenchOptions; only?: Set<string>;
   }
   if (meshLarge && !meshSizes.includes(30)) meshSizes.push(30);
   if (quick) meshSizes = meshSizes.filter((n) => n <= 3);
-  const options: BenchOptions = { quick, reps: reps ?? (quick ? 1 : 5), meshSizes, cpuProfDir };
+  const options: BenchOptions = { quick, reps: reps ?? (quick ? 1 : 5), memoryMessages, meshSizes, cpuProfDir };
   return only ? { options, only, markdown } : { options, markdown };
 }
 

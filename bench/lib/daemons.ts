@@ -22,6 +22,8 @@ export interface BenchDaemonOptions {
   nodeArgs?: string[];
   /** Run inside this network namespace (`ip netns exec`). */
   netns?: string;
+  /** The CLI entry to run; default bin/p2pchat.js (the bench's bundled what-if passes its own). */
+  cli?: string | undefined;
 }
 
 export class BenchDaemon {
@@ -55,7 +57,7 @@ export class BenchDaemon {
   async start(): Promise<number> {
     const args = [
       ...(this.options.nodeArgs ?? []),
-      CLI,
+      this.options.cli ?? CLI,
       '--home',
       this.home,
       'daemon',
@@ -70,6 +72,7 @@ export class BenchDaemon {
     const [cmd, argv] = this.options.netns
       ? ['ip', ['netns', 'exec', this.options.netns, process.execPath, ...args]]
       : [process.execPath, args];
+    this.output = '';
     const started = performance.now();
     const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;

@@ -6,6 +6,59 @@ import type { ChatEvent, Message } from '../../src/types.js';
 
 type Kind = 'received' | 'delivered';
 
+/** Follows /v1/events (from `since`, when given); resolves once the daemon answered. */
+export function openEventStream(
+  socketPath: string,
+  since: number | undefined,
+  onEvent: (event: ChatEvent) => void,
+): Promise<ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const path = since === undefined ? '/v1/events' : `/v1/events?since=${since}`;
+    const req = request({ socketPath, method: 'GET', path }, (res) => {
+      if (res.statusCode !== 200) {
+        reject(new Error(`event stream answered HTTP ${res.statusCode}`));
+        return;
+      }
+      let buffered = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffered += chunk;
+        let nl = buffered.indexOf('\n');
+        while (nl >= 0) {
+          onEvent(JSON.parse(buffered.slice(0, nl)) as ChatEvent);
+          buffered = buffered.slice(nl + 1);
+          nl = buffered.indexOf('\n');
+        }
+      });
+      res.on('error', () => {});
+      resolve(req);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Which peers a daemon is connected to, and since when (daemon clock, ms since epoch), from its events. */
+export class PeerWatch {
+  readonly connectedSince = new Map<string, number>();
+  private req?: ClientRequest;
+
+  /** Replays the daemon's events from the start, then follows them. */
+  static async open(socketPath: string): Promise<PeerWatch> {
+    const watch = new PeerWatch();
+    watch.req = await openEventStream(socketPath, 0, (event) => {
+      const peerId = String(event.data.peerId);
+      if (event.type === 'peer-connected') watch.connectedSince.set(peerId, Date.parse(event.time));
+      else if (event.type === 'peer-disconnected') watch.connectedSince.delete(peerId);
+    });
+    return watch;
+  }
+
+  close(): void {
+    this.req?.destroy();
+  }
+}
+
 export class EventWatch {
   readonly counts: Record<Kind, number> = { received: 0, delivered: 0 };
   private readonly countWaiters: { kind: Kind; target: number; resolve: (at: number) => void }[] = [];
@@ -17,32 +70,10 @@ export class EventWatch {
   trackKeys = false;
 
   /** Opens the stream; resolves once the daemon answered, that is once it is subscribed. */
-  static open(socketPath: string): Promise<EventWatch> {
+  static async open(socketPath: string): Promise<EventWatch> {
     const watch = new EventWatch();
-    return new Promise((resolve, reject) => {
-      const req = request({ socketPath, method: 'GET', path: '/v1/events' }, (res) => {
-        if (res.statusCode !== 200) {
-          reject(new Error(`event stream answered HTTP ${res.statusCode}`));
-          return;
-        }
-        let buffered = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffered += chunk;
-          let nl = buffered.indexOf('\n');
-          while (nl >= 0) {
-            watch.onEvent(JSON.parse(buffered.slice(0, nl)) as ChatEvent);
-            buffered = buffered.slice(nl + 1);
-            nl = buffered.indexOf('\n');
-          }
-        });
-        res.on('error', () => {});
-        resolve(watch);
-      });
-      req.on('error', reject);
-      req.end();
-      watch.req = req;
-    });
+    watch.req = await openEventStream(socketPath, undefined, (event) => watch.onEvent(event));
+    return watch;
   }
 
   private onEvent(event: ChatEvent): void {

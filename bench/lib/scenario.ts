@@ -6,6 +6,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Repetitions of each measurement (the median and spread are over these). */
   reps: number;
+  /** Messages sent in the memory scenario's long run. */
+  memoryMessages: number;
   /** Network namespace mesh sizes for scenario 7. */
   meshSizes: number[];
   /** Directory for `--cpu-prof` profiles of the scenario 3 daemons, if profiling. */
