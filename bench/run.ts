@@ -22,7 +22,7 @@ const USAGE = `usage: npm run bench -- [options]
   --quick            smoke run: one repetition, small counts
   --reps N           repetitions per measurement (default 5, quick 1)
   --only a,b         run only these scenarios (${SCENARIOS.map((s) => s.id).join(', ')})
-  --messages N       messages in the memory scenario's long run (default 20000; the issue's figure is 100000)
+  --messages N       messages in the memory scenario's long run (default 10000; the issue's figure is 100000)
   --mesh 3,10        namespace mesh sizes for the mesh scenario (default 3,10)
   --mesh-large       add N=30 to the mesh sizes
   --cpu-prof DIR     write --cpu-prof profiles of the scenario 3 daemons into DIR
@@ -36,7 +36,7 @@ function parseArgs(argv: string[]): { options: BenchOptions; only?: Set<string>;
   let meshLarge = false;
   let cpuProfDir: string | undefined;
   let markdown = false;
-  let memoryMessages = 20_000;
+  let memoryMessages = 10_000;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {

@@ -10,6 +10,8 @@ export interface FrameLink {
   drained(): Promise<void>;
   /** Called with the frames each incoming chunk completed. */
   onFrames(handler: (frames: Uint8Array[]) => void): void;
+  /** Called once when the link closes or is reset. */
+  onClose(handler: (reason: string) => void): void;
   close(): void;
 }
 
@@ -31,6 +33,7 @@ export function socketLink(socket: Socket): FrameLink {
     onFrames: (h) => {
       handler = h;
     },
+    onClose: (h) => socket.once('close', () => h('socket closed')),
     close: () => socket.destroy(),
   };
 }
@@ -62,6 +65,7 @@ export function streamLink(stream: Stream): FrameLink {
     onFrames: (h) => {
       handler = h;
     },
+    onClose: (h) => stream.addEventListener('close', (event) => h(`stream closed: ${event.error?.message ?? 'cleanly'}`), { once: true }),
     close: () => stream.abort(new Error('bench done')),
   };
 }

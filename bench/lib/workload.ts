@@ -34,17 +34,23 @@ export function serve(link: FrameLink): void {
 
 export class WorkloadClient {
   private readonly link: FrameLink;
-  private readonly waiters: Array<(frame: Uint8Array) => void> = [];
+  private readonly waiters: Array<{ resolve: (frame: Uint8Array) => void; reject: (err: Error) => void }> = [];
+  private closed?: string;
 
   constructor(link: FrameLink) {
     this.link = link;
     link.onFrames((frames) => {
-      for (const frame of frames) this.waiters.shift()?.(frame);
+      for (const frame of frames) this.waiters.shift()?.resolve(frame);
+    });
+    link.onClose((reason) => {
+      this.closed = reason;
+      for (const w of this.waiters.splice(0)) w.reject(new Error(reason));
     });
   }
 
   private reply(): Promise<Uint8Array> {
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (this.closed) return Promise.reject(new Error(this.closed));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   /**
@@ -56,6 +62,7 @@ export class WorkloadClient {
     const writes = Math.ceil(count / perWrite);
     const start = performance.now();
     for (let i = 0; i < writes; i++) {
+      if (this.closed) throw new Error(this.closed);
       if (!this.link.write(batch)) await this.link.drained();
     }
     const answer = this.reply();

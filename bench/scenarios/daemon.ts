@@ -11,11 +11,16 @@ import { latencyPercentiles } from '../lib/stats.js';
 export const CONCURRENT_SENDERS = 8;
 
 const CASES = [
-  { size: 100, senders: 1, full: 3000, quick: 300, baseline: '100 B msg/s' },
-  { size: 100, senders: CONCURRENT_SENDERS, full: 10_000, quick: 1000, baseline: '100 B msg/s' },
-  { size: 4096, senders: 1, full: 3000, quick: 300, baseline: '4 KiB msg/s' },
-  { size: 4096, senders: CONCURRENT_SENDERS, full: 10_000, quick: 1000, baseline: '4 KiB msg/s' },
+  { size: 100, senders: 1, baseline: '100 B msg/s' },
+  { size: 100, senders: CONCURRENT_SENDERS, baseline: '100 B msg/s' },
+  { size: 4096, senders: 1, baseline: '4 KiB msg/s' },
+  { size: 4096, senders: CONCURRENT_SENDERS, baseline: '4 KiB msg/s' },
 ] as const;
+
+/** Each measured run is sized from a calibration run to last about this long, however fast the daemon is. */
+const RUN_SECONDS = { full: 3, quick: 1 };
+const MIN_COUNT = 200;
+const MAX_COUNT = 100_000;
 
 export const daemonScenario: Scenario = {
   id: 'p2pchat',
@@ -48,14 +53,17 @@ export const daemonScenario: Scenario = {
         return { accepted: (accepted - start) / 1000, received: (receivedAt - start) / 1000, delivered: (deliveredAt - start) / 1000 };
       };
 
+      const reps = Math.min(ctx.options.reps, 3);
       // Warm-up: opens the chat stream, JIT.
       await throughput(ctx.count(500, 100), 100, CONCURRENT_SENDERS);
       for (const c of CASES) {
-        const count = ctx.count(c.full, c.quick);
+        const calibration = await throughput(ctx.count(300, 100), c.size, c.senders);
+        const seconds = ctx.count(RUN_SECONDS.full, RUN_SECONDS.quick);
+        const count = Math.max(MIN_COUNT, Math.min(MAX_COUNT, Math.round((ctx.count(300, 100) / calibration.delivered) * seconds)));
         const delivered: number[] = [];
         const received: number[] = [];
         const accepted: number[] = [];
-        for (let rep = 0; rep < ctx.options.reps; rep++) {
+        for (let rep = 0; rep < reps; rep++) {
           const t = await throughput(count, c.size, c.senders);
           delivered.push(count / t.delivered);
           received.push(count / t.received);
@@ -67,7 +75,7 @@ export const daemonScenario: Scenario = {
         });
         ctx.results.add('p2pchat', `${label}: received msg/s`, 'msg/s', 'higher', received, { baselines: [`libp2p/${c.baseline}`] });
         ctx.results.add('p2pchat', `${label}: API accepted msg/s`, 'msg/s', 'higher', accepted);
-        ctx.log(`  p2pchat: ${label} done`);
+        ctx.log(`  p2pchat: ${label}: ${reps} runs of ${count} messages`);
       }
 
       // Latency: one message at a time on an otherwise idle pair.
@@ -76,7 +84,7 @@ export const daemonScenario: Scenario = {
       const probes = ctx.count(300, 50);
       const remote: number[][] = [[], []];
       const acked: number[][] = [[], []];
-      for (let rep = 0; rep < ctx.options.reps; rep++) {
+      for (let rep = 0; rep < reps; rep++) {
         const toRemote: number[] = [];
         const toAck: number[] = [];
         for (let i = 0; i < probes; i++) {

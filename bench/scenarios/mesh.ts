@@ -62,7 +62,7 @@ export const meshScenario: Scenario = {
     }
     for (const n of ctx.options.meshSizes) {
       const runs: MeshRun[] = [];
-      const reps = ctx.options.quick || n >= 30 ? 1 : Math.min(ctx.options.reps, 3);
+      const reps = ctx.options.quick || n >= 10 ? 1 : Math.min(ctx.options.reps, 3);
       for (let rep = 0; rep < reps; rep++) runs.push(await meshRun(n));
       const add = (name: string, unit: string, pick: (r: MeshRun) => number) =>
         ctx.results.add('mesh', `N=${n}: ${name}`, unit, 'lower', runs.map(pick));

@@ -10,7 +10,7 @@ import type { BenchContext, Scenario } from '../lib/scenario.js';
 
 /** Start-ups are cheap and noisy: more samples than the other scenarios. */
 export function startSamples(ctx: BenchContext): number {
-  return ctx.options.quick ? 3 : Math.max(10, 2 * ctx.options.reps);
+  return ctx.options.quick ? 3 : Math.max(8, ctx.options.reps);
 }
 
 async function bareNodeListening(): Promise<number> {

@@ -8,10 +8,10 @@ import { latencyPercentiles } from '../lib/stats.js';
 export const PUMP_BATCH = 128;
 
 export const THROUGHPUT_CASES = [
-  { name: '100 B msg/s', size: 100, perWrite: 1, full: 100_000, quick: 10_000 },
+  { name: '100 B msg/s', size: 100, perWrite: 1, full: 40_000, quick: 10_000 },
   { name: '100 B msg/s, 128 per write', size: 100, perWrite: PUMP_BATCH, full: 300_000, quick: 30_000 },
-  { name: '4 KiB msg/s', size: 4096, perWrite: 1, full: 30_000, quick: 3000 },
-  { name: '64 KiB msg/s', size: 65_536, perWrite: 1, full: 4000, quick: 400 },
+  { name: '4 KiB msg/s', size: 4096, perWrite: 1, full: 20_000, quick: 3000 },
+  { name: '64 KiB msg/s', size: 65_536, perWrite: 1, full: 3000, quick: 400 },
 ] as const;
 
 function streamScenario(id: 'raw' | 'libp2p', transport: 'tcp' | 'libp2p', title: string): Scenario {
@@ -40,7 +40,7 @@ function streamScenario(id: 'raw' | 'libp2p', transport: 'tcp' | 'libp2p', title
           }
           ctx.log(`  ${id}: ${c.name} done`);
         }
-        const pings = ctx.count(5000, 500);
+        const pings = ctx.count(3000, 500);
         await client.call({ cmd: 'latency', count: Math.ceil(pings / 5), size: 100 });
         const p50: number[] = [];
         const p99: number[] = [];
