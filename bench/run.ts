@@ -25,6 +25,7 @@ const USAGE = `usage: npm run bench -- [options]
   --messages N       messages in the memory scenario's long run (default 10000; the issue's figure is 100000)
   --mesh 3,10        namespace mesh sizes for the mesh scenario (default 3,10)
   --mesh-large       add N=30 to the mesh sizes
+  --homes DIR        create daemon homes in DIR (default: the temp dir); /dev/shm takes fsync cost out
   --cpu-prof DIR     write --cpu-prof profiles of the scenario 3 daemons into DIR
   --markdown         also print the table as Markdown`;
 
@@ -35,6 +36,7 @@ function parseArgs(argv: string[]): { options: BenchOptions; only?: Set<string>;
   let meshSizes = [3, 10];
   let meshLarge = false;
   let cpuProfDir: string | undefined;
+  let homes: string | undefined;
   let markdown = false;
   let memoryMessages = 10_000;
   for (let i = 0; i < argv.length; i++) {
@@ -51,6 +53,7 @@ function parseArgs(argv: string[]): { options: BenchOptions; only?: Set<string>;
     else if (arg === '--mesh') meshSizes = value().split(',').map(Number);
     else if (arg === '--mesh-large') meshLarge = true;
     else if (arg === '--cpu-prof') cpuProfDir = value();
+    else if (arg === '--homes') homes = value();
     else if (arg === '--markdown') markdown = true;
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
@@ -59,7 +62,7 @@ function parseArgs(argv: string[]): { options: BenchOptions; only?: Set<string>;
   }
   if (meshLarge && !meshSizes.includes(30)) meshSizes.push(30);
   if (quick) meshSizes = meshSizes.filter((n) => n <= 3);
-  const options: BenchOptions = { quick, reps: reps ?? (quick ? 1 : 5), memoryMessages, meshSizes, cpuProfDir };
+  const options: BenchOptions = { quick, reps: reps ?? (quick ? 1 : 5), memoryMessages, meshSizes, cpuProfDir, homes };
   return only ? { options, only, markdown } : { options, markdown };
 }
 

@@ -24,6 +24,8 @@ export interface BenchDaemonOptions {
   netns?: string;
   /** The CLI entry to run; default bin/p2pchat.js (the bench's bundled what-if passes its own). */
   cli?: string | undefined;
+  /** Directory for the daemon's home (default: the system's temp dir); a tmpfs takes fsync out of the picture. */
+  homeBase?: string | undefined;
 }
 
 export class BenchDaemon {
@@ -37,7 +39,7 @@ export class BenchDaemon {
 
   constructor(options: BenchDaemonOptions) {
     this.options = options;
-    this.home = mkdtempSync(join(tmpdir(), 'p2pchat-bench-'));
+    this.home = mkdtempSync(join(options.homeBase ?? tmpdir(), 'p2pchat-bench-'));
     this.client = new ControlClient(join(this.home, 'p2pchat.sock'));
   }
 
@@ -121,9 +123,14 @@ export class BenchDaemon {
 /** Starts daemons, and stops and removes all of them again in `finally` through stopAll. */
 export class DaemonSet {
   readonly all: BenchDaemon[] = [];
+  private readonly homeBase: string | undefined;
+
+  constructor(homeBase?: string) {
+    this.homeBase = homeBase;
+  }
 
   async start(options: BenchDaemonOptions): Promise<BenchDaemon> {
-    const daemon = new BenchDaemon(options);
+    const daemon = new BenchDaemon({ homeBase: this.homeBase, ...options });
     this.all.push(daemon);
     await daemon.start();
     return daemon;

@@ -10,6 +10,8 @@ export interface BenchOptions {
   memoryMessages: number;
   /** Network namespace mesh sizes for scenario 7. */
   meshSizes: number[];
+  /** Where daemon homes go (default: the system's temp dir). */
+  homes?: string | undefined;
   /** Directory for `--cpu-prof` profiles of the scenario 3 daemons, if profiling. */
   cpuProfDir?: string | undefined;
 }

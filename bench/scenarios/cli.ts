@@ -12,7 +12,7 @@ export const cliScenario: Scenario = {
   async run(ctx: BenchContext): Promise<void> {
     const bundle = await buildBundle();
     if (bundle.reason) ctx.log(`  ${bundle.reason}; skipping the bundled what-if`);
-    const set = new DaemonSet();
+    const set = new DaemonSet(ctx.options.homes);
     try {
       const [alice, bob] = await Promise.all([set.start({ name: 'alice' }), set.start({ name: 'bob' })]);
       await connectDaemons(alice, bob);

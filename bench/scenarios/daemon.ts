@@ -26,7 +26,7 @@ export const daemonScenario: Scenario = {
   id: 'p2pchat',
   title: '3. p2pchat end to end: two daemons, control API in, event streams out',
   async run(ctx: BenchContext): Promise<void> {
-    const set = new DaemonSet();
+    const set = new DaemonSet(ctx.options.homes);
     const prof = ctx.options.cpuProfDir;
     const nodeArgs = (name: string) => (prof ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `${name}.cpuprofile`] : []);
     let watches: EventWatch[] = [];

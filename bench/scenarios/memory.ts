@@ -18,7 +18,7 @@ export const memoryScenario: Scenario = {
   id: 'memory',
   title: '6. Memory: RSS idle, with 10 peers, over many messages, with a stopped receiver',
   async run(ctx: BenchContext): Promise<void> {
-    const set = new DaemonSet();
+    const set = new DaemonSet(ctx.options.homes);
     const add = (name: string, mb: number, note?: string) => ctx.results.add('memory', name, 'MB', 'lower', [mb], note ? { note } : {});
     let watch: EventWatch | undefined;
     try {
