@@ -73,6 +73,17 @@ export class WorkloadClient {
     return seconds;
   }
 
+  /** Writes `count` data frames as fast as the link takes them, with no reply expected: seconds to write them all. */
+  async flood(count: number, size: number, perWrite: number): Promise<number> {
+    const batch = encodeFrames(Array.from({ length: perWrite }, () => payload(DATA, size)));
+    const start = performance.now();
+    for (let i = 0; i < Math.ceil(count / perWrite); i++) {
+      if (this.closed) throw new Error(this.closed);
+      if (!this.link.write(batch)) await this.link.drained();
+    }
+    return (performance.now() - start) / 1000;
+  }
+
   /** Round trips of one `size`-byte frame at a time: milliseconds each. */
   async latency(count: number, size: number): Promise<number[]> {
     const ping = encodeFrames([payload(PING, size)]);

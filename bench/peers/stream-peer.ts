@@ -47,6 +47,8 @@ if (role === 'server') {
         return true;
       case 'throughput':
         return connected().throughput(req.count as number, req.size as number, req.perWrite as number);
+      case 'flood':
+        return connected().flood(req.count as number, req.size as number, req.perWrite as number);
       case 'latency':
         return connected().latency(req.count as number, req.size as number);
       default:

@@ -3,6 +3,7 @@
 // fast sender must not buffer without limit.
 import { performance } from 'node:perf_hooks';
 import type { StatusInfo } from '../../src/types.js';
+import { Helper } from '../lib/child.js';
 import { type BenchDaemon, connectDaemons, DaemonSet, waitUntil } from '../lib/daemons.js';
 import { EventWatch } from '../lib/events.js';
 import type { BenchContext, Scenario } from '../lib/scenario.js';
@@ -75,9 +76,41 @@ export const memoryScenario: Scenario = {
       }
       ctx.log(`  memory: ${queued} messages queued and delivered after SIGCONT in ${((performance.now() - start) / 1000).toFixed(1)} s`);
       add('receiver peak RSS after the backlog (VmHWM)', receiver.memory().peakMB);
+
+      await floodReceiver(ctx, receiver, add);
     } finally {
       watch?.close();
       await set.stopAll();
     }
   },
 };
+
+/**
+ * A plain libp2p peer writes 100 B text frames as fast as its stream takes them and never waits
+ * for anything: the receiver must store them as fast as it can or push back, not buffer them.
+ */
+async function floodReceiver(ctx: BenchContext, receiver: BenchDaemon, add: (name: string, mb: number) => void): Promise<void> {
+  const { helper } = await Helper.start<boolean>('peers/stream-peer.js', ['libp2p', 'client']);
+  const watch = await EventWatch.open(receiver.client.socketPath);
+  let peak = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, receiver.memory().rssMB);
+  }, 200);
+  try {
+    await helper.call({ cmd: 'connect', address: receiver.address });
+    const count = ctx.count(100_000, 10_000);
+    const before = receiver.memory().rssMB;
+    const stored = watch.whenCount('received', count);
+    const start = performance.now();
+    await helper.call({ cmd: 'flood', count, size: 100, perWrite: 1 });
+    const seconds = ((await stored) - start) / 1000;
+    add(`receiver RSS growth during a flood of ${count.toLocaleString('en-US')} plain frames`, peak - before);
+    ctx.results.add('memory', 'receiver stores a plain-frame flood', 'msg/s', 'higher', [count / seconds], {
+      baselines: ['libp2p/100 B msg/s'],
+    });
+  } finally {
+    clearInterval(sampler);
+    watch.close();
+    await helper.stop();
+  }
+}
