@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { connectDaemons, DaemonSet } from '../lib/daemons.js';
 import { EventWatch } from '../lib/events.js';
+import { freePort } from '../lib/processes.js';
 import type { BenchContext, Scenario } from '../lib/scenario.js';
 import { sendMany, textOf } from '../lib/senders.js';
 import { latencyPercentiles } from '../lib/stats.js';
@@ -31,9 +32,11 @@ export const daemonScenario: Scenario = {
     const nodeArgs = (name: string) => (prof ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `${name}.cpuprofile`] : []);
     let watches: EventWatch[] = [];
     try {
+      // A fixed port for bob, so that after a restart alice finds him where he was.
+      const bobPort = await freePort();
       const [alice, bob] = await Promise.all([
         set.start({ name: 'alice', nodeArgs: nodeArgs('sender') }),
-        set.start({ name: 'bob', nodeArgs: nodeArgs('receiver') }),
+        set.start({ name: 'bob', nodeArgs: nodeArgs('receiver'), listen: `/ip4/127.0.0.1/tcp/${bobPort}` }),
       ]);
       await connectDaemons(alice, bob);
       const sent = await EventWatch.open(alice.client.socketPath);
@@ -107,6 +110,24 @@ export const daemonScenario: Scenario = {
       ctx.results.add('p2pchat', 'send → remote event p99', 'ms', 'lower', remote[1] ?? [], { baselines: ['libp2p/round trip 100 B p99'] });
       ctx.results.add('p2pchat', 'send → delivered p50', 'ms', 'lower', acked[0] ?? [], { baselines: ['libp2p/round trip 100 B p50'] });
       ctx.results.add('p2pchat', 'send → delivered p99', 'ms', 'lower', acked[1] ?? [], { baselines: ['libp2p/round trip 100 B p99'] });
+
+      // Delivery alone, without the control API in the way: a backlog queued while the receiver
+      // was down, timed from its first to its last `delivered` once the receiver is back.
+      const backlog = ctx.count(20_000, 2000);
+      const drain: number[] = [];
+      for (let rep = 0; rep < reps; rep++) {
+        await bob.stop();
+        await sendMany(alice.client, bob.peerId, backlog, CONCURRENT_SENDERS, (i) => textOf(`b${rep}-${i}-`, 100));
+        const base = sent.counts.delivered;
+        const first = sent.whenCount('delivered', base + 1);
+        const last = sent.whenCount('delivered', base + backlog);
+        await bob.start();
+        await alice.client.request('POST', '/v1/connect', { multiaddr: bob.address });
+        drain.push((backlog - 1) / (((await last) - (await first)) / 1000));
+      }
+      ctx.results.add('p2pchat', `100 B backlog of ${backlog}: delivered msg/s`, 'msg/s', 'higher', drain, {
+        baselines: ['libp2p/100 B msg/s', 'libp2p/100 B msg/s, 128 per write'],
+      });
     } finally {
       for (const w of watches) w.close();
       await set.stopAll();
