@@ -1,0 +1,110 @@
+// `npm run bench`: runs the scenarios, prints a table of medians, spread and ratios to the
+// baselines, and writes the results as JSON under bench/results/. See docs/benchmarks.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machineInfo } from './lib/machine.js';
+import { Results } from './lib/results.js';
+import type { BenchContext, BenchOptions, Scenario } from './lib/scenario.js';
+import { markdownTable, textTable } from './lib/table.js';
+import { cliScenario } from './scenarios/cli.js';
+import { daemonScenario } from './scenarios/daemon.js';
+import { memoryScenario } from './scenarios/memory.js';
+import { meshScenario } from './scenarios/mesh.js';
+import { startupScenario } from './scenarios/startup.js';
+import { libp2pScenario, rawScenario } from './scenarios/streams.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const SCENARIOS: Scenario[] = [rawScenario, libp2pScenario, daemonScenario, startupScenario, cliScenario, memoryScenario, meshScenario];
+
+const USAGE = `usage: npm run bench -- [options]
+  --quick            smoke run: one repetition, small counts
+  --reps N           repetitions per measurement (default 5, quick 1)
+  --only a,b         run only these scenarios (${SCENARIOS.map((s) => s.id).join(', ')})
+  --messages N       messages in the memory scenario's long run (default 10000; the issue's figure is 100000)
+  --mesh 3,10        namespace mesh sizes for the mesh scenario (default 3,10)
+  --mesh-large       add N=30 to the mesh sizes
+  --homes DIR        create daemon homes in DIR (default: the temp dir); /dev/shm takes fsync cost out
+  --cpu-prof DIR     write --cpu-prof profiles of the scenario 3 daemons into DIR
+  --markdown         also print the table as Markdown`;
+
+function parseArgs(argv: string[]): { options: BenchOptions; only?: Set<string>; markdown: boolean } {
+  let quick = false;
+  let reps: number | undefined;
+  let only: Set<string> | undefined;
+  let meshSizes = [3, 10];
+  let meshLarge = false;
+  let cpuProfDir: string | undefined;
+  let homes: string | undefined;
+  let markdown = false;
+  let memoryMessages = 10_000;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (arg === '--quick') quick = true;
+    else if (arg === '--reps') reps = Number(value());
+    else if (arg === '--only') only = new Set(value().split(','));
+    else if (arg === '--messages') memoryMessages = Number(value());
+    else if (arg === '--mesh') meshSizes = value().split(',').map(Number);
+    else if (arg === '--mesh-large') meshLarge = true;
+    else if (arg === '--cpu-prof') cpuProfDir = value();
+    else if (arg === '--homes') homes = value();
+    else if (arg === '--markdown') markdown = true;
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else throw new Error(`unknown option ${arg}\n${USAGE}`);
+  }
+  if (meshLarge && !meshSizes.includes(30)) meshSizes.push(30);
+  if (quick) meshSizes = meshSizes.filter((n) => n <= 3);
+  const options: BenchOptions = { quick, reps: reps ?? (quick ? 1 : 5), memoryMessages, meshSizes, cpuProfDir, homes };
+  return only ? { options, only, markdown } : { options, markdown };
+}
+
+async function main(): Promise<void> {
+  const { options, only, markdown } = parseArgs(process.argv.slice(2));
+  const results = new Results();
+  const ctx: BenchContext = {
+    options,
+    results,
+    log: (line) => process.stderr.write(`${line}\n`),
+    count: (full, quick) => (options.quick ? quick : full),
+  };
+  const startedAt = new Date();
+  const machine = machineInfo(REPO_ROOT);
+  ctx.log(
+    `bench: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${options.reps} repetitions${options.quick ? ', quick' : ''}`,
+  );
+  for (const scenario of SCENARIOS) {
+    if (only && !only.has(scenario.id)) continue;
+    ctx.log(`${scenario.title} ...`);
+    const started = Date.now();
+    try {
+      await scenario.run(ctx);
+    } catch (err) {
+      results.skip(scenario.id, `failed: ${(err as Error).stack ?? String(err)}`);
+      process.exitCode = 1;
+    }
+    ctx.log(`  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+  results.computeRatios();
+  process.stdout.write(`\n${textTable(results)}\n`);
+  if (markdown) process.stdout.write(`\n${markdownTable(results)}\n`);
+
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const machineAfter = machineInfo(REPO_ROOT);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ startedAt: startedAt.toISOString(), machine, loadAverageAfter: machineAfter.loadAverage, options, figures: results.figures, skipped: results.skipped }, null, 2)}\n`,
+  );
+  process.stdout.write(`\nresults: bench/results/${file.slice(dir.length + 1)}\n`);
+}
+
+await main();

@@ -1,0 +1,136 @@
+// Scenario 3: p2pchat end to end. Two daemons; messages go in through one daemon's control API and
+// are counted on the event streams: `message-received` at the receiver, `delivered` (stored and
+// acked by the receiver, which is durable on both sides) at the sender.
+import { performance } from 'node:perf_hooks';
+import { connectDaemons, DaemonSet } from '../lib/daemons.js';
+import { EventWatch } from '../lib/events.js';
+import { freePort } from '../lib/processes.js';
+import type { BenchContext, Scenario } from '../lib/scenario.js';
+import { sendMany, textOf } from '../lib/senders.js';
+import { latencyPercentiles } from '../lib/stats.js';
+
+export const CONCURRENT_SENDERS = 8;
+
+const CASES = [
+  { size: 100, senders: 1, baseline: '100 B msg/s' },
+  { size: 100, senders: CONCURRENT_SENDERS, baseline: '100 B msg/s' },
+  { size: 4096, senders: 1, baseline: '4 KiB msg/s' },
+  { size: 4096, senders: CONCURRENT_SENDERS, baseline: '4 KiB msg/s' },
+] as const;
+
+/** Each measured run is sized from a calibration run to last about this long, however fast the daemon is. */
+const RUN_SECONDS = { full: 3, quick: 1 };
+const MIN_COUNT = 200;
+const MAX_COUNT = 100_000;
+
+export const daemonScenario: Scenario = {
+  id: 'p2pchat',
+  title: '3. p2pchat end to end: two daemons, control API in, event streams out',
+  async run(ctx: BenchContext): Promise<void> {
+    const set = new DaemonSet(ctx.options.homes);
+    const prof = ctx.options.cpuProfDir;
+    const nodeArgs = (name: string) => (prof ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `${name}.cpuprofile`] : []);
+    let watches: EventWatch[] = [];
+    try {
+      // A fixed port for bob, so that after a restart alice finds him where he was.
+      const bobPort = await freePort();
+      const [alice, bob] = await Promise.all([
+        set.start({ name: 'alice', nodeArgs: nodeArgs('sender') }),
+        set.start({ name: 'bob', nodeArgs: nodeArgs('receiver'), listen: `/ip4/127.0.0.1/tcp/${bobPort}` }),
+      ]);
+      await connectDaemons(alice, bob);
+      const sent = await EventWatch.open(alice.client.socketPath);
+      const got = await EventWatch.open(bob.client.socketPath);
+      watches = [sent, got];
+      let run = 0;
+
+      /** Sends `count` messages; seconds until all were received, and until all were delivered. */
+      const throughput = async (count: number, size: number, senders: number) => {
+        const prefix = `r${run++}-`;
+        const received = got.whenCount('received', got.counts.received + count);
+        const delivered = sent.whenCount('delivered', sent.counts.delivered + count);
+        const start = performance.now();
+        await sendMany(alice.client, bob.peerId, count, senders, (i) => textOf(`${prefix}${i}-`, size));
+        const accepted = performance.now();
+        const [receivedAt, deliveredAt] = await Promise.all([received, delivered]);
+        return { accepted: (accepted - start) / 1000, received: (receivedAt - start) / 1000, delivered: (deliveredAt - start) / 1000 };
+      };
+
+      const reps = Math.min(ctx.options.reps, 3);
+      // Warm-up: opens the chat stream, JIT.
+      await throughput(ctx.count(500, 100), 100, CONCURRENT_SENDERS);
+      for (const c of CASES) {
+        const calibration = await throughput(ctx.count(300, 100), c.size, c.senders);
+        const seconds = ctx.count(RUN_SECONDS.full, RUN_SECONDS.quick);
+        const count = Math.max(MIN_COUNT, Math.min(MAX_COUNT, Math.round((ctx.count(300, 100) / calibration.delivered) * seconds)));
+        const delivered: number[] = [];
+        const received: number[] = [];
+        const accepted: number[] = [];
+        for (let rep = 0; rep < reps; rep++) {
+          const t = await throughput(count, c.size, c.senders);
+          delivered.push(count / t.delivered);
+          received.push(count / t.received);
+          accepted.push(count / t.accepted);
+        }
+        const label = `${c.size === 100 ? '100 B' : '4 KiB'}, ${c.senders} sender${c.senders > 1 ? 's' : ''}`;
+        ctx.results.add('p2pchat', `${label}: delivered msg/s`, 'msg/s', 'higher', delivered, {
+          baselines: [`libp2p/${c.baseline}`, `raw/${c.baseline}`],
+        });
+        ctx.results.add('p2pchat', `${label}: received msg/s`, 'msg/s', 'higher', received, { baselines: [`libp2p/${c.baseline}`] });
+        ctx.results.add('p2pchat', `${label}: API accepted msg/s`, 'msg/s', 'higher', accepted);
+        ctx.log(`  p2pchat: ${label}: ${reps} runs of ${count} messages`);
+      }
+
+      // Latency: one message at a time on an otherwise idle pair.
+      sent.trackKeys = true;
+      got.trackKeys = true;
+      const probes = ctx.count(300, 50);
+      const remote: number[][] = [[], []];
+      const acked: number[][] = [[], []];
+      for (let rep = 0; rep < reps; rep++) {
+        const toRemote: number[] = [];
+        const toAck: number[] = [];
+        for (let i = 0; i < probes; i++) {
+          const text = textOf(`lat${rep}-${i}-`, 100);
+          const arrived = got.whenReceivedText(text);
+          const start = performance.now();
+          const message = await alice.client.request<{ id: string }>('POST', '/v1/send', { to: bob.peerId, text });
+          const deliveredAt = await sent.whenDelivered(message.id);
+          toRemote.push((await arrived) - start);
+          toAck.push(deliveredAt - start);
+        }
+        const r = latencyPercentiles(toRemote);
+        const a = latencyPercentiles(toAck);
+        remote[0]?.push(r.p50);
+        remote[1]?.push(r.p99);
+        acked[0]?.push(a.p50);
+        acked[1]?.push(a.p99);
+      }
+      ctx.results.add('p2pchat', 'send → remote event p50', 'ms', 'lower', remote[0] ?? [], { baselines: ['libp2p/round trip 100 B p50'] });
+      ctx.results.add('p2pchat', 'send → remote event p99', 'ms', 'lower', remote[1] ?? [], { baselines: ['libp2p/round trip 100 B p99'] });
+      ctx.results.add('p2pchat', 'send → delivered p50', 'ms', 'lower', acked[0] ?? [], { baselines: ['libp2p/round trip 100 B p50'] });
+      ctx.results.add('p2pchat', 'send → delivered p99', 'ms', 'lower', acked[1] ?? [], { baselines: ['libp2p/round trip 100 B p99'] });
+
+      // Delivery alone, without the control API in the way: a backlog queued while the receiver
+      // was down, timed from the receiver being ready again (connection set-up included) to the
+      // last `delivered`.
+      const backlog = ctx.count(20_000, 2000);
+      const drain: number[] = [];
+      for (let rep = 0; rep < reps; rep++) {
+        await bob.stop();
+        await sendMany(alice.client, bob.peerId, backlog, CONCURRENT_SENDERS, (i) => textOf(`b${rep}-${i}-`, 100));
+        const last = sent.whenCount('delivered', sent.counts.delivered + backlog);
+        await bob.start();
+        const ready = performance.now();
+        await alice.client.request('POST', '/v1/connect', { multiaddr: bob.address });
+        drain.push(backlog / (((await last) - ready) / 1000));
+      }
+      ctx.results.add('p2pchat', `100 B backlog of ${backlog}: delivered msg/s`, 'msg/s', 'higher', drain, {
+        baselines: ['libp2p/100 B msg/s', 'libp2p/100 B msg/s, 128 per write'],
+      });
+    } finally {
+      for (const w of watches) w.close();
+      await set.stopAll();
+    }
+  },
+};

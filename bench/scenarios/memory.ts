@@ -1,0 +1,116 @@
+// Scenario 6: daemon memory. RSS idle, with 10 connected peers, over a long run of messages (it
+// must level off, not grow with the count), and while the receiver is stopped (SIGSTOP), when a
+// fast sender must not buffer without limit.
+import { performance } from 'node:perf_hooks';
+import type { StatusInfo } from '../../src/types.js';
+import { Helper } from '../lib/child.js';
+import { type BenchDaemon, connectDaemons, DaemonSet, waitUntil } from '../lib/daemons.js';
+import { EventWatch } from '../lib/events.js';
+import type { BenchContext, Scenario } from '../lib/scenario.js';
+import { sendMany, textOf } from '../lib/senders.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function connectedPeers(d: BenchDaemon): Promise<number> {
+  return (await d.client.request<StatusInfo>('GET', '/v1/status')).peers.connected;
+}
+
+export const memoryScenario: Scenario = {
+  id: 'memory',
+  title: '6. Memory: RSS idle, with 10 peers, over many messages, with a stopped receiver',
+  async run(ctx: BenchContext): Promise<void> {
+    const set = new DaemonSet(ctx.options.homes);
+    const add = (name: string, mb: number, note?: string) => ctx.results.add('memory', name, 'MB', 'lower', [mb], note ? { note } : {});
+    let watch: EventWatch | undefined;
+    try {
+      const subject = await set.start({ name: 'subject' });
+      await sleep(ctx.count(3000, 1000));
+      add('idle daemon RSS', subject.memory().rssMB);
+
+      const peerCount = ctx.count(10, 3);
+      const peers: BenchDaemon[] = [];
+      // A few at a time: the machine has two cores.
+      for (let i = 0; i < peerCount; i += 3) {
+        const batch = await Promise.all(Array.from({ length: Math.min(3, peerCount - i) }, (_, j) => set.start({ name: `peer${i + j}` })));
+        peers.push(...batch);
+      }
+      for (const p of peers) await p.client.request('POST', '/v1/connect', { multiaddr: subject.address });
+      await waitUntil(`${peerCount} peers connected`, async () => (await connectedPeers(subject)) >= peerCount);
+      await sleep(ctx.count(3000, 1000));
+      add(`daemon RSS with ${peerCount} connected peers`, subject.memory().rssMB);
+      await Promise.all(peers.map((p) => p.stop()));
+
+      // Many messages: RSS sampled as the count grows, on both sides.
+      const receiver = await set.start({ name: 'receiver' });
+      await connectDaemons(subject, receiver);
+      watch = await EventWatch.open(subject.client.socketPath);
+      const total = ctx.count(ctx.options.memoryMessages, 2000);
+      const marks = [0.25, 0.5, 0.75, 1];
+      const chunk = total / marks.length;
+      for (const [index, mark] of marks.entries()) {
+        const target = Math.round(total * mark);
+        const delivered = watch.whenCount('delivered', target);
+        await sendMany(subject.client, receiver.peerId, target - Math.round(chunk * index), 8, (i) => textOf(`m${index}-${i}-`, 100));
+        await delivered;
+        const label = `${target.toLocaleString('en-US')} messages`;
+        add(`sender RSS after ${label}`, subject.memory().rssMB);
+        add(`receiver RSS after ${label}`, receiver.memory().rssMB);
+      }
+      add('sender peak RSS (VmHWM)', subject.memory().peakMB);
+      add('receiver peak RSS (VmHWM)', receiver.memory().peakMB);
+
+      // A stopped receiver: the sender's buffers must stay bounded while messages pile up.
+      const queued = ctx.count(20_000, 2000);
+      const before = subject.memory().rssMB;
+      receiver.proc?.kill('SIGSTOP');
+      const start = performance.now();
+      try {
+        const delivered = watch.whenCount('delivered', total + queued);
+        await sendMany(subject.client, receiver.peerId, queued, 8, (i) => textOf(`stopped-${i}-`, 100));
+        await sleep(2000);
+        add(`sender RSS growth, receiver stopped, ${queued.toLocaleString('en-US')} queued`, subject.memory().rssMB - before);
+        receiver.proc?.kill('SIGCONT');
+        await delivered;
+      } finally {
+        receiver.proc?.kill('SIGCONT');
+      }
+      ctx.log(`  memory: ${queued} messages queued and delivered after SIGCONT in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+      add('receiver peak RSS after the backlog (VmHWM)', receiver.memory().peakMB);
+
+      await floodReceiver(ctx, receiver, add);
+    } finally {
+      watch?.close();
+      await set.stopAll();
+    }
+  },
+};
+
+/**
+ * A plain libp2p peer writes 100 B text frames as fast as its stream takes them and never waits
+ * for anything: the receiver must store them as fast as it can or push back, not buffer them.
+ */
+async function floodReceiver(ctx: BenchContext, receiver: BenchDaemon, add: (name: string, mb: number) => void): Promise<void> {
+  const { helper } = await Helper.start<boolean>('peers/stream-peer.js', ['libp2p', 'client']);
+  const watch = await EventWatch.open(receiver.client.socketPath);
+  let peak = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, receiver.memory().rssMB);
+  }, 200);
+  try {
+    await helper.call({ cmd: 'connect', address: receiver.address });
+    const count = ctx.count(100_000, 10_000);
+    const before = receiver.memory().rssMB;
+    const stored = watch.whenCount('received', count);
+    const start = performance.now();
+    await helper.call({ cmd: 'flood', count, size: 100, perWrite: 1 });
+    const seconds = ((await stored) - start) / 1000;
+    add(`receiver RSS growth during a flood of ${count.toLocaleString('en-US')} plain frames`, peak - before);
+    ctx.results.add('memory', 'receiver stores a plain-frame flood', 'msg/s', 'higher', [count / seconds], {
+      baselines: ['libp2p/100 B msg/s'],
+    });
+  } finally {
+    clearInterval(sampler);
+    watch.close();
+    await helper.stop();
+  }
+}
