@@ -152,9 +152,26 @@ export async function waitUntil(what: string, check: () => Promise<boolean> | bo
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/**
+ * `a` dials `b` through the control API. A failed dial is retried twice (and reported through
+ * `log`): it is not what the bench measures, and on a loaded machine an inbound upgrade can time out.
+ */
+export async function dialDaemon(a: BenchDaemon, b: BenchDaemon, log: (line: string) => void = () => {}): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await a.client.request('POST', '/v1/connect', { multiaddr: b.address });
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      log(`  ${a.name} → ${b.name}: dial failed (${(err as Error).message}); retrying`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 /** Connects `a` to `b` over the control API and waits until both know each other's names. */
-export async function connectDaemons(a: BenchDaemon, b: BenchDaemon): Promise<void> {
-  await a.client.request('POST', '/v1/connect', { multiaddr: b.address });
+export async function connectDaemons(a: BenchDaemon, b: BenchDaemon, log?: (line: string) => void): Promise<void> {
+  await dialDaemon(a, b, log);
   await waitUntil(`${a.name} and ${b.name} to know each other`, async () => {
     const [pa, pb] = await Promise.all([
       a.client.request<PeerInfo[]>('GET', '/v1/peers'),

@@ -15,7 +15,7 @@ export const cliScenario: Scenario = {
     const set = new DaemonSet(ctx.options.homes);
     try {
       const [alice, bob] = await Promise.all([set.start({ name: 'alice' }), set.start({ name: 'bob' })]);
-      await connectDaemons(alice, bob);
+      await connectDaemons(alice, bob, ctx.log);
       const commands: [string, string[]][] = [
         ['node -e 0', ['-e', '0']],
         ['p2pchat --version', [CLI, '--version']],

@@ -2,7 +2,7 @@
 // are counted on the event streams: `message-received` at the receiver, `delivered` (stored and
 // acked by the receiver, which is durable on both sides) at the sender.
 import { performance } from 'node:perf_hooks';
-import { connectDaemons, DaemonSet } from '../lib/daemons.js';
+import { connectDaemons, DaemonSet, dialDaemon } from '../lib/daemons.js';
 import { EventWatch } from '../lib/events.js';
 import { freePort } from '../lib/processes.js';
 import type { BenchContext, Scenario } from '../lib/scenario.js';
@@ -38,7 +38,7 @@ export const daemonScenario: Scenario = {
         set.start({ name: 'alice', nodeArgs: nodeArgs('sender') }),
         set.start({ name: 'bob', nodeArgs: nodeArgs('receiver'), listen: `/ip4/127.0.0.1/tcp/${bobPort}` }),
       ]);
-      await connectDaemons(alice, bob);
+      await connectDaemons(alice, bob, ctx.log);
       const sent = await EventWatch.open(alice.client.socketPath);
       const got = await EventWatch.open(bob.client.socketPath);
       watches = [sent, got];
@@ -122,7 +122,7 @@ export const daemonScenario: Scenario = {
         const last = sent.whenCount('delivered', sent.counts.delivered + backlog);
         await bob.start();
         const ready = performance.now();
-        await alice.client.request('POST', '/v1/connect', { multiaddr: bob.address });
+        await dialDaemon(alice, bob, ctx.log);
         drain.push(backlog / (((await last) - ready) / 1000));
       }
       ctx.results.add('p2pchat', `100 B backlog of ${backlog}: delivered msg/s`, 'msg/s', 'higher', drain, {
