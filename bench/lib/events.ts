@@ -2,6 +2,7 @@
 // received there, and messages of its own that became delivered (acked by the peer).
 import { type ClientRequest, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { lineSplitter } from '../../src/control/ndjson.js';
 import type { ChatEvent, Message } from '../../src/types.js';
 
 type Kind = 'received' | 'delivered';
@@ -19,17 +20,11 @@ export function openEventStream(
         reject(new Error(`event stream answered HTTP ${res.statusCode}`));
         return;
       }
-      let buffered = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffered += chunk;
-        let nl = buffered.indexOf('\n');
-        while (nl >= 0) {
-          onEvent(JSON.parse(buffered.slice(0, nl)) as ChatEvent);
-          buffered = buffered.slice(nl + 1);
-          nl = buffered.indexOf('\n');
-        }
-      });
+      res.on(
+        'data',
+        lineSplitter((line) => onEvent(JSON.parse(line) as ChatEvent)),
+      );
       res.on('error', () => {});
       resolve(req);
     });

@@ -2,6 +2,7 @@
 // so that CLI commands start fast.
 import { request } from 'node:http';
 import type { ChatEvent } from '../types.js';
+import { lineSplitter } from './ndjson.js';
 
 export class DaemonNotRunningError extends Error {
   override name = 'DaemonNotRunningError';
@@ -94,18 +95,11 @@ export class ControlClient {
             res.resume();
             return;
           }
-          let buffered = '';
           res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buffered += chunk;
-            let nl = buffered.indexOf('\n');
-            while (nl >= 0) {
-              const line = buffered.slice(0, nl);
-              buffered = buffered.slice(nl + 1);
-              if (line.trim() !== '') onEvent(JSON.parse(line) as ChatEvent);
-              nl = buffered.indexOf('\n');
-            }
-          });
+          res.on(
+            'data',
+            lineSplitter((line) => onEvent(JSON.parse(line) as ChatEvent)),
+          );
           res.on('end', resolve);
           res.on('close', resolve);
           res.on('error', () => resolve());
