@@ -22,7 +22,8 @@ const USAGE = `usage: npm run bench -- [options]
   --quick            smoke run: one repetition, small counts
   --reps N           repetitions per measurement (default 5, quick 1)
   --only a,b         run only these scenarios (${SCENARIOS.map((s) => s.id).join(', ')})
-  --messages N       messages in the memory scenario's long run (default 10000; the issue's figure is 100000)
+  --messages N       messages in the memory scenario's long run (default 10000; the issue's figure is 100000);
+                     the stopped-receiver backlog is N/5 (at least 5000), the flood N frames (at least 30000)
   --mesh 3,10        namespace mesh sizes for the mesh scenario (default 3,10)
   --mesh-large       add N=30 to the mesh sizes
   --homes DIR        create daemon homes in DIR (default: the temp dir); /dev/shm takes fsync cost out

@@ -62,7 +62,7 @@ export const memoryScenario: Scenario = {
       add('receiver peak RSS (VmHWM)', receiver.memory().peakMB);
 
       // A stopped receiver: the sender's buffers must stay bounded while messages pile up.
-      const queued = ctx.count(20_000, 2000);
+      const queued = ctx.count(Math.max(5000, ctx.options.memoryMessages / 5), 2000);
       const before = subject.memory().rssMB;
       receiver.proc?.kill('SIGSTOP');
       const start = performance.now();
@@ -100,7 +100,7 @@ async function floodReceiver(ctx: BenchContext, receiver: BenchDaemon, add: (nam
   }, 200);
   try {
     await helper.call({ cmd: 'connect', address: receiver.address });
-    const count = ctx.count(100_000, 10_000);
+    const count = ctx.count(Math.max(30_000, ctx.options.memoryMessages), 10_000);
     const before = receiver.memory().rssMB;
     const start = performance.now();
     const writing = helper.call<number>({ cmd: 'flood', count, size: 100, perWrite: 1 }).catch((err: Error) => err);
