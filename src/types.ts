@@ -28,6 +28,12 @@ export interface Message {
   acked: boolean;
 }
 
+/** A message to be sent, once its target is resolved. */
+export interface OutgoingText {
+  peerId: string;
+  text: string;
+}
+
 /** The control API's answer to a send: the stored message and the id of its `queued` event. */
 export interface SentMessage extends Message {
   eventId: number;

@@ -1,4 +1,5 @@
-// Sends messages through a daemon's control API, as the CLI does: POST /v1/send.
+// Sends messages through a daemon's control API, as the CLI does: POST /v1/send, or
+// POST /v1/send/batch (as `send --lines` does) when a batch size is given.
 import type { ControlClient } from '../../src/control/client.js';
 import type { SentMessage } from '../../src/types.js';
 
@@ -7,19 +8,25 @@ export function textOf(prefix: string, size: number): string {
   return prefix.length >= size ? prefix : prefix + 'x'.repeat(size - prefix.length);
 }
 
-/** Sends `count` messages with `concurrency` requests in flight at a time. */
+/** Sends `count` messages with `concurrency` requests in flight at a time, `batch` messages per request. */
 export async function sendMany(
   client: ControlClient,
   to: string,
   count: number,
   concurrency: number,
   text: (i: number) => string,
+  batch = 1,
 ): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < count) {
-      const i = next++;
-      await client.request<SentMessage>('POST', '/v1/send', { to, text: text(i) });
+      if (batch === 1) {
+        await client.request<SentMessage>('POST', '/v1/send', { to, text: text(next++) });
+        continue;
+      }
+      const messages = [];
+      for (let n = 0; n < batch && next < count; n++) messages.push({ to, text: text(next++) });
+      await client.request<{ messages: SentMessage[] }>('POST', '/v1/send/batch', { messages });
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));

@@ -10,12 +10,18 @@ import { sendMany, textOf } from '../lib/senders.js';
 import { latencyPercentiles } from '../lib/stats.js';
 
 export const CONCURRENT_SENDERS = 8;
+/** Messages per request in the batch cases (POST /v1/send/batch, as `send --lines` does). */
+export const BATCH = 100;
 
+// `senders` requests in flight at a time, `batch` messages per request.
 const CASES = [
-  { size: 100, senders: 1, baseline: '100 B msg/s' },
-  { size: 100, senders: CONCURRENT_SENDERS, baseline: '100 B msg/s' },
-  { size: 4096, senders: 1, baseline: '4 KiB msg/s' },
-  { size: 4096, senders: CONCURRENT_SENDERS, baseline: '4 KiB msg/s' },
+  { size: 100, senders: 1, batch: 1, baseline: '100 B msg/s' },
+  { size: 100, senders: CONCURRENT_SENDERS, batch: 1, baseline: '100 B msg/s' },
+  { size: 100, senders: 1, batch: BATCH, baseline: '100 B msg/s' },
+  { size: 100, senders: 4, batch: BATCH, baseline: '100 B msg/s' },
+  { size: 4096, senders: 1, batch: 1, baseline: '4 KiB msg/s' },
+  { size: 4096, senders: CONCURRENT_SENDERS, batch: 1, baseline: '4 KiB msg/s' },
+  { size: 4096, senders: 4, batch: BATCH, baseline: '4 KiB msg/s' },
 ] as const;
 
 /** Each measured run is sized from a calibration run to last about this long, however fast the daemon is. */
@@ -45,12 +51,12 @@ export const daemonScenario: Scenario = {
       let run = 0;
 
       /** Sends `count` messages; seconds until all were received, and until all were delivered. */
-      const throughput = async (count: number, size: number, senders: number) => {
+      const throughput = async (count: number, size: number, senders: number, batch = 1) => {
         const prefix = `r${run++}-`;
         const received = got.whenCount('received', got.counts.received + count);
         const delivered = sent.whenCount('delivered', sent.counts.delivered + count);
         const start = performance.now();
-        await sendMany(alice.client, bob.peerId, count, senders, (i) => textOf(`${prefix}${i}-`, size));
+        await sendMany(alice.client, bob.peerId, count, senders, (i) => textOf(`${prefix}${i}-`, size), batch);
         const accepted = performance.now();
         const [receivedAt, deliveredAt] = await Promise.all([received, delivered]);
         return { accepted: (accepted - start) / 1000, received: (receivedAt - start) / 1000, delivered: (deliveredAt - start) / 1000 };
@@ -60,19 +66,21 @@ export const daemonScenario: Scenario = {
       // Warm-up: opens the chat stream, JIT.
       await throughput(ctx.count(500, 100), 100, CONCURRENT_SENDERS);
       for (const c of CASES) {
-        const calibration = await throughput(ctx.count(300, 100), c.size, c.senders);
+        const calibration = await throughput(ctx.count(300, 100) * (c.batch > 1 ? 10 : 1), c.size, c.senders, c.batch);
         const seconds = ctx.count(RUN_SECONDS.full, RUN_SECONDS.quick);
-        const count = Math.max(MIN_COUNT, Math.min(MAX_COUNT, Math.round((ctx.count(300, 100) / calibration.delivered) * seconds)));
+        const calibrated = (ctx.count(300, 100) * (c.batch > 1 ? 10 : 1)) / calibration.delivered;
+        const count = Math.max(MIN_COUNT, Math.min(MAX_COUNT, Math.round(calibrated * seconds)));
         const delivered: number[] = [];
         const received: number[] = [];
         const accepted: number[] = [];
         for (let rep = 0; rep < reps; rep++) {
-          const t = await throughput(count, c.size, c.senders);
+          const t = await throughput(count, c.size, c.senders, c.batch);
           delivered.push(count / t.delivered);
           received.push(count / t.received);
           accepted.push(count / t.accepted);
         }
-        const label = `${c.size === 100 ? '100 B' : '4 KiB'}, ${c.senders} sender${c.senders > 1 ? 's' : ''}`;
+        const requests = c.batch > 1 ? `${c.senders} × batches of ${c.batch}` : `${c.senders} sender${c.senders > 1 ? 's' : ''}`;
+        const label = `${c.size === 100 ? '100 B' : '4 KiB'}, ${requests}`;
         ctx.results.add('p2pchat', `${label}: delivered msg/s`, 'msg/s', 'higher', delivered, {
           baselines: [`libp2p/${c.baseline}`, `raw/${c.baseline}`],
         });
@@ -118,7 +126,7 @@ export const daemonScenario: Scenario = {
       const drain: number[] = [];
       for (let rep = 0; rep < reps; rep++) {
         await bob.stop();
-        await sendMany(alice.client, bob.peerId, backlog, CONCURRENT_SENDERS, (i) => textOf(`b${rep}-${i}-`, 100));
+        await sendMany(alice.client, bob.peerId, backlog, 4, (i) => textOf(`b${rep}-${i}-`, 100), BATCH);
         const last = sent.whenCount('delivered', sent.counts.delivered + backlog);
         await bob.start();
         const ready = performance.now();

@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import { z } from 'zod';
 import { MAX_SOCKET_PATH_BYTES, socketPathFits } from '../config/paths.js';
 import type { Logger } from '../logger.js';
-import type { ChatEvent, Message, PeerInfo, SentMessage, StatusInfo } from '../types.js';
+import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { ApiError } from './errors.js';
 
 /** What the daemon offers the control API. */
@@ -16,6 +16,7 @@ export interface DaemonApi {
   connect(multiaddr: string): Promise<PeerInfo>;
   resolvePeer(target: string): PeerInfo;
   send(peerId: string, text: string): Promise<SentMessage>;
+  sendMany(messages: OutgoingText[]): Promise<SentMessage[]>;
   history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[];
   outbox(): Message[];
   eventsSince(id: number): ChatEvent[];
@@ -27,6 +28,9 @@ const peerTarget = { type: 'string', minLength: 1, maxLength: 200 } as const;
 // Bodies are checked with zod rather than fastify's ajv, which coerces types (5 would pass as "5").
 const connectBody = z.strictObject({ multiaddr: z.string().min(1).max(1000) });
 const sendBody = z.strictObject({ to: z.string().min(1).max(200), text: z.string().min(1) });
+/** Most messages in one batch: enough to amortise a request and an fsync, small enough to answer promptly. */
+export const MAX_BATCH_MESSAGES = 1000;
+const sendBatchBody = z.strictObject({ messages: z.array(sendBody).min(1).max(MAX_BATCH_MESSAGES) });
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
@@ -60,6 +64,30 @@ const ROUTES = (api: DaemonApi): RouteOptions[] => [
       const peer = api.resolvePeer(to);
       reply.code(202);
       return api.send(peer.peerId, text);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/v1/send/batch',
+    handler: async (req, reply) => {
+      const { messages } = parseBody(sendBatchBody, req.body);
+      // Each distinct target is resolved once; any error rejects the whole batch before storing.
+      const peers = new Map<string, string>();
+      const resolved = messages.map(({ to, text }, i) => {
+        let peerId = peers.get(to);
+        if (peerId === undefined) {
+          try {
+            peerId = api.resolvePeer(to).peerId;
+          } catch (err) {
+            if (err instanceof ApiError) throw new ApiError(err.code, `messages.${i}.to: ${err.message}`, err.details);
+            throw err;
+          }
+          peers.set(to, peerId);
+        }
+        return { peerId, text };
+      });
+      reply.code(202);
+      return { messages: await api.sendMany(resolved) };
     },
   },
   {

@@ -12,7 +12,7 @@ import { ChatService } from '../protocol/chat-service.js';
 import { messageFrameBytes } from '../protocol/envelope.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { Store } from '../store/store.js';
-import type { ChatEvent, Message, PeerInfo, SentMessage, StatusInfo } from '../types.js';
+import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { VERSION } from '../version.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { acquireLock, clearStaleSocket } from './lock.js';
@@ -29,10 +29,10 @@ export class Daemon implements DaemonApi {
   private node!: ChatNode;
   private peerTracker!: PeerTracker;
   private delivery!: Delivery;
-  /** Sends that arrive together are stored in one fsynced transaction. */
-  private readonly sends = new GroupCommit<{ peerId: string; text: string }, SentMessage>((items) => {
-    const stored = this.store.atomically(() => items.map((i) => this.store.queueOutgoing(i.peerId, i.text)), true);
-    for (const peerId of new Set(items.map((i) => i.peerId))) this.delivery.kick(peerId);
+  /** Sends (single or batches) that arrive together are stored in one fsynced transaction. */
+  private readonly sends = new GroupCommit<OutgoingText[], SentMessage[]>((batches) => {
+    const stored = this.store.atomically(() => batches.map((batch) => batch.map((m) => this.store.queueOutgoing(m.peerId, m.text))), true);
+    for (const peerId of new Set(batches.flat().map((m) => m.peerId))) this.delivery.kick(peerId);
     return stored;
   });
 
@@ -149,6 +149,9 @@ export class Daemon implements DaemonApi {
   }
 
   resolvePeer(target: string): PeerInfo {
+    // Scripts and the bench name peers by full id: answer those without listing every peer.
+    const known = this.store.peer(target.trim());
+    if (known) return { ...known, connected: this.peerTracker.isConnected(known.peerId) };
     return resolvePeer(target, this.peers());
   }
 
@@ -176,15 +179,25 @@ export class Daemon implements DaemonApi {
   }
 
   async send(peerId: string, text: string): Promise<SentMessage> {
-    if (peerId === this.node.peerId.toString()) throw new ApiError('bad_request', 'cannot send a message to this daemon itself');
+    const [sent] = await this.sendMany([{ peerId, text }]);
+    return sent as SentMessage;
+  }
+
+  /** Checks every message first, then stores all of them in one transaction, or none. */
+  async sendMany(messages: OutgoingText[]): Promise<SentMessage[]> {
+    messages.forEach((m, i) => this.checkSendable(m, messages.length > 1 ? `messages.${i}: ` : ''));
+    return this.sends.submit(messages);
+  }
+
+  private checkSendable({ peerId, text }: OutgoingText, where: string): void {
+    if (peerId === this.node.peerId.toString()) throw new ApiError('bad_request', `${where}cannot send a message to this daemon itself`);
     const frameBytes = messageFrameBytes(text);
     if (frameBytes > this.config.limits.maxFrameBytes) {
       throw new ApiError(
         'payload_too_large',
-        `message is ${frameBytes} bytes on the wire; at most ${this.config.limits.maxFrameBytes} fit in one frame`,
+        `${where}message is ${frameBytes} bytes on the wire; at most ${this.config.limits.maxFrameBytes} fit in one frame`,
       );
     }
-    return this.sends.submit({ peerId, text });
   }
 
   history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[] {

@@ -3,8 +3,9 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { type ControlClient, DaemonNotRunningError } from '../../control/client.js';
 import type { Message, PeerInfo, SentMessage } from '../../types.js';
-import { CliError, context, EXIT } from '../context.js';
+import { CliError, type Context, context, EXIT } from '../context.js';
 import { formatEvent, localTime, peerLabel } from '../format.js';
+import { sendLines } from '../send-lines.js';
 import { peerNames } from './info.js';
 
 async function readStdin(): Promise<string> {
@@ -24,18 +25,26 @@ function seconds(value: string): number {
 type Outcome = 'delivered' | 'expired' | 'failed' | 'timeout';
 
 /**
- * Waits for a sent message's final state. The event stream starts after the send's own `queued`
- * event, so no state change can be missed between the send and the subscription.
+ * Waits for sent messages' final states: `delivered` once all are, else the first expired or
+ * failed one, else `timeout`. The event stream starts after the first send's own `queued` event,
+ * so no state change can be missed between the send and the subscription.
  */
-async function waitForDelivery(client: ControlClient, sent: SentMessage, timeoutMs: number): Promise<Outcome> {
+async function waitForDelivery(client: ControlClient, sent: SentMessage[], timeoutMs: number): Promise<Outcome> {
+  const waiting = new Set(sent.map((m) => m.id));
   let settle: (outcome: Outcome) => void = () => {};
   const result = new Promise<Outcome>((resolve) => {
     settle = resolve;
   });
-  const stream = client.events(sent.eventId, (event) => {
-    if (event.type !== 'message-state-changed' || event.data.id !== sent.id) return;
+  if (waiting.size === 0) return 'delivered';
+  const since = sent.reduce((min, m) => Math.min(min, m.eventId), Infinity);
+  const stream = client.events(since, (event) => {
+    if (event.type !== 'message-state-changed' || !waiting.has(String(event.data.id))) return;
     const state = event.data.state;
-    if (state === 'delivered' || state === 'expired' || state === 'failed') settle(state);
+    if (state === 'expired' || state === 'failed') settle(state);
+    if (state === 'delivered') {
+      waiting.delete(String(event.data.id));
+      if (waiting.size === 0) settle('delivered');
+    }
   });
   stream.done.then(
     () => settle('failed'),
@@ -50,27 +59,67 @@ async function waitForDelivery(client: ControlClient, sent: SentMessage, timeout
   }
 }
 
+interface SendOptions {
+  lines?: boolean;
+  wait?: boolean;
+  timeout: number;
+}
+
+/** `send --lines`: each stdin line is a message; --json prints one stored message per line. */
+async function sendEachLine(ctx: Context, peer: string, opts: SendOptions): Promise<void> {
+  // Resolve once: a bad target fails before any input is read, and batches name the full id.
+  const target = await ctx.client.request<PeerInfo>('GET', `/v1/peers/${encodeURIComponent(peer)}`);
+  const label = peerLabel(target.peerId, target.name);
+  const sent: SentMessage[] = [];
+  const count = await sendLines(ctx.client, target.peerId, process.stdin, (batch) => {
+    if (opts.wait) sent.push(...batch);
+    if (ctx.json) for (const m of batch) process.stdout.write(`${JSON.stringify(m)}\n`);
+  });
+  if (!opts.wait) {
+    if (!ctx.json) ctx.print(`${count} messages queued for ${label}`);
+    return;
+  }
+  const outcome = await waitForDelivery(ctx.client, sent, opts.timeout * 1000);
+  if (outcome === 'delivered') {
+    if (!ctx.json) ctx.print(`${count} messages delivered to ${label}`);
+    return;
+  }
+  if (outcome === 'timeout') {
+    throw new CliError(
+      `not all ${count} messages were delivered within ${opts.timeout}s; the rest stay queued and are delivered when the peer is reachable`,
+      EXIT.timeout,
+    );
+  }
+  throw new CliError(`a message to ${label} was ${outcome}; see 'p2pchat history'`, EXIT.error);
+}
+
 export function registerMessagingCommands(program: Command): void {
   program
     .command('send')
     .description('send a message (text from the arguments, or from stdin when there are none)')
     .argument('<peer>', 'peer id, unique peer id prefix, or unique display name')
     .argument('[text...]', 'the message')
+    .option('-l, --lines', 'send each line of stdin as its own message (sent in batches)')
     .option('-w, --wait', 'wait until the peer has stored the message (delivered)')
     .option('-t, --timeout <seconds>', 'with --wait: how long to wait', seconds, 30)
-    .action(async (peer: string, words: string[], opts: { wait?: boolean; timeout: number }, cmd: Command) => {
+    .action(async (peer: string, words: string[], opts: SendOptions, cmd: Command) => {
       const ctx = context(cmd);
+      if (opts.lines) {
+        if (words.length > 0) throw new CliError('--lines reads the messages from stdin; give no text arguments', EXIT.usage);
+        return sendEachLine(ctx, peer, opts);
+      }
       const text = words.length > 0 ? words.join(' ') : process.stdin.isTTY ? '' : await readStdin();
       if (text === '') throw new CliError('nothing to send: give the text as arguments or on stdin', EXIT.usage);
       const sent = await ctx.client.request<SentMessage>('POST', '/v1/send', { to: peer, text });
+      const label = peerLabel(sent.peerId, peer === sent.peerId ? null : peer);
       if (!opts.wait) {
         if (ctx.json) return ctx.printJson(sent);
-        return ctx.print(`Message ${sent.id} ${sent.state} for ${peerLabel(sent.peerId, peer === sent.peerId ? null : peer)}`);
+        return ctx.print(`Message ${sent.id} ${sent.state} for ${label}`);
       }
-      const outcome = await waitForDelivery(ctx.client, sent, opts.timeout * 1000);
+      const outcome = await waitForDelivery(ctx.client, [sent], opts.timeout * 1000);
       if (ctx.json) ctx.printJson({ ...sent, state: outcome === 'timeout' ? 'queued' : outcome });
       if (outcome === 'delivered') {
-        if (!ctx.json) ctx.print(`Message ${sent.id} delivered to ${peerLabel(sent.peerId, peer === sent.peerId ? null : peer)}`);
+        if (!ctx.json) ctx.print(`Message ${sent.id} delivered to ${label}`);
         return;
       }
       if (outcome === 'timeout') {
