@@ -111,10 +111,17 @@ export class Store {
         `INSERT OR IGNORE INTO messages (id, peer_id, direction, text, sent_at, stored_at, state, expects_ack, updated_at)
          VALUES (@id, @peerId, @direction, @text, @sentAt, @now, @state, @expectsAck, @now)`,
       ),
-      messageBySeq: db.prepare('SELECT * FROM messages WHERE seq = ?'),
-      outMessage: db.prepare(`SELECT * FROM messages WHERE peer_id = ? AND direction = 'out' AND id = ?`),
       setState: db.prepare(
         'UPDATE messages SET state = @state, reason = @reason, expects_ack = @expectsAck, updated_at = @now WHERE seq = @seq',
+      ),
+      // One statement per state change on the hot paths: find, update and return in one step.
+      markSent: db.prepare(
+        `UPDATE messages SET state = 'sent', expects_ack = @expectsAck, updated_at = @now
+         WHERE seq = @seq AND state = 'queued' RETURNING id, peer_id`,
+      ),
+      markDelivered: db.prepare(
+        `UPDATE messages SET state = 'delivered', expects_ack = 1, updated_at = @now
+         WHERE peer_id = @peerId AND direction = 'out' AND id = @id AND state != 'delivered' RETURNING *`,
       ),
       outbox: db.prepare(
         `SELECT * FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1
@@ -200,15 +207,29 @@ export class Store {
 
   private setState(row: MessageRow, state: MessageState, reason: string | null, expectsAck = row.expects_ack): Message {
     this.stmt.setState.run({ seq: row.seq, state, reason, expectsAck, now: Date.now() });
-    const message = toMessage({ ...row, state, reason, expects_ack: expectsAck });
-    this.appendEvent('message-state-changed', {
-      id: message.id,
-      peerId: message.peerId,
-      seq: message.seq,
-      state,
-      ...(reason ? { reason } : {}),
-    });
-    return message;
+    this.stateChanged(row.id, row.peer_id, row.seq, state, reason);
+    return toMessage({ ...row, state, reason, expects_ack: expectsAck });
+  }
+
+  private stateChanged(id: string, peerId: string, seq: number, state: MessageState, reason: string | null = null): void {
+    this.appendEvent('message-state-changed', { id, peerId, seq, state, ...(reason ? { reason } : {}) });
+  }
+
+  /** Inserts a message; returns its row as stored, or undefined when its id is already stored. */
+  private insertMessage(
+    id: string,
+    peerId: string,
+    direction: Direction,
+    text: string,
+    sentAt: number,
+    state: MessageState,
+    expectsAck: 0 | 1,
+    now = Date.now(),
+  ): MessageRow | undefined {
+    const info = this.stmt.insertMessage.run({ id, peerId, direction, text, sentAt, now, state, expectsAck });
+    if (info.changes === 0) return undefined;
+    const seq = Number(info.lastInsertRowid);
+    return { seq, id, peer_id: peerId, direction, text, sent_at: sentAt, stored_at: now, state, reason: null, expects_ack: expectsAck };
   }
 
   // ---- events ------------------------------------------------------------------------------
@@ -236,20 +257,10 @@ export class Store {
   /** Stores a new outgoing message as queued; once this returns it is on disk. */
   queueOutgoing(peerId: string, text: string): SentMessage {
     return this.tx(() => {
-      const now = Date.now();
-      const info = this.stmt.insertMessage.run({
-        id: randomUUID(),
-        peerId,
-        direction: 'out',
-        text,
-        sentAt: now,
-        now,
-        state: 'queued',
-        expectsAck: 1,
-      });
-      const message = toMessage(this.stmt.messageBySeq.get(info.lastInsertRowid) as MessageRow);
-      const eventId = this.appendEvent('message-state-changed', { id: message.id, peerId, seq: message.seq, state: 'queued' });
-      return { ...message, eventId };
+      // A fresh random id cannot collide, so the row is always inserted.
+      const row = this.insertMessage(randomUUID(), peerId, 'out', text, Date.now(), 'queued', 1) as MessageRow;
+      const eventId = this.appendEvent('message-state-changed', { id: row.id, peerId, seq: row.seq, state: 'queued' });
+      return { ...toMessage(row), eventId };
     }, true);
   }
 
@@ -273,11 +284,11 @@ export class Store {
   markSent(seqs: number[], acked: boolean): void {
     if (seqs.length === 0) return;
     this.tx(() => {
+      const now = Date.now();
       for (const seq of seqs) {
-        const row = this.stmt.messageBySeq.get(seq) as MessageRow | undefined;
-        // A resend of a message already `sent` changes nothing a user can see.
-        if (row?.state !== 'queued') continue;
-        this.setState(row, 'sent', null, acked ? 1 : 0);
+        // A resend of a message already `sent` changes nothing a user can see: no row comes back.
+        const row = this.stmt.markSent.get({ seq, expectsAck: acked ? 1 : 0, now }) as { id: string; peer_id: string } | undefined;
+        if (row) this.stateChanged(row.id, row.peer_id, seq, 'sent');
       }
     });
   }
@@ -285,11 +296,13 @@ export class Store {
   /** Applies acks from `peerId`; returns the messages that became delivered. */
   markDelivered(peerId: string, ids: string[]): Message[] {
     return this.tx(() => {
+      const now = Date.now();
       const changed: Message[] = [];
       for (const id of ids) {
-        const row = this.stmt.outMessage.get(peerId, id) as MessageRow | undefined;
-        if (!row || row.state === 'delivered') continue;
-        changed.push(this.setState(row, 'delivered', null, 1));
+        const row = this.stmt.markDelivered.get({ peerId, id, now }) as MessageRow | undefined;
+        if (!row) continue;
+        this.stateChanged(row.id, row.peer_id, row.seq, 'delivered');
+        changed.push(toMessage(row));
       }
       return changed;
     });
@@ -314,18 +327,19 @@ export class Store {
       const now = Date.now();
       const stored: Message[] = [];
       for (const msg of incoming) {
-        const info = this.stmt.insertMessage.run({
-          id: msg.id ?? randomUUID(),
+        const row = this.insertMessage(
+          msg.id ?? randomUUID(),
           peerId,
-          direction: 'in',
-          text: msg.text,
-          sentAt: msg.sentAt,
+          'in',
+          msg.text,
+          msg.sentAt,
+          'received',
+          msg.id === undefined ? 0 : 1,
           now,
-          state: 'received',
-          expectsAck: msg.id === undefined ? 0 : 1,
-        });
-        if (info.changes === 0) continue;
-        const message = toMessage(this.stmt.messageBySeq.get(info.lastInsertRowid) as MessageRow);
+        );
+        // Already stored (a resend after a lost ack): skipped, so it never shows twice.
+        if (!row) continue;
+        const message = toMessage(row);
         this.appendEvent('message-received', { message });
         stored.push(message);
       }
