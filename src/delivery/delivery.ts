@@ -7,8 +7,7 @@ import { isP2pchatAgent } from '../node/peer-tracker.js';
 import type { ChatService } from '../protocol/chat-service.js';
 import { encodeMessage, encodeText } from '../protocol/envelope.js';
 import type { FrameStream } from '../protocol/frame-stream.js';
-import type { Store } from '../store/store.js';
-import type { Message } from '../types.js';
+import type { PendingMessage, Store } from '../store/store.js';
 
 export interface DeliveryOptions {
   ackTimeoutMs: number;
@@ -49,6 +48,9 @@ export class Delivery {
   private readonly log: Logger;
   private readonly options: DeliveryOptions;
   private readonly links = new Map<string, Link>();
+  /** Acked ids per peer, not yet applied to the store. */
+  private acks = new Map<string, Set<string>>();
+  private acksScheduled = false;
   private timer?: NodeJS.Timeout | undefined;
   /** Peers from the config (peer id → multiaddr), kept connected like peers with queued messages. */
   private readonly configured: Map<string, string>;
@@ -88,6 +90,7 @@ export class Delivery {
   stop(): void {
     this.stopped = true;
     clearInterval(this.timer);
+    this.applyAcks();
   }
 
   /** Something was queued for (or changed about) this peer: try to send now. */
@@ -141,15 +144,15 @@ export class Delivery {
       const kind = await this.peerKind(link.peerId);
       if (kind === 'unknown') return; // identify has not answered yet: the next tick tries again
       // A p2pchat peer gets a stream (and so our hello) as soon as it connects, even with nothing to send.
-      if (kind === 'plain' && this.store.outboxFor(link.peerId, 0, 1).length === 0) return;
+      if (kind === 'plain' && !this.store.hasPending(link.peerId)) return;
       stream = await this.openStream(link, kind === 'envelope');
     }
     while (!this.stopped && stream.isOpen && link.unacked.size < WINDOW) {
-      const batch = this.store.outboxFor(link.peerId, link.lastSeq, Math.min(BATCH, WINDOW - link.unacked.size));
+      const batch = this.store.pendingFor(link.peerId, link.lastSeq, Math.min(BATCH, WINDOW - link.unacked.size));
       if (batch.length === 0) return;
       const writable = stream.write(batch.map((m) => this.encode(link, m)));
       if (link.unacked.size === 0) link.progressAt = Date.now();
-      link.lastSeq = (batch.at(-1) as Message).seq;
+      link.lastSeq = (batch.at(-1) as PendingMessage).seq;
       if (link.envelope) for (const m of batch) link.unacked.add(m.id);
       this.store.markSent(
         batch.map((m) => m.seq),
@@ -159,8 +162,8 @@ export class Delivery {
     }
   }
 
-  private encode(link: Link, message: Message): Uint8Array {
-    return link.envelope ? encodeMessage(message.id, Date.parse(message.time), message.text) : encodeText(message.text);
+  private encode(link: Link, message: PendingMessage): Uint8Array {
+    return link.envelope ? encodeMessage(message.id, message.sentAt, message.text) : encodeText(message.text);
   }
 
   /**
@@ -196,14 +199,31 @@ export class Delivery {
     link.unacked.clear();
   }
 
+  /** Acks that arrive in one turn of the event loop are applied in one transaction. */
   private onAck(peerId: string, ids: string[]): void {
+    if (this.stopped) return; // unapplied acks only mean a resend, which the receiver deduplicates
     const link = this.link(peerId);
     for (const id of ids) link.unacked.delete(id);
     link.progressAt = Date.now();
-    const delivered = this.store.markDelivered(peerId, ids);
-    if (delivered.length > 0) this.log.debug({ peer: peerId, count: delivered.length }, 'messages delivered');
-    // The window may have room again.
-    if (this.store.outboxFor(peerId, link.lastSeq, 1).length > 0) this.kick(peerId);
+    let pending = this.acks.get(peerId);
+    if (!pending) this.acks.set(peerId, (pending = new Set()));
+    for (const id of ids) pending.add(id);
+    if (!this.acksScheduled) {
+      this.acksScheduled = true;
+      setImmediate(() => this.applyAcks());
+    }
+  }
+
+  private applyAcks(): void {
+    this.acksScheduled = false;
+    const acks = this.acks;
+    this.acks = new Map();
+    for (const [peerId, ids] of acks) {
+      const delivered = this.store.markDelivered(peerId, ids);
+      if (delivered > 0) this.log.debug({ peer: peerId, count: delivered }, 'messages delivered');
+      // The window may have room again.
+      if (this.store.hasPending(peerId, this.link(peerId).lastSeq)) this.kick(peerId);
+    }
   }
 
   /** Periodic work: ack timeouts, redials of peers with queued messages, expiry. */
@@ -225,7 +245,7 @@ export class Delivery {
     for (const peerId of wanted) {
       if (this.peers.isConnected(peerId)) {
         const link = this.link(peerId);
-        if (!link.pumping && this.store.outboxFor(peerId, link.lastSeq, 1).length > 0) this.kick(peerId);
+        if (!link.pumping && this.store.hasPending(peerId, link.lastSeq)) this.kick(peerId);
       } else {
         this.redial(peerId, now);
       }

@@ -63,9 +63,26 @@ export interface HistoryQuery {
   after?: number | undefined;
 }
 
+/** What the delivery pump needs of a queued message: no conversion to the API's shape. */
+export interface PendingMessage {
+  seq: number;
+  id: string;
+  text: string;
+  sentAt: number;
+}
+
 export type EventListener = (event: ChatEvent) => void;
 
-const iso = (ms: number) => new Date(ms).toISOString();
+// Many rows and events share a millisecond; toISOString is costly enough to remember the last one.
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+function iso(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
+}
 
 function toMessage(row: MessageRow): Message {
   return {
@@ -121,11 +138,15 @@ export class Store {
       ),
       markDelivered: db.prepare(
         `UPDATE messages SET state = 'delivered', expects_ack = 1, updated_at = @now
-         WHERE peer_id = @peerId AND direction = 'out' AND id = @id AND state != 'delivered' RETURNING *`,
+         WHERE peer_id = @peerId AND direction = 'out' AND id = @id AND state != 'delivered' RETURNING seq`,
       ),
-      outbox: db.prepare(
-        `SELECT * FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1
-         AND peer_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      pending: db.prepare(
+        `SELECT seq, id, text, sent_at AS sentAt FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent')
+         AND expects_ack = 1 AND peer_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      ),
+      hasPending: db.prepare(
+        `SELECT 1 FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1
+         AND peer_id = ? AND seq > ? LIMIT 1`,
       ),
       outboxAll: db.prepare(
         `SELECT * FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1 ORDER BY seq LIMIT ?`,
@@ -264,9 +285,14 @@ export class Store {
     }, true);
   }
 
-  /** Outgoing messages still awaiting delivery to `peerId`, oldest first, after `afterSeq`. */
-  outboxFor(peerId: string, afterSeq: number, limit: number): Message[] {
-    return (this.stmt.outbox.all(peerId, afterSeq, limit) as MessageRow[]).map(toMessage);
+  /** The next messages to write to `peerId` after `afterSeq`, oldest first (the delivery pump's query). */
+  pendingFor(peerId: string, afterSeq: number, limit: number): PendingMessage[] {
+    return this.stmt.pending.all(peerId, afterSeq, limit) as PendingMessage[];
+  }
+
+  /** Whether anything awaits delivery to `peerId` after `afterSeq`. */
+  hasPending(peerId: string, afterSeq = 0): boolean {
+    return this.stmt.hasPending.get(peerId, afterSeq) !== undefined;
   }
 
   outbox(limit = 1000): Message[] {
@@ -293,16 +319,16 @@ export class Store {
     });
   }
 
-  /** Applies acks from `peerId`; returns the messages that became delivered. */
-  markDelivered(peerId: string, ids: string[]): Message[] {
+  /** Applies acks from `peerId`; returns how many messages became delivered. */
+  markDelivered(peerId: string, ids: Iterable<string>): number {
     return this.tx(() => {
       const now = Date.now();
-      const changed: Message[] = [];
+      let changed = 0;
       for (const id of ids) {
-        const row = this.stmt.markDelivered.get({ peerId, id, now }) as MessageRow | undefined;
+        const row = this.stmt.markDelivered.get({ peerId, id, now }) as { seq: number } | undefined;
         if (!row) continue;
-        this.stateChanged(row.id, row.peer_id, row.seq, 'delivered');
-        changed.push(toMessage(row));
+        this.stateChanged(id, peerId, row.seq, 'delivered');
+        changed++;
       }
       return changed;
     });
