@@ -1,10 +1,10 @@
 // The daemon's SQLite database: messages in both directions (the outbox is the outgoing rows not yet
 // final), known peers, and the event log behind the control API's event stream.
-import { randomUUID } from 'node:crypto';
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChatEvent, ChatEventType, Direction, Message, MessageState, PeerInfo, SentMessage } from '../types.js';
+import { newMessageId } from './message-id.js';
 import { migrate } from './migrations.js';
 
 export const DATABASE_FILE = 'p2pchat.db';
@@ -279,7 +279,7 @@ export class Store {
   queueOutgoing(peerId: string, text: string): SentMessage {
     return this.tx(() => {
       // A fresh random id cannot collide, so the row is always inserted.
-      const row = this.insertMessage(randomUUID(), peerId, 'out', text, Date.now(), 'queued', 1) as MessageRow;
+      const row = this.insertMessage(newMessageId(), peerId, 'out', text, Date.now(), 'queued', 1) as MessageRow;
       const eventId = this.appendEvent('message-state-changed', { id: row.id, peerId, seq: row.seq, state: 'queued' });
       return { ...toMessage(row), eventId };
     }, true);
@@ -354,7 +354,7 @@ export class Store {
       const stored: Message[] = [];
       for (const msg of incoming) {
         const row = this.insertMessage(
-          msg.id ?? randomUUID(),
+          msg.id ?? newMessageId(),
           peerId,
           'in',
           msg.text,
