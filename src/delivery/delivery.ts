@@ -22,6 +22,12 @@ export interface DeliveryOptions {
 const WINDOW = 1024;
 const BATCH = 128;
 const TICK_MS = 500;
+/**
+ * A message written to a p2pchat peer is marked `sent` only if its ack has not come within this
+ * long: usually the ack comes first and the message goes from `queued` straight to `delivered`,
+ * which saves a write and an event per message. Plain peers never ack: theirs are marked at once.
+ */
+const SENT_MARK_MS = 200;
 const EXPIRY_CHECK_MS = 60_000;
 const IDENTIFY_WAIT_MS = 2000;
 const NO_IDENTIFY_PLAIN_AFTER_MS = 10_000;
@@ -33,6 +39,8 @@ interface Link {
   /** Highest seq written on the current stream; a new stream starts again from the oldest unacked. */
   lastSeq: number;
   unacked: Set<string>;
+  /** Written to a p2pchat peer, not acked, not yet marked `sent`: id → seq and when, in write order. */
+  unmarked: Map<string, { seq: number; at: number }>;
   /** When we last wrote to or heard an ack on this stream while messages were unacked. */
   progressAt: number;
   pumping: boolean;
@@ -107,6 +115,7 @@ export class Delivery {
         envelope: true,
         lastSeq: 0,
         unacked: new Set(),
+        unmarked: new Map(),
         progressAt: 0,
         pumping: false,
         again: false,
@@ -153,11 +162,18 @@ export class Delivery {
       const writable = stream.write(batch.map((m) => this.encode(link, m)));
       if (link.unacked.size === 0) link.progressAt = Date.now();
       link.lastSeq = (batch.at(-1) as PendingMessage).seq;
-      if (link.envelope) for (const m of batch) link.unacked.add(m.id);
-      this.store.markSent(
-        batch.map((m) => m.seq),
-        link.envelope,
-      );
+      if (link.envelope) {
+        const at = Date.now();
+        for (const m of batch) {
+          link.unacked.add(m.id);
+          link.unmarked.set(m.id, { seq: m.seq, at });
+        }
+      } else {
+        this.store.markSent(
+          batch.map((m) => m.seq),
+          false,
+        );
+      }
       if (!writable) await stream.drained();
     }
   }
@@ -197,13 +213,17 @@ export class Delivery {
     link.stream = undefined;
     link.lastSeq = 0;
     link.unacked.clear();
+    link.unmarked.clear();
   }
 
   /** Acks that arrive in one turn of the event loop are applied in one transaction. */
   private onAck(peerId: string, ids: string[]): void {
     if (this.stopped) return; // unapplied acks only mean a resend, which the receiver deduplicates
     const link = this.link(peerId);
-    for (const id of ids) link.unacked.delete(id);
+    for (const id of ids) {
+      link.unacked.delete(id);
+      link.unmarked.delete(id);
+    }
     link.progressAt = Date.now();
     let pending = this.acks.get(peerId);
     if (!pending) this.acks.set(peerId, (pending = new Set()));
@@ -236,6 +256,7 @@ export class Delivery {
       if (expired.length > 0) this.log.warn({ count: expired.length }, 'outgoing messages expired undelivered');
     }
     for (const link of this.links.values()) {
+      this.markSlowOnesSent(link, now);
       if (link.stream && link.unacked.size > 0 && now - link.progressAt > this.options.ackTimeoutMs) {
         this.log.warn({ peer: link.peerId, unacked: link.unacked.size }, 'no ack in time; resending on a new stream');
         link.stream.abort(new Error('ack timeout'));
@@ -250,6 +271,17 @@ export class Delivery {
         this.redial(peerId, now);
       }
     }
+  }
+
+  /** Messages written a while ago and still not acked become `sent`: the user sees they left. */
+  private markSlowOnesSent(link: Link, now: number): void {
+    const seqs: number[] = [];
+    for (const [id, { seq, at }] of link.unmarked) {
+      if (now - at < SENT_MARK_MS) break; // write order: the rest are newer
+      seqs.push(seq);
+      link.unmarked.delete(id);
+    }
+    this.store.markSent(seqs, true);
   }
 
   private redial(peerId: string, now: number): void {

@@ -157,4 +157,29 @@ describe('delivery', () => {
     assert.match(message?.reason ?? '', /expiry/);
     assert.equal((await alice.json<Message[]>(['outbox'])).length, 0);
   });
+
+  it('a message written to a peer that does not ack shows as sent, then delivered once it acks', async () => {
+    const [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startDaemon({ name: 'bob' })]);
+    await connectPair(alice, bob);
+    const first = await alice.json<Message>(['send', 'bob', 'warm-up', '--wait']);
+    assert.equal(first.state, 'delivered');
+    // A frozen receiver: its kernel still takes the bytes, its daemon never acks them.
+    bob.proc?.kill('SIGSTOP');
+    try {
+      const sent = await alice.json<Message>(['send', 'bob', 'to a frozen peer']);
+      const state = () => alice.json<Message[]>(['outbox']).then((o) => o.find((m) => m.id === sent.id)?.state);
+      await waitFor('the message to show as sent', async () => ((await state()) === 'sent' ? true : undefined));
+    } finally {
+      bob.proc?.kill('SIGCONT');
+    }
+    await waitFor('the outbox to empty', async () => ((await alice.json<Message[]>(['outbox'])).length === 0 ? true : undefined));
+    const history = await alice.json<Message[]>(['history']);
+    assert.deepEqual(
+      history.map((m) => [m.text, m.state]),
+      [
+        ['warm-up', 'delivered'],
+        ['to a frozen peer', 'delivered'],
+      ],
+    );
+  });
 });
