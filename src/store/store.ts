@@ -138,7 +138,8 @@ export class Store {
       ),
       markDelivered: db.prepare(
         `UPDATE messages SET state = 'delivered', expects_ack = 1, updated_at = @now
-         WHERE peer_id = @peerId AND direction = 'out' AND id = @id AND state != 'delivered' RETURNING seq`,
+         WHERE peer_id = @peerId AND direction = 'out' AND id IN (SELECT value FROM json_each(@ids)) AND state != 'delivered'
+         RETURNING id, seq`,
       ),
       pending: db.prepare(
         `SELECT seq, id, text, sent_at AS sentAt FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent')
@@ -323,14 +324,11 @@ export class Store {
   markDelivered(peerId: string, ids: Iterable<string>): number {
     return this.tx(() => {
       const now = Date.now();
-      let changed = 0;
-      for (const id of ids) {
-        const row = this.stmt.markDelivered.get({ peerId, id, now }) as { seq: number } | undefined;
-        if (!row) continue;
-        this.stateChanged(id, peerId, row.seq, 'delivered');
-        changed++;
-      }
-      return changed;
+      // One statement for the whole batch of acked ids; events in the order of the messages.
+      const rows = this.stmt.markDelivered.all({ peerId, ids: JSON.stringify([...ids]), now }) as { id: string; seq: number }[];
+      rows.sort((a, b) => a.seq - b.seq);
+      for (const row of rows) this.stateChanged(row.id, peerId, row.seq, 'delivered');
+      return rows.length;
     });
   }
 
