@@ -4,6 +4,7 @@ import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChatEvent, ChatEventType, Direction, Message, MessageState, PeerInfo, SentMessage } from '../types.js';
+import { eventWithLine } from './event-line.js';
 import { newMessageId } from './message-id.js';
 import { migrate } from './migrations.js';
 
@@ -100,7 +101,7 @@ function toMessage(row: MessageRow): Message {
 }
 
 function toEvent(row: EventRow): ChatEvent {
-  return { id: row.id, type: row.type, time: iso(row.time), data: JSON.parse(row.data) as Record<string, unknown> };
+  return eventWithLine(row.id, row.type, iso(row.time), JSON.parse(row.data) as Record<string, unknown>, row.data);
 }
 
 export class Store {
@@ -222,8 +223,9 @@ export class Store {
 
   private appendEvent(type: ChatEventType, data: Record<string, unknown>): number {
     const now = Date.now();
-    const id = Number(this.stmt.insertEvent.run(type, now, JSON.stringify(data)).lastInsertRowid);
-    this.pending.push({ id, type, time: iso(now), data });
+    const json = JSON.stringify(data);
+    const id = Number(this.stmt.insertEvent.run(type, now, json).lastInsertRowid);
+    this.pending.push(eventWithLine(id, type, iso(now), data, json));
     return id;
   }
 
