@@ -17,6 +17,34 @@ const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'l
 const NOT_IN_CLI =
   /node_modules\/(libp2p|@libp2p\/|@chainsafe\/|@multiformats\/|better-sqlite3|fastify|pino|zod)|src\/(daemon|node|protocol|store|delivery)\//;
 
+/**
+ * Built-ins that loading the CLI would compile for nothing on most commands: commander requires
+ * child_process for external subcommands (p2pchat has none), the control client imports node:http
+ * for the event stream (watch, chat, send --wait), and node:net is for requests only (not for
+ * --version, --help or a usage error). In the CLI bundle, each is a module of getters that
+ * requires the built-in when one of its exports is first used.
+ */
+const LAZY_BUILTINS = ['child_process', 'http', 'net'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, ({ path, namespace }) => {
+      const name = path.replace(/^node:/, '');
+      return namespace === 'lazy-builtin' ? { path: `node:${name}`, external: true } : { path: name, namespace: 'lazy-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async ({ path }) => {
+      const keys = Object.keys(await import(`node:${path}`)).filter((key) => key !== 'default');
+      const contents = [
+        'let loaded;',
+        `const load = () => (loaded ??= require('node:${path}'));`,
+        `for (const key of ${JSON.stringify(keys)}) Object.defineProperty(exports, key, { enumerable: true, get: () => load()[key] });`,
+      ].join('\n');
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 const cli = await build({
   ...common,
   entryPoints: ['src/cli/main.ts'],
@@ -28,6 +56,7 @@ const cli = await build({
   define: { 'import.meta.url': '__import_meta_url' },
   banner: { js: "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [
+    lazyBuiltins,
     {
       // `p2pchat daemon` imports the daemon's bundle, not its compiled modules.
       name: 'daemon-bundle',
