@@ -27,6 +27,8 @@ export function findSocket(
 export interface RawResponse {
   status: number;
   body: Buffer | undefined;
+  /** With a Content-Length: how many bytes the whole response has, so a reader can wait for them. */
+  total?: number;
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -73,7 +75,10 @@ export function parseResponse(data: Buffer, ended: boolean): RawResponse | undef
   if (status === 204 || status === 304) return { status, body: Buffer.alloc(0) };
   if (/\bchunked\b/i.test(headers.get('transfer-encoding') ?? '')) return { status, body: unchunk(rest) };
   const length = headers.get('content-length');
-  if (length !== undefined) return { status, body: rest.length >= Number(length) ? rest.subarray(0, Number(length)) : undefined };
+  if (length !== undefined) {
+    const bytes = Number(length);
+    return { status, body: rest.length >= bytes ? rest.subarray(0, bytes) : undefined, total: headEnd + HEADER_END.length + bytes };
+  }
   return { status, body: ended ? rest : undefined };
 }
 
@@ -97,6 +102,9 @@ export class CliControlClient extends ControlClient {
       if (payload !== undefined) head.push('Content-Type: application/json', `Content-Length: ${payload.length}`);
       const socket = connect(this.socketPath);
       const chunks: Buffer[] = [];
+      let received = 0;
+      /** Bytes of the whole response once its head gave a length: no need to parse again before. */
+      let total = 0;
       let settled = false;
       const fail = (err: Error) => {
         if (settled) return;
@@ -105,10 +113,11 @@ export class CliControlClient extends ControlClient {
         reject(err);
       };
       const read = (ended: boolean) => {
-        if (settled) return;
+        if (settled || (received < total && !ended)) return;
         let response: RawResponse | undefined;
         try {
           response = parseResponse(Buffer.concat(chunks), ended);
+          total = response?.total ?? 0;
         } catch (err) {
           fail(err as Error);
           return;
@@ -143,6 +152,7 @@ export class CliControlClient extends ControlClient {
       socket.on('error', (err) => fail(connectionError(this.socketPath, err)));
       socket.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
+        received += chunk.length;
         read(false);
       });
       socket.on('end', () => read(true));
