@@ -18,7 +18,7 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY config ./config
 COPY src ./src
-COPY scripts/bundle-cli.mjs ./scripts/
+COPY scripts/bundle.mjs ./scripts/
 RUN npm run build
 RUN npm prune --omit=dev --no-audit --no-fund
 

@@ -1,6 +1,5 @@
 // Structured logs: JSON lines when stdout is not a terminal (systemd, Docker), readable on a terminal.
 import { type Logger, type LoggerOptions, pino } from 'pino';
-import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -22,8 +21,10 @@ export function loggerOptions(level: string): LoggerOptions {
   };
 }
 
-export function createLogger(level: string, forceJson = !process.stdout.isTTY): Logger {
+/** JSON lines, or readable text on a terminal; pino-pretty is loaded only then. */
+export async function createLogger(level: string, forceJson = !process.stdout.isTTY): Promise<Logger> {
   const options = loggerOptions(level);
   if (forceJson) return pino(options);
+  const { default: pretty } = await import('pino-pretty');
   return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
 }

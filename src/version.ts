@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 
 /**
  * The package version, read once from the nearest p2pchat package.json above this module (its
- * depth differs between src/, dist/src/ and the bundled CLI in dist/src/cli/).
+ * depth differs between src/ and dist/src/; the bundles in dist/src/cli/ and dist/src/daemon/ are as
+ * deep as the compiled modules).
  */
 function readVersion(): string {
   for (const rel of ['../package.json', '../../package.json', '../../../package.json']) {

@@ -1,6 +1,5 @@
-// Scenario 5: CLI cold start. Wall time of `p2pchat status` and `p2pchat send` against a running
+// Scenario 5: CLI cold start. Wall time of `p2pchat --version`, `status` and `send` against a running
 // daemon, from spawn to exit, against `node -e 0`.
-import { buildBundle } from '../lib/bundle.js';
 import { CLI, connectDaemons, DaemonSet } from '../lib/daemons.js';
 import { timeToExit } from '../lib/processes.js';
 import type { BenchContext, Scenario } from '../lib/scenario.js';
@@ -8,10 +7,8 @@ import { startSamples } from './startup.js';
 
 export const cliScenario: Scenario = {
   id: 'cli',
-  title: '5. CLI cold start: p2pchat status / send against node -e 0',
+  title: '5. CLI cold start: p2pchat --version / status / send against node -e 0',
   async run(ctx: BenchContext): Promise<void> {
-    const bundle = await buildBundle();
-    if (bundle.reason) ctx.log(`  ${bundle.reason}; skipping the bundled what-if`);
     const set = new DaemonSet(ctx.options.homes);
     try {
       const [alice, bob] = await Promise.all([set.start({ name: 'alice' }), set.start({ name: 'bob' })]);
@@ -22,10 +19,6 @@ export const cliScenario: Scenario = {
         ['p2pchat status', [CLI, '--home', alice.home, 'status']],
         ['p2pchat send', [CLI, '--home', alice.home, 'send', 'bob', 'hello from the bench']],
       ];
-      if (bundle.entry) {
-        commands.push(['bundled p2pchat status (what-if)', [bundle.entry, '--home', alice.home, 'status']]);
-        commands.push(['bundled p2pchat send (what-if)', [bundle.entry, '--home', alice.home, 'send', 'bob', 'hello from the bench']]);
-      }
       const samples = new Map<string, number[]>(commands.map(([name]) => [name, []]));
       // One warm run each fills the page cache; then interleaved, so noise spreads evenly.
       for (const [, args] of commands) await timeToExit(process.execPath, args);

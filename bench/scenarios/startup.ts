@@ -1,8 +1,8 @@
 // Scenario 4: daemon start-up, from spawn to the libp2p port accepting connections and to the
-// control socket being ready, against a bare libp2p node and `node -e 0`.
+// control socket being ready, against a bare libp2p node and `node -e 0`. The daemon is the one that
+// ships: bin/p2pchat.js, with the bundles that `npm run build` makes.
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { buildBundle } from '../lib/bundle.js';
 import { DIST_BENCH } from '../lib/child.js';
 import { BenchDaemon } from '../lib/daemons.js';
 import { freePort, timeToExit, whenListening } from '../lib/processes.js';
@@ -38,8 +38,6 @@ export const startupScenario: Scenario = {
   id: 'startup',
   title: '4. Daemon start-up: spawn → listening → control socket ready',
   async run(ctx: BenchContext): Promise<void> {
-    const bundle = await buildBundle();
-    if (bundle.reason) ctx.log(`  ${bundle.reason}; skipping the bundled what-if`);
     const samples: Record<string, number[]> = {};
     const add = (key: string, ms: number) => {
       samples[key] = [...(samples[key] ?? []), ms];
@@ -50,19 +48,15 @@ export const startupScenario: Scenario = {
       for (let i = 0; i < startSamples(ctx); i++) {
         add('node -e 0', await timeToExit(process.execPath, ['-e', '0']));
         add('bare libp2p node: listening', await bareNodeListening());
-        const variants: [string, string | undefined][] = [['daemon', undefined]];
-        if (bundle.entry) variants.push(['bundled daemon (what-if)', bundle.entry]);
-        for (const [label, cli] of variants) {
-          const port = await freePort();
-          const daemon = new BenchDaemon({ name: 'starter', listen: `/ip4/127.0.0.1/tcp/${port}`, cli });
-          daemons.push(daemon);
-          const fresh = await daemonStart(daemon, port);
-          add(`${label}: listening, new home`, fresh.listening);
-          add(`${label}: ready, new home`, fresh.ready);
-          const again = await daemonStart(daemon, port);
-          add(`${label}: listening, existing home`, again.listening);
-          add(`${label}: ready, existing home`, again.ready);
-        }
+        const port = await freePort();
+        const daemon = new BenchDaemon({ name: 'starter', listen: `/ip4/127.0.0.1/tcp/${port}` });
+        daemons.push(daemon);
+        const fresh = await daemonStart(daemon, port);
+        add('daemon: listening, new home', fresh.listening);
+        add('daemon: ready, new home', fresh.ready);
+        const again = await daemonStart(daemon, port);
+        add('daemon: listening, existing home', again.listening);
+        add('daemon: ready, existing home', again.ready);
       }
     } finally {
       for (const d of daemons) {

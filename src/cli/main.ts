@@ -82,4 +82,5 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(process.argv);
+// Not a top-level await: the shipped CLI is bundled as CommonJS (scripts/bundle.mjs). main() handles its errors.
+void main(process.argv);

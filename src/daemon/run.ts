@@ -21,7 +21,7 @@ export async function runDaemon(flags: ConfigFlags): Promise<number> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  const log = await createLogger(config.logLevel);
   const daemon = new Daemon(config, log);
   try {
     await daemon.start();

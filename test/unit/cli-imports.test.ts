@@ -2,11 +2,14 @@
 // Only the `daemon` command loads the daemon, through a dynamic import.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/** What bin/p2pchat.js runs: the CLI bundled by `npm run build` (scripts/bundle.mjs). */
+const CLI_BUNDLE = fileURLToPath(new URL('../../src/cli/main.bundle.cjs', import.meta.url));
 const FORBIDDEN = /^(libp2p|@libp2p\/|@chainsafe\/|@multiformats\/|better-sqlite3|fastify|pino)/;
 
 /** Static `import ... from '...'` specifiers of a compiled module (dynamic import() is not matched). */
@@ -34,4 +37,14 @@ it('the CLI does not statically import libp2p, SQLite, fastify or pino', () => {
   assert.ok(packages.has('commander'), 'the walk sees package imports');
   const forbidden = [...packages].filter((p) => FORBIDDEN.test(p));
   assert.deepEqual(forbidden, []);
+});
+
+it('the shipped CLI bundle loads only Node built-ins, and the daemon bundle on `daemon` only', () => {
+  const source = readFileSync(CLI_BUNDLE, 'utf8');
+  const required = new Set([...source.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] as string));
+  const imported = [...source.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] as string);
+  assert.ok(required.size > 0, 'the bundle requires Node built-ins');
+  const packages = [...required].filter((spec) => !builtinModules.includes(spec.replace(/^node:/, '')));
+  assert.deepEqual(packages, [], 'everything else is bundled in (and scripts/bundle.mjs keeps the daemon out)');
+  assert.deepEqual(imported, ['../daemon/run.bundle.js']);
 });
