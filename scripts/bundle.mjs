@@ -18,13 +18,12 @@ const NOT_IN_CLI =
   /node_modules\/(libp2p|@libp2p\/|@chainsafe\/|@multiformats\/|better-sqlite3|fastify|pino|zod)|src\/(daemon|node|protocol|store|delivery)\//;
 
 /**
- * Built-ins that loading the CLI would compile for nothing on most commands: commander requires
- * child_process for external subcommands (p2pchat has none), the control client imports node:http
- * for the event stream (watch, chat, send --wait), and node:net is for requests only (not for
- * --version, --help or a usage error). In the CLI bundle, each is a module of getters that
- * requires the built-in when one of its exports is first used.
+ * Built-ins that loading the CLI would compile for nothing: commander requires child_process for
+ * external subcommands (p2pchat has none), and node:http is not needed for --version, --help or a
+ * usage error. In the CLI bundle, each is a module of getters that requires the built-in when one
+ * of its exports is first used.
  */
-const LAZY_BUILTINS = ['child_process', 'http', 'net'];
+const LAZY_BUILTINS = ['child_process', 'http'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {

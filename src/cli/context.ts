@@ -1,7 +1,7 @@
 // What every CLI command needs: the parsed global options, the control client, and output helpers.
 import type { Command } from 'commander';
-import type { ControlClient } from '../control/client.js';
-import { CliControlClient, findSocket } from './socket.js';
+import { ControlClient } from '../control/client.js';
+import { findSocket } from './socket.js';
 
 export interface GlobalOptions {
   home?: string;
@@ -42,7 +42,7 @@ export function context(cmd: Command): Context {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   return {
     opts,
-    client: new CliControlClient(findSocket(opts)),
+    client: new ControlClient(findSocket(opts)),
     json: opts.json === true,
     print: (text) => process.stdout.write(`${text}\n`),
     printJson: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
