@@ -22,8 +22,6 @@ export interface BenchDaemonOptions {
   nodeArgs?: string[];
   /** Run inside this network namespace (`ip netns exec`). */
   netns?: string;
-  /** The CLI entry to run; default bin/p2pchat.js (the bench's bundled what-if passes its own). */
-  cli?: string | undefined;
   /** Directory for the daemon's home (default: the system's temp dir); a tmpfs takes fsync out of the picture. */
   homeBase?: string | undefined;
 }
@@ -59,7 +57,7 @@ export class BenchDaemon {
   async start(): Promise<number> {
     const args = [
       ...(this.options.nodeArgs ?? []),
-      this.options.cli ?? CLI,
+      CLI,
       '--home',
       this.home,
       'daemon',
