@@ -90,8 +90,17 @@ const ROUTES = (api: DaemonApi): RouteOptions[] => [
 ];
 
 /**
- * NDJSON event stream. With `since`, first replays stored events after that id, then goes live;
- * both happen in one synchronous step, so no event falls between replay and subscription.
+ * Most bytes of events a client may leave unread in the daemon's socket buffer. Past it, the
+ * client is behind: new events stay in the store, and are read from there once it has caught up.
+ */
+const EVENT_STREAM_HIGH_WATER = 256 * 1024;
+
+/**
+ * NDJSON event stream. With `since`, first replays stored events after that id, then goes live.
+ * Events are stored before they are published, so a client that does not keep up is served from
+ * the store: the daemon never holds more than EVENT_STREAM_HIGH_WATER of events for it, however
+ * long it stops reading, and it still gets every event once, in order. Going live happens in the
+ * same synchronous step as the last read of the store, so no event falls between the two.
  */
 function streamEvents(api: DaemonApi, req: FastifyRequest, reply: FastifyReply): void {
   const { since } = req.query as { since?: number };
@@ -100,16 +109,29 @@ function streamEvents(api: DaemonApi, req: FastifyRequest, reply: FastifyReply):
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
   res.flushHeaders();
   let lastId = since ?? 0;
-  const write = (event: ChatEvent) => {
-    if (event.id <= lastId) return;
+  // Live: published events are written as they come. Otherwise the stream reads from the store.
+  let live = false;
+  const write = (event: ChatEvent): boolean => {
     lastId = event.id;
     res.write(`${JSON.stringify(event)}\n`);
+    if (res.writableLength <= EVENT_STREAM_HIGH_WATER) return true;
+    // Behind: continue from the store when the client has read what it was sent.
+    live = false;
+    res.once('drain', catchUp);
+    return false;
   };
-  const unsubscribe = api.subscribe(write);
-  if (since !== undefined) {
-    // Replay in pages; live events published meanwhile are dropped by the id check and re-read here.
-    for (let page = api.eventsSince(lastId); page.length > 0; page = api.eventsSince(lastId)) page.forEach(write);
-  }
+  const catchUp = () => {
+    if (res.destroyed) return;
+    for (let page = api.eventsSince(lastId); page.length > 0; page = api.eventsSince(lastId)) {
+      for (const event of page) if (!write(event)) return;
+    }
+    live = true;
+  };
+  const unsubscribe = api.subscribe((event) => {
+    if (live && event.id > lastId) write(event);
+  });
+  if (since === undefined) live = true;
+  else catchUp();
   req.raw.on('close', unsubscribe);
   res.on('close', unsubscribe);
 }
