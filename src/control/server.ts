@@ -98,9 +98,10 @@ const EVENT_STREAM_HIGH_WATER = 256 * 1024;
 /**
  * NDJSON event stream. With `since`, first replays stored events after that id, then goes live.
  * Events are stored before they are published, so a client that does not keep up is served from
- * the store: the daemon never holds more than EVENT_STREAM_HIGH_WATER of events for it, however
- * long it stops reading, and it still gets every event once, in order. Going live happens in the
- * same synchronous step as the last read of the store, so no event falls between the two.
+ * the store: however long it stops reading, the daemon holds no more than EVENT_STREAM_HIGH_WATER
+ * of written events and one page of stored ones for it, and it still gets every event once, in
+ * order. Going live happens in the same synchronous step as the last read of the store, so no
+ * event falls between the two.
  */
 function streamEvents(api: DaemonApi, req: FastifyRequest, reply: FastifyReply): void {
   const { since } = req.query as { since?: number };
@@ -120,10 +121,19 @@ function streamEvents(api: DaemonApi, req: FastifyRequest, reply: FastifyReply):
     res.once('drain', catchUp);
     return false;
   };
+  // A page of stored events (1,000 at most) being written, and the next one to write: kept while
+  // the client catches up, since reading a page costs far more than writing part of it.
+  let page: ChatEvent[] = [];
+  let next = 0;
   const catchUp = () => {
     if (res.destroyed) return;
-    for (let page = api.eventsSince(lastId); page.length > 0; page = api.eventsSince(lastId)) {
-      for (const event of page) if (!write(event)) return;
+    for (;;) {
+      if (next === page.length) {
+        page = api.eventsSince(lastId);
+        next = 0;
+        if (page.length === 0) break;
+      }
+      if (!write(page[next++] as ChatEvent)) return;
     }
     live = true;
   };
