@@ -1,7 +1,9 @@
 // Scenario 6: daemon memory. RSS idle, with 10 connected peers, over a long run of messages (it
 // must level off, not grow with the count), and while the receiver is stopped (SIGSTOP), when a
 // fast sender must not buffer without limit.
+import { type IncomingMessage, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { lineSplitter } from '../../src/control/ndjson.js';
 import type { StatusInfo } from '../../src/types.js';
 import { Helper } from '../lib/child.js';
 import { type BenchDaemon, connectDaemons, DaemonSet, dialDaemon, waitUntil } from '../lib/daemons.js';
@@ -87,6 +89,25 @@ export const memoryScenario: Scenario = {
   },
 };
 
+/** An event-stream client that reads nothing until `resume()`, then counts the messages received. */
+async function stalledEventClient(socketPath: string): Promise<{ received: () => number; resume: () => void; close: () => void }> {
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request({ socketPath, path: '/v1/events' }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+  res.pause();
+  let received = 0;
+  res.setEncoding('utf8');
+  res.on(
+    'data',
+    lineSplitter((line) => {
+      if (line.includes('"type":"message-received"')) received++;
+    }),
+  );
+  return { received: () => received, resume: () => res.resume(), close: () => res.destroy() };
+}
+
 /**
  * A plain libp2p peer writes 100 B text frames as fast as its stream takes them and never waits
  * for anything: the receiver must store them as fast as it can or push back, not buffer them.
@@ -94,6 +115,8 @@ export const memoryScenario: Scenario = {
 async function floodReceiver(ctx: BenchContext, receiver: BenchDaemon, add: (name: string, mb: number) => void): Promise<void> {
   const { helper } = await Helper.start<boolean>('peers/stream-peer.js', ['libp2p', 'client']);
   const watch = await EventWatch.open(receiver.client.socketPath);
+  // A second event-stream client that stops reading: it must not make the receiver buffer events.
+  const stalled = await stalledEventClient(receiver.client.socketPath);
   let peak = 0;
   const sampler = setInterval(() => {
     peak = Math.max(peak, receiver.memory().rssMB);
@@ -120,13 +143,24 @@ async function floodReceiver(ctx: BenchContext, receiver: BenchDaemon, add: (nam
       const why = writeResult instanceof Error ? writeResult.message : 'the sender is still writing';
       ctx.log(`  memory: the flood stalled after ${stored} of ${count} frames were stored (${why})`);
     }
-    add(`receiver RSS growth during a flood of ${count.toLocaleString('en-US')} plain frames`, peak - before);
+    add(`receiver RSS growth during a flood of ${count.toLocaleString('en-US')} plain frames, one event client stalled`, peak - before);
+    // The stalled client reads again: it must get every message-received event, once.
+    const resumedAt = performance.now();
+    stalled.resume();
+    while (stalled.received() < stored && performance.now() - resumedAt < STALL_MS) await sleep(100);
+    ctx.log(
+      `  memory: the stalled event client got ${stalled.received()} of ${stored} message events after resuming, in ${((performance.now() - resumedAt) / 1000).toFixed(1)} s`,
+    );
+    ctx.results.add('memory', 'stalled event client: message events received after resuming', '%', 'higher', [
+      (100 * stalled.received()) / Math.max(1, stored),
+    ]);
     ctx.results.add('memory', 'flood frames stored before the end or a stall', '%', 'higher', [(100 * stored) / count]);
     ctx.results.add('memory', 'receiver stores a plain-frame flood', 'msg/s', 'higher', [stored / ((lastProgress - start) / 1000)], {
       baselines: ['libp2p/100 B msg/s'],
     });
   } finally {
     clearInterval(sampler);
+    stalled.close();
     watch.close();
     await helper.stop();
   }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { MAX_SOCKET_PATH_BYTES, socketPathFits } from '../config/paths.js';
 import type { Logger } from '../logger.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
+import { eventLine } from '../store/event-line.js';
 import { ApiError } from './errors.js';
 
 /** What the daemon offers the control API. */
@@ -118,8 +119,18 @@ const ROUTES = (api: DaemonApi): RouteOptions[] => [
 ];
 
 /**
- * NDJSON event stream. With `since`, first replays stored events after that id, then goes live;
- * both happen in one synchronous step, so no event falls between replay and subscription.
+ * Most bytes of events a client may leave unread in the daemon's socket buffer. Past it, the
+ * client is behind: new events stay in the store, and are read from there once it has caught up.
+ */
+const EVENT_STREAM_HIGH_WATER = 256 * 1024;
+
+/**
+ * NDJSON event stream. With `since`, first replays stored events after that id, then goes live.
+ * Events are stored before they are published, so a client that does not keep up is served from
+ * the store: however long it stops reading, the daemon holds no more than EVENT_STREAM_HIGH_WATER
+ * of written events and one page of stored ones for it, and it still gets every event once, in
+ * order. Going live happens in the same synchronous step as the last read of the store, so no
+ * event falls between the two.
  */
 function streamEvents(api: DaemonApi, req: FastifyRequest, reply: FastifyReply): void {
   const { since } = req.query as { since?: number };
@@ -128,16 +139,49 @@ function streamEvents(api: DaemonApi, req: FastifyRequest, reply: FastifyReply):
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
   res.flushHeaders();
   let lastId = since ?? 0;
-  const write = (event: ChatEvent) => {
-    if (event.id <= lastId) return;
-    lastId = event.id;
-    res.write(`${JSON.stringify(event)}\n`);
+  // Live: published events are written as they come. Otherwise the stream reads from the store.
+  let live = false;
+  // Events published together (one commit) leave in one socket write: cork until the next tick.
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
   };
-  const unsubscribe = api.subscribe(write);
-  if (since !== undefined) {
-    // Replay in pages; live events published meanwhile are dropped by the id check and re-read here.
-    for (let page = api.eventsSince(lastId); page.length > 0; page = api.eventsSince(lastId)) page.forEach(write);
-  }
+  const write = (event: ChatEvent): boolean => {
+    lastId = event.id;
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(uncork);
+    }
+    res.write(`${eventLine(event)}\n`);
+    if (res.writableLength <= EVENT_STREAM_HIGH_WATER) return true;
+    // Behind: continue from the store when the client has read what it was sent.
+    live = false;
+    res.once('drain', catchUp);
+    return false;
+  };
+  // A page of stored events (1,000 at most) being written, and the next one to write: kept while
+  // the client catches up, since reading a page costs far more than writing part of it.
+  let page: ChatEvent[] = [];
+  let next = 0;
+  const catchUp = () => {
+    if (res.destroyed) return;
+    for (;;) {
+      if (next === page.length) {
+        page = api.eventsSince(lastId);
+        next = 0;
+        if (page.length === 0) break;
+      }
+      if (!write(page[next++] as ChatEvent)) return;
+    }
+    live = true;
+  };
+  const unsubscribe = api.subscribe((event) => {
+    if (live && event.id > lastId) write(event);
+  });
+  if (since === undefined) live = true;
+  else catchUp();
   req.raw.on('close', unsubscribe);
   res.on('close', unsubscribe);
 }

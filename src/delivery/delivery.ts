@@ -20,6 +20,11 @@ export interface DeliveryOptions {
 
 /** Most messages written but not yet acked on one stream: bounds the sender's buffers. */
 const WINDOW = 1024;
+/**
+ * Most bytes of frames written but not yet acked on one stream (at least one message is always
+ * allowed): 1,024 messages of up to 64 KiB would otherwise be 64 MiB in flight, and to resend.
+ */
+const WINDOW_BYTES = 1024 * 1024;
 const BATCH = 128;
 const TICK_MS = 500;
 /**
@@ -38,7 +43,8 @@ interface Link {
   envelope: boolean;
   /** Highest seq written on the current stream; a new stream starts again from the oldest unacked. */
   lastSeq: number;
-  unacked: Set<string>;
+  /** Ids written on this stream and not yet acked, with the size of their frames. */
+  unacked: Map<string, number>;
   /** Written to a p2pchat peer, not acked, not yet marked `sent`: id → seq and when, in write order. */
   unmarked: Map<string, { seq: number; at: number }>;
   /** When we last wrote to or heard an ack on this stream while messages were unacked. */
@@ -114,7 +120,7 @@ export class Delivery {
         peerId,
         envelope: true,
         lastSeq: 0,
-        unacked: new Set(),
+        unacked: new Map(),
         unmarked: new Map(),
         progressAt: 0,
         pumping: false,
@@ -157,17 +163,29 @@ export class Delivery {
       stream = await this.openStream(link, kind === 'envelope');
     }
     while (!this.stopped && stream.isOpen && link.unacked.size < WINDOW) {
-      const batch = this.store.pendingFor(link.peerId, link.lastSeq, Math.min(BATCH, WINDOW - link.unacked.size));
-      if (batch.length === 0) return;
-      const writable = stream.write(batch.map((m) => this.encode(link, m)));
+      let inFlight = 0;
+      for (const bytes of link.unacked.values()) inFlight += bytes;
+      if (inFlight >= WINDOW_BYTES) return;
+      const fetched = this.store.pendingFor(link.peerId, link.lastSeq, Math.min(BATCH, WINDOW - link.unacked.size));
+      if (fetched.length === 0) return;
+      // As many as fit in the byte window, and at least one.
+      const payloads: Uint8Array[] = [];
+      for (const m of fetched) {
+        if (payloads.length > 0 && inFlight >= WINDOW_BYTES) break;
+        const payload = this.encode(link, m);
+        payloads.push(payload);
+        if (link.envelope) inFlight += payload.byteLength;
+      }
+      const batch = fetched.slice(0, payloads.length);
+      const writable = stream.write(payloads);
       if (link.unacked.size === 0) link.progressAt = Date.now();
       link.lastSeq = (batch.at(-1) as PendingMessage).seq;
       if (link.envelope) {
         const at = Date.now();
-        for (const m of batch) {
-          link.unacked.add(m.id);
+        batch.forEach((m, i) => {
+          link.unacked.set(m.id, (payloads[i] as Uint8Array).byteLength);
           link.unmarked.set(m.id, { seq: m.seq, at });
-        }
+        });
       } else {
         this.store.markSent(
           batch.map((m) => m.seq),

@@ -19,6 +19,15 @@ export interface NodeOptions {
   log?: LanLog | undefined;
 }
 
+/**
+ * Most bytes a peer may have in flight to us on one stream (yamux's receive window; its default
+ * grows to 16 MiB). A stream we pause holds at most this much, and whatever we have not read yet
+ * is all that can queue ahead of a ping on the connection: with 16 MiB of small frames queued,
+ * the ping of libp2p's connection monitor waited longer than its timeout and the monitor dropped
+ * a busy but healthy connection. 256 KiB is the window yamux starts every stream with.
+ */
+export const STREAM_WINDOW_BYTES = 256 * 1024;
+
 export type ChatNode = Libp2p<{ identify: Identify; lan: LanDiscovery }>;
 
 /** The mDNS service name for a network name: daemons of other networks never hear our queries. */
@@ -33,7 +42,7 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
     addresses: { listen: options.listen, announceFilter },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: STREAM_WINDOW_BYTES } })],
     connectionManager: { maxConnections: options.maxConnections, dialTimeout: 10_000, addressSorter: onLinkFirst() },
     // Never dial ourselves, whatever address a peer record holds.
     connectionGater: {

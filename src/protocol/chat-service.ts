@@ -90,8 +90,11 @@ export class ChatService {
     frames.write([encodeHello(this.options.name, VERSION)]);
   }
 
-  /** Frames that arrived together are stored in one transaction and acked in one frame per stream. */
-  private handleFrames(peerId: string, frames: Frame[], stream: FrameStream): void {
+  /**
+   * Frames that arrived together are stored in one transaction and acked in one frame per stream.
+   * Returns the pending commit, if any: the stream is not read until it is done.
+   */
+  private handleFrames(peerId: string, frames: Frame[], stream: FrameStream): Promise<void> | undefined {
     const incoming: IncomingMessage[] = [];
     const ackIds: string[] = [];
     const acked: string[] = [];
@@ -119,8 +122,9 @@ export class ChatService {
           break;
       }
     }
+    let committed: Promise<void> | undefined;
     if (incoming.length > 0) {
-      this.receives.submit({ peerId, incoming }).then(
+      committed = this.receives.submit({ peerId, incoming }).then(
         (stored) => {
           if (stored.length > 0) this.log.debug({ peer: peerId, count: stored.length }, 'messages received');
           // Acks go out only after the commit; duplicates are acked again so that the sender stops.
@@ -134,6 +138,7 @@ export class ChatService {
       );
     }
     if (acked.length > 0) this.ackListener(peerId, acked);
+    return committed;
   }
 
   private sendAcks(stream: FrameStream, ids: string[]): void {

@@ -8,10 +8,28 @@ import { identify } from '@libp2p/identify';
 import type { Stream } from '@libp2p/interface';
 import { tcp } from '@libp2p/tcp';
 import { lpStream } from '@libp2p/utils';
+import * as lp from 'it-length-prefixed';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
 
 export const CHAT = '/chat/1.0.0';
+
+export interface Flood {
+  done: Promise<void>;
+  sentBytes(): number;
+}
+
+function drained(stream: Stream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.removeEventListener('drain', done);
+      stream.removeEventListener('close', done);
+      resolve();
+    };
+    stream.addEventListener('drain', done);
+    stream.addEventListener('close', done);
+  });
+}
 
 export class RawPeer {
   readonly received: string[] = [];
@@ -57,6 +75,28 @@ export class RawPeer {
     const lp = lpStream(stream);
     for (const line of lines) await lp.write(new TextEncoder().encode(line));
     await stream.close();
+  }
+
+  /**
+   * Writes `count` text frames on a new stream as fast as the stream takes them: it waits for
+   * `drain` when a write says so, never for anything from the other side. `text(i)` is frame i.
+   * `done` resolves once all are written and the stream is closed, and rejects when the stream
+   * dies first; `sentBytes()` is how much has left the stream's own buffer for the connection.
+   */
+  async flood(address: string, count: number, text: (i: number) => string): Promise<Flood> {
+    const stream = await this.openStream(address);
+    let given = 0;
+    const write = async () => {
+      const encoder = new TextEncoder();
+      for (let i = 0; i < count; i++) {
+        if (stream.status !== 'open') throw new Error(`stream ${stream.status} after ${i} of ${count} frames`);
+        const frame = lp.encode.single(encoder.encode(text(i)));
+        given += frame.byteLength;
+        if (!stream.send(frame)) await drained(stream);
+      }
+      await stream.close();
+    };
+    return { done: write(), sentBytes: () => given - stream.writeBufferLength };
   }
 
   async stop(): Promise<void> {
