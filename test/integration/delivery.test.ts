@@ -11,12 +11,23 @@ import { connectPair, startDaemon, stopAll, TestDaemon, waitFor } from '../helpe
 
 after(stopAll);
 
+/**
+ * A free port below Linux's ephemeral range (32768 and up): daemons listening on port 0 get ports
+ * from that range, so none of them can take this one while its daemon is restarting.
+ */
 async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
 }
 
 /** A daemon on a fixed loopback port, so that a peer can redial it after a restart. */
