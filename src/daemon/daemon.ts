@@ -208,8 +208,9 @@ export class Daemon implements DaemonApi {
     return this.store.outbox();
   }
 
+  /** One page of a replay: a slow event-stream client holds at most this much of the store. */
   eventsSince(id: number): ChatEvent[] {
-    return this.store.eventsSince(id, 1000);
+    return this.store.eventsSince(id, 1000, 1024 * 1024);
   }
 
   subscribe(listener: (event: ChatEvent) => void): () => void {

@@ -264,8 +264,16 @@ export class Store {
     return () => this.listeners.delete(listener);
   }
 
-  eventsSince(id: number, limit = 10_000): ChatEvent[] {
-    return (this.stmt.eventsSince.all(id, limit) as EventRow[]).map(toEvent);
+  /** Stored events after `id`: at most `limit`, and no more once `maxBytes` of data are read (at least one). */
+  eventsSince(id: number, limit = 10_000, maxBytes = Infinity): ChatEvent[] {
+    const events: ChatEvent[] = [];
+    let bytes = 0;
+    for (const row of this.stmt.eventsSince.iterate(id, limit) as IterableIterator<EventRow>) {
+      events.push(toEvent(row));
+      bytes += row.data.length;
+      if (bytes >= maxBytes) break;
+    }
+    return events;
   }
 
   peerEvent(type: 'peer-connected' | 'peer-disconnected', data: Record<string, unknown>): void {

@@ -27,4 +27,26 @@ describe('event lines', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('replay pages stop at a byte budget, with at least one event', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'p2pchat-event-page-'));
+    const store = new Store(dir);
+    try {
+      const peer = '12D3KooWQVxiExamplePeerIdExamplePeerIdExamplePeer4tv8G6';
+      store.receive(
+        peer,
+        Array.from({ length: 10 }, (_, i) => ({ id: `big-${i}`, text: 'x'.repeat(10_000), sentAt: 1 })),
+      );
+      assert.equal(store.eventsSince(0, 1000).length, 10);
+      assert.equal(store.eventsSince(0, 1000, 25_000).length, 3);
+      assert.equal(store.eventsSince(0, 1000, 1).length, 1);
+      assert.deepEqual(
+        store.eventsSince(3, 1000, 25_000).map((e) => e.id),
+        [4, 5, 6],
+      );
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
