@@ -2,6 +2,7 @@
 // differs between scenario 1 and 2. Writes report backpressure; reads arrive as whole frames.
 import type { Socket } from 'node:net';
 import type { Stream } from '@libp2p/interface';
+import { streamDrained } from '../../src/protocol/stream-drained.js';
 import { FrameReader } from './framing.js';
 
 export interface FrameLink {
@@ -47,21 +48,7 @@ export function streamLink(stream: Stream): FrameLink {
   });
   return {
     write: (bytes) => stream.send(bytes),
-    // `drain` events, not onDrain(): see the libp2p notes on onDrain in v3.
-    drained: () =>
-      new Promise((resolve) => {
-        if (!stream.writableNeedsDrain) {
-          resolve();
-          return;
-        }
-        const done = () => {
-          stream.removeEventListener('drain', done);
-          stream.removeEventListener('close', done);
-          resolve();
-        };
-        stream.addEventListener('drain', done);
-        stream.addEventListener('close', done);
-      }),
+    drained: () => streamDrained(stream),
     onFrames: (h) => {
       handler = h;
     },

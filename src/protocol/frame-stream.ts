@@ -6,6 +6,7 @@ import * as lp from 'it-length-prefixed';
 import { Uint8ArrayList } from 'uint8arraylist';
 import { STREAM_WINDOW_BYTES } from '../node/create-node.js';
 import { decodeFrame, type Frame } from './envelope.js';
+import { streamDrained } from './stream-drained.js';
 
 /** Why reading is paused: frames being handled (stored), or replies we cannot write yet. */
 type Hold = 'frames' | 'drain';
@@ -112,18 +113,9 @@ export class FrameStream {
     return this.stream.send(out);
   }
 
-  /** Resolves on the next `drain`, or when the stream closes. (`onDrain()` is unreliable in v3.) */
+  /** Resolves on the next `drain`, or when the stream closes. */
   drained(): Promise<void> {
-    if (!this.isOpen || !this.stream.writableNeedsDrain) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.stream.removeEventListener('drain', done);
-        this.stream.removeEventListener('close', done);
-        resolve();
-      };
-      this.stream.addEventListener('drain', done);
-      this.stream.addEventListener('close', done);
-    });
+    return this.isOpen ? streamDrained(this.stream) : Promise.resolve();
   }
 
   abort(err: Error): void {

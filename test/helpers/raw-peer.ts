@@ -11,24 +11,13 @@ import { lpStream } from '@libp2p/utils';
 import * as lp from 'it-length-prefixed';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
+import { streamDrained } from '../../src/protocol/stream-drained.js';
 
 export const CHAT = '/chat/1.0.0';
 
 export interface Flood {
   done: Promise<void>;
   sentBytes(): number;
-}
-
-function drained(stream: Stream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.removeEventListener('drain', done);
-      stream.removeEventListener('close', done);
-      resolve();
-    };
-    stream.addEventListener('drain', done);
-    stream.addEventListener('close', done);
-  });
 }
 
 export class RawPeer {
@@ -92,7 +81,7 @@ export class RawPeer {
         if (stream.status !== 'open') throw new Error(`stream ${stream.status} after ${i} of ${count} frames`);
         const frame = lp.encode.single(encoder.encode(text(i)));
         given += frame.byteLength;
-        if (!stream.send(frame)) await drained(stream);
+        if (!stream.send(frame)) await streamDrained(stream);
       }
       await stream.close();
     };
