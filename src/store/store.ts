@@ -9,6 +9,11 @@ import { newMessageId } from './message-id.js';
 import { migrate } from './migrations.js';
 
 export const DATABASE_FILE = 'p2pchat.db';
+/**
+ * An outgoing message still awaiting its ack. The same condition as the partial index
+ * messages_outbox (migration 2), which lets SQLite use that index for every outbox query.
+ */
+const IN_OUTBOX = `direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1`;
 /** Events kept for `since=` catch-up; older ones are pruned. */
 const EVENTS_KEPT = 100_000;
 
@@ -143,25 +148,13 @@ export class Store {
          RETURNING id, seq`,
       ),
       pending: db.prepare(
-        `SELECT seq, id, text, sent_at AS sentAt FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent')
-         AND expects_ack = 1 AND peer_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+        `SELECT seq, id, text, sent_at AS sentAt FROM messages WHERE ${IN_OUTBOX} AND peer_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
       ),
-      hasPending: db.prepare(
-        `SELECT 1 FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1
-         AND peer_id = ? AND seq > ? LIMIT 1`,
-      ),
-      outboxAll: db.prepare(
-        `SELECT * FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1 ORDER BY seq LIMIT ?`,
-      ),
-      outboxPeers: db.prepare(
-        `SELECT DISTINCT peer_id FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1`,
-      ),
-      outboxCount: db.prepare(
-        `SELECT count(*) AS n FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1`,
-      ),
-      expired: db.prepare(
-        `SELECT * FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1 AND stored_at < ?`,
-      ),
+      hasPending: db.prepare(`SELECT 1 FROM messages WHERE ${IN_OUTBOX} AND peer_id = ? AND seq > ? LIMIT 1`),
+      outboxAll: db.prepare(`SELECT * FROM messages WHERE ${IN_OUTBOX} ORDER BY seq LIMIT ?`),
+      outboxPeers: db.prepare(`SELECT DISTINCT peer_id FROM messages WHERE ${IN_OUTBOX}`),
+      outboxCount: db.prepare(`SELECT count(*) AS n FROM messages WHERE ${IN_OUTBOX}`),
+      expired: db.prepare(`SELECT * FROM messages WHERE ${IN_OUTBOX} AND stored_at < ?`),
       messageCount: db.prepare('SELECT count(*) AS n FROM messages'),
       peer: db.prepare('SELECT * FROM peers WHERE peer_id = ?'),
       peerCount: db.prepare('SELECT count(*) AS n FROM peers'),
