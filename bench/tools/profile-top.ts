@@ -32,14 +32,20 @@ function frameKey(node: ProfileNode): string {
   return `${functionName || '(anonymous)'} ${placeOf(url, functionName)}:${lineNumber + 1}`;
 }
 
-/** The heaviest call stacks (up to 16 frames) that end in functions named `name`. */
-function callers(profile: Profile, name: string, top: number): string {
+/** The profile's nodes by id, and each node's parent id. */
+function indexNodes(profile: Profile): { parent: Map<number, number>; byId: Map<number, ProfileNode> } {
   const parent = new Map<number, number>();
   const byId = new Map<number, ProfileNode>();
   for (const node of profile.nodes) {
     byId.set(node.id, node);
     for (const child of node.children ?? []) parent.set(child, node.id);
   }
+  return { parent, byId };
+}
+
+/** The heaviest call stacks (up to 16 frames) that end in functions named `name`. */
+function callers(profile: Profile, name: string, top: number): string {
+  const { parent, byId } = indexNodes(profile);
   const stacks = new Map<string, number>();
   profile.samples.forEach((id, i) => {
     const chain: string[] = [];
@@ -60,12 +66,7 @@ function callers(profile: Profile, name: string, top: number): string {
 }
 
 function summarize(profile: Profile, top: number): string {
-  const parent = new Map<number, number>();
-  const byId = new Map<number, ProfileNode>();
-  for (const node of profile.nodes) {
-    byId.set(node.id, node);
-    for (const child of node.children ?? []) parent.set(child, node.id);
-  }
+  const { parent, byId } = indexNodes(profile);
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const places = new Map<string, number>();
