@@ -1,4 +1,7 @@
 // Shapes shared by the daemon, the control API and the CLI. Types only: importing this costs nothing.
+import type { TrustState } from './trust/types.js';
+
+export type { TrustState };
 
 export type Direction = 'in' | 'out';
 
@@ -26,6 +29,8 @@ export interface Message {
   reason?: string | undefined;
   /** False for plain text sent to or received from peers that do not speak p2pchat envelopes. */
   acked: boolean;
+  /** An incoming message from a stranger, held as a message request until you accept or block the sender. */
+  request: boolean;
 }
 
 /** A message to be sent, once its target is resolved. */
@@ -41,7 +46,13 @@ export interface SentMessage extends Message {
 
 export interface PeerInfo {
   peerId: string;
+  /** What to show: your petname for the peer when you gave one, else the name it claims. */
   name: string | null;
+  /** The name the peer claims in its hello: anyone can claim any name. */
+  claimedName: string | null;
+  /** Your own name for a contact; wins over the claimed name. */
+  petname: string | null;
+  trust: TrustState;
   connected: boolean;
   addresses: string[];
   agent: string | null;

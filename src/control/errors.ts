@@ -1,7 +1,18 @@
 // Errors the control API answers with: one place maps them to HTTP status codes.
 
 export type ApiErrorCode =
-  'bad_request' | 'not_found' | 'unknown_peer' | 'ambiguous_peer' | 'payload_too_large' | 'dial_failed' | 'forbidden' | 'internal';
+  | 'bad_request'
+  | 'not_found'
+  | 'unknown_peer'
+  | 'ambiguous_peer'
+  | 'payload_too_large'
+  | 'dial_failed'
+  | 'forbidden'
+  | 'blocked'
+  | 'too_many_requests'
+  | 'unavailable'
+  | 'storage_full'
+  | 'internal';
 
 const STATUS: Record<ApiErrorCode, number> = {
   bad_request: 400,
@@ -10,7 +21,11 @@ const STATUS: Record<ApiErrorCode, number> = {
   unknown_peer: 404,
   ambiguous_peer: 409,
   payload_too_large: 413,
+  blocked: 409,
+  too_many_requests: 429,
   dial_failed: 502,
+  unavailable: 503,
+  storage_full: 507,
   internal: 500,
 };
 

@@ -2,7 +2,7 @@
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { type Identify, identify } from '@libp2p/identify';
-import type { PrivateKey } from '@libp2p/interface';
+import type { ConnectionGater, PrivateKey } from '@libp2p/interface';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import { AGENT } from '../version.js';
@@ -17,6 +17,12 @@ export interface NodeOptions {
   mdns: { enabled: boolean; intervalMs: number; network: string };
   /** Where LAN discovery logs (for example "UDP 5353 is unusable"); libp2p's debug log when absent. */
   log?: LanLog | undefined;
+  /**
+   * The trust part's connection gater (blocks, per-address limits). Called with the node once it
+   * exists, since some decisions need its live connection list. Its denyDialMultiaddr is combined
+   * with the node's own rule of never dialling itself.
+   */
+  gater?: ((node: ChatNode) => ConnectionGater) | undefined;
 }
 
 /**
@@ -36,6 +42,9 @@ export function mdnsServiceTag(network: string): string {
 }
 
 export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
+  // Created lazily: the gater's factory needs the node, which exists only once createLibp2p returns.
+  let gater: ConnectionGater | undefined;
+  const trustGater = (): ConnectionGater => (gater ??= options.gater?.(node) ?? {});
   const node: ChatNode = await createLibp2p({
     privateKey: options.privateKey,
     nodeInfo: { userAgent: AGENT },
@@ -44,14 +53,22 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: STREAM_WINDOW_BYTES } })],
     connectionManager: { maxConnections: options.maxConnections, dialTimeout: 10_000, addressSorter: onLinkFirst() },
-    // Never dial ourselves, whatever address a peer record holds.
     connectionGater: {
+      denyDialPeer: (peerId) => trustGater().denyDialPeer?.(peerId) ?? false,
+      // Never dial ourselves, whatever address a peer record holds.
       denyDialMultiaddr: (ma) =>
         isOwnAddress(
           ma.toString(),
           node.getMultiaddrs().map((a) => a.toString()),
           currentLinks(),
-        ),
+        ) ||
+        (trustGater().denyDialMultiaddr?.(ma) ?? false),
+      denyInboundConnection: (maConn) => trustGater().denyInboundConnection?.(maConn) ?? false,
+      denyOutboundConnection: (peerId, maConn) => trustGater().denyOutboundConnection?.(peerId, maConn) ?? false,
+      denyInboundEncryptedConnection: (peerId, maConn) => trustGater().denyInboundEncryptedConnection?.(peerId, maConn) ?? false,
+      denyOutboundEncryptedConnection: (peerId, maConn) => trustGater().denyOutboundEncryptedConnection?.(peerId, maConn) ?? false,
+      denyInboundUpgradedConnection: (peerId, maConn) => trustGater().denyInboundUpgradedConnection?.(peerId, maConn) ?? false,
+      denyOutboundUpgradedConnection: (peerId, maConn) => trustGater().denyOutboundUpgradedConnection?.(peerId, maConn) ?? false,
     },
     services: {
       identify: identify(),

@@ -45,6 +45,17 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_outbox ON messages (peer_id, seq)
     WHERE direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1;
   `,
+  // Trust: each peer is a contact, a stranger or blocked, with an optional petname of your own.
+  // Incoming messages from strangers are held as message requests (request = 1) until accepted.
+  // Peers you already sent messages to before trust existed were chosen by you: they stay contacts.
+  `
+  ALTER TABLE peers ADD COLUMN trust TEXT NOT NULL DEFAULT 'stranger' CHECK (trust IN ('contact', 'stranger', 'blocked'));
+  ALTER TABLE peers ADD COLUMN petname TEXT;
+  ALTER TABLE peers ADD COLUMN trust_changed_at INTEGER;
+  ALTER TABLE messages ADD COLUMN request INTEGER NOT NULL DEFAULT 0;
+  UPDATE peers SET trust = 'contact' WHERE peer_id IN (SELECT DISTINCT peer_id FROM messages WHERE direction = 'out');
+  CREATE INDEX messages_requests ON messages (peer_id, seq) WHERE request = 1;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

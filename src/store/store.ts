@@ -3,7 +3,7 @@
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ChatEvent, ChatEventType, Direction, Message, MessageState, PeerInfo, SentMessage } from '../types.js';
+import type { ChatEvent, ChatEventType, Direction, Message, MessageState, PeerInfo, SentMessage, TrustState } from '../types.js';
 import { eventWithLine } from './event-line.js';
 import { newMessageId } from './message-id.js';
 import { migrate } from './migrations.js';
@@ -28,6 +28,7 @@ interface MessageRow {
   state: MessageState;
   reason: string | null;
   expects_ack: number;
+  request: number;
 }
 
 interface PeerRow {
@@ -37,6 +38,8 @@ interface PeerRow {
   agent: string | null;
   speaks_envelope: number;
   last_seen: number | null;
+  trust: TrustState;
+  petname: string | null;
 }
 
 interface EventRow {
@@ -51,6 +54,8 @@ export interface IncomingMessage {
   id?: string | undefined;
   text: string;
   sentAt: number;
+  /** From a stranger: held as a message request. */
+  request?: boolean | undefined;
 }
 
 export interface PeerUpdate {
@@ -102,6 +107,7 @@ function toMessage(row: MessageRow): Message {
     state: row.state,
     reason: row.reason ?? undefined,
     acked: row.expects_ack === 1,
+    request: row.request === 1,
   };
 }
 
@@ -131,8 +137,8 @@ export class Store {
     const db = this.db;
     this.stmt = {
       insertMessage: db.prepare(
-        `INSERT OR IGNORE INTO messages (id, peer_id, direction, text, sent_at, stored_at, state, expects_ack, updated_at)
-         VALUES (@id, @peerId, @direction, @text, @sentAt, @now, @state, @expectsAck, @now)`,
+        `INSERT OR IGNORE INTO messages (id, peer_id, direction, text, sent_at, stored_at, state, expects_ack, request, updated_at)
+         VALUES (@id, @peerId, @direction, @text, @sentAt, @now, @state, @expectsAck, @request, @now)`,
       ),
       setState: db.prepare(
         'UPDATE messages SET state = @state, reason = @reason, expects_ack = @expectsAck, updated_at = @now WHERE seq = @seq',
@@ -177,6 +183,14 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * The connection, for the store's sibling modules (src/store/*.ts) that keep their own prepared
+   * statements. Nothing outside src/store may use it: the store owns SQLite.
+   */
+  get database(): Database.Database {
+    return this.db;
   }
 
   /**
@@ -242,11 +256,24 @@ export class Store {
     state: MessageState,
     expectsAck: 0 | 1,
     now = Date.now(),
+    request: 0 | 1 = 0,
   ): MessageRow | undefined {
-    const info = this.stmt.insertMessage.run({ id, peerId, direction, text, sentAt, now, state, expectsAck });
+    const info = this.stmt.insertMessage.run({ id, peerId, direction, text, sentAt, now, state, expectsAck, request });
     if (info.changes === 0) return undefined;
     const seq = Number(info.lastInsertRowid);
-    return { seq, id, peer_id: peerId, direction, text, sent_at: sentAt, stored_at: now, state, reason: null, expects_ack: expectsAck };
+    return {
+      seq,
+      id,
+      peer_id: peerId,
+      direction,
+      text,
+      sent_at: sentAt,
+      stored_at: now,
+      state,
+      reason: null,
+      expects_ack: expectsAck,
+      request,
+    };
   }
 
   // ---- events ------------------------------------------------------------------------------
@@ -363,6 +390,7 @@ export class Store {
           'received',
           msg.id === undefined ? 0 : 1,
           now,
+          msg.request ? 1 : 0,
         );
         // Already stored (a resend after a lost ack): skipped, so it never shows twice.
         if (!row) continue;
@@ -439,7 +467,10 @@ export class Store {
 function toPeer(row: PeerRow): Omit<PeerInfo, 'connected'> {
   return {
     peerId: row.peer_id,
-    name: row.name,
+    name: row.petname ?? row.name,
+    claimedName: row.name,
+    petname: row.petname,
+    trust: row.trust,
     addresses: JSON.parse(row.addresses) as string[],
     agent: row.agent,
     p2pchat: row.speaks_envelope === 1,
