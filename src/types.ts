@@ -61,7 +61,17 @@ export interface PeerInfo {
   lastSeen: string | null;
 }
 
-export type ChatEventType = 'message-received' | 'message-state-changed' | 'peer-connected' | 'peer-disconnected';
+export type ChatEventType =
+  | 'message-received'
+  | 'message-state-changed'
+  | 'peer-connected'
+  | 'peer-disconnected'
+  /** A peer's trust state or petname changed: data { peerId, trust, petname }. */
+  | 'trust-changed'
+  /** Incoming messages were refused before being stored: data { peerId, count, reason }. */
+  | 'message-refused'
+  /** The data dir reached its storage budget; incoming messages are refused: data { usedBytes, maxBytes }. */
+  | 'storage-full';
 
 export interface ChatEvent {
   id: number;

@@ -174,7 +174,7 @@ export class PeerTracker {
       .map((c) => c.remoteAddr.toString())
       .filter((a) => !a.includes('/p2p-circuit'));
     this.store.updatePeer(id, { seen: true, addresses: this.store.peer(id)?.addresses.length ? undefined : addresses });
-    this.store.peerEvent('peer-connected', { peerId: id, name: this.store.peer(id)?.name ?? null });
+    this.store.publishEvent('peer-connected', { peerId: id, name: this.store.peer(id)?.name ?? null });
     this.log.info({ peer: id, addresses }, 'peer connected');
     for (const listener of this.connectListeners) listener(id);
   }
@@ -183,7 +183,7 @@ export class PeerTracker {
     const id = peerId.toString();
     this.identified.delete(id);
     this.store.updatePeer(id, { seen: true });
-    this.store.peerEvent('peer-disconnected', { peerId: id, name: this.store.peer(id)?.name ?? null });
+    this.store.publishEvent('peer-disconnected', { peerId: id, name: this.store.peer(id)?.name ?? null });
     this.log.info({ peer: id }, 'peer disconnected');
   }
 }

@@ -296,8 +296,9 @@ export class Store {
     return events;
   }
 
-  peerEvent(type: 'peer-connected' | 'peer-disconnected', data: Record<string, unknown>): void {
-    this.tx(() => this.appendEvent(type, data));
+  /** Appends an event (in the current transaction if there is one); listeners hear it after the commit. */
+  publishEvent(type: Exclude<ChatEventType, 'message-received' | 'message-state-changed'>, data: Record<string, unknown>): number {
+    return this.tx(() => this.appendEvent(type, data));
   }
 
   pruneEvents(): void {

@@ -17,7 +17,7 @@ describe('event lines', () => {
       const peer = '12D3KooWQVxiExamplePeerIdExamplePeerIdExamplePeer4tv8G6';
       store.queueOutgoing(peer, 'hello "quoted" \u2028 ünïcode');
       store.receive(peer, [{ id: 'a-1', text: 'line\nbreak', sentAt: 1_700_000_000_000 }]);
-      store.peerEvent('peer-connected', { peerId: peer, name: null });
+      store.publishEvent('peer-connected', { peerId: peer, name: null });
       assert.equal(live.length, 3);
       const replayed = store.eventsSince(0);
       assert.deepEqual(JSON.parse(JSON.stringify(replayed)), JSON.parse(JSON.stringify(live)));
