@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The p2pchat command. A thin client of the daemon's control API; only `daemon` loads libp2p.
 import { Command, CommanderError, Option } from 'commander';
-import { ApiResponseError, DaemonNotRunningError } from '../control/client.js';
+import { ApiResponseError, DaemonNotRunningError, UntrustedSocketError } from '../control/client.js';
 import { VERSION } from '../version.js';
 import { registerInfoCommands } from './commands/info.js';
 import { registerMessagingCommands } from './commands/messaging.js';
@@ -28,19 +28,23 @@ function buildProgram(): Command {
     .option('-l, --listen <multiaddr>', 'listen address, repeatable (default /ip4/0.0.0.0/tcp/4747)', collect)
     .option('-n, --name <text>', 'display name shown to peers (default: host name)')
     .option('--no-mdns', 'do not discover peers with mDNS')
+    .option('--reset-database', 'if the database is empty or damaged, move it aside and start with an empty one')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
-    .action(async (opts: { listen?: string[]; name?: string; mdns: boolean; logLevel?: string }, cmd: Command) => {
+    .action(async (opts: { listen?: string[]; name?: string; mdns: boolean; logLevel?: string; resetDatabase?: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<{ home?: string; config?: string; socket?: string }>();
       const { runDaemon } = await import('../daemon/run.js');
-      const code = await runDaemon({
-        home: globals.home,
-        config: globals.config,
-        socket: globals.socket,
-        listen: opts.listen,
-        name: opts.name,
-        mdns: opts.mdns === false ? false : undefined,
-        logLevel: opts.logLevel,
-      });
+      const code = await runDaemon(
+        {
+          home: globals.home,
+          config: globals.config,
+          socket: globals.socket,
+          listen: opts.listen,
+          name: opts.name,
+          mdns: opts.mdns === false ? false : undefined,
+          logLevel: opts.logLevel,
+        },
+        { resetDatabase: opts.resetDatabase === true },
+      );
       process.exit(code);
     });
 
@@ -68,6 +72,7 @@ async function main(argv: string[]): Promise<void> {
     if (err instanceof DaemonNotRunningError) {
       fail(`${err.message}. Start one with: p2pchat daemon`, EXIT.noDaemon, json, { error: 'daemon_not_running' });
     }
+    if (err instanceof UntrustedSocketError) fail(err.message, EXIT.untrustedSocket, json, { error: 'untrusted_socket' });
     if (err instanceof ApiResponseError) {
       const peerError = err.code === 'unknown_peer' || err.code === 'ambiguous_peer';
       const candidates = Array.isArray(err.body.candidates) ? (err.body.candidates as { peerId: string; name: string | null }[]) : [];

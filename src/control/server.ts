@@ -1,7 +1,6 @@
 // The control API: HTTP/JSON over a Unix socket (mode 0600, in a 0700 directory). Every route is in
 // ROUTES below; cross-cutting checks live in one hook; errors map to status codes in one place.
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { MAX_SOCKET_PATH_BYTES, socketPathFits } from '../config/paths.js';
@@ -231,7 +230,7 @@ export class ControlServer {
     if (!socketPathFits(this.socketPath)) {
       throw new Error(`socket path ${this.socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; set a shorter "socket" path`);
     }
-    ensurePrivateDir(dirname(this.socketPath));
+    // The daemon has checked the socket's directory (src/daemon/private-dir.ts) before this.
     await this.app.listen({ path: this.socketPath });
     chmodSync(this.socketPath, 0o600);
   }
@@ -239,10 +238,4 @@ export class ControlServer {
   async stop(): Promise<void> {
     await this.app.close();
   }
-}
-
-/** Creates `dir` with mode 0700, or tightens it: the socket must not be reachable by other users. */
-export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }

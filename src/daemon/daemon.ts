@@ -3,7 +3,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import type { ResolvedConfig } from '../config/schema.js';
 import { ApiError } from '../control/errors.js';
 import { resolvePeer } from '../control/resolve-peer.js';
-import { ControlServer, type DaemonApi, ensurePrivateDir } from '../control/server.js';
+import { ControlServer, type DaemonApi } from '../control/server.js';
 import { Delivery } from '../delivery/delivery.js';
 import type { Logger } from '../logger.js';
 import { type ChatNode, createChatNode } from '../node/create-node.js';
@@ -16,12 +16,19 @@ import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInf
 import { VERSION } from '../version.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { acquireLock, clearStaleSocket } from './lock.js';
+import { checkDatabase, checkDirectories } from './preflight.js';
 
 /** How long shutdown may take before the process exits anyway. */
 export const SHUTDOWN_TIMEOUT_MS = 5000;
 
+export interface DaemonOptions {
+  /** `--reset-database`: move an empty or damaged database aside instead of refusing to start. */
+  resetDatabase?: boolean | undefined;
+}
+
 export class Daemon implements DaemonApi {
   private readonly config: ResolvedConfig;
+  private readonly options: DaemonOptions;
   private readonly log: Logger;
   private readonly startedAt = Date.now();
   private readonly cleanups: Array<() => Promise<void> | void> = [];
@@ -36,19 +43,21 @@ export class Daemon implements DaemonApi {
     return stored;
   });
 
-  constructor(config: ResolvedConfig, log: Logger) {
+  constructor(config: ResolvedConfig, log: Logger, options: DaemonOptions = {}) {
     this.config = config;
     this.log = log;
+    this.options = options;
   }
 
   async start(): Promise<void> {
     const { config, log } = this;
-    ensurePrivateDir(config.dataDir);
+    checkDirectories(config, log);
     const release = acquireLock(config.dataDir);
     this.cleanups.push(release);
     try {
       const { privateKey, created } = await loadOrCreateIdentity(config.dataDir);
       if (created) log.info('created a new identity key');
+      checkDatabase(config.dataDir, { identityIsNew: created, reset: this.options.resetDatabase === true }, log);
       this.store = new Store(config.dataDir);
       this.cleanups.push(() => this.store.close());
 

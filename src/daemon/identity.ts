@@ -3,10 +3,11 @@ import { chmodSync, closeSync, constants, fsyncSync, openSync, readFileSync, ren
 import { join } from 'node:path';
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import type { PrivateKey } from '@libp2p/interface';
+import { StartupRefusal } from './startup-error.js';
 
 export const IDENTITY_FILE = 'identity.key';
 
-export class IdentityError extends Error {
+export class IdentityError extends StartupRefusal {
   override name = 'IdentityError';
 }
 

@@ -3,10 +3,11 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { StartupRefusal } from './startup-error.js';
 
 export const LOCK_FILE = 'daemon.pid';
 
-export class AlreadyRunningError extends Error {
+export class AlreadyRunningError extends StartupRefusal {
   override name = 'AlreadyRunningError';
 }
 

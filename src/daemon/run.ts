@@ -3,34 +3,44 @@
 import '../polyfills.js';
 import { ConfigError, type ConfigFlags, loadConfig } from '../config/load.js';
 import { createLogger } from '../logger.js';
-import { Daemon, SHUTDOWN_TIMEOUT_MS } from './daemon.js';
-import { IdentityError } from './identity.js';
-import { AlreadyRunningError } from './lock.js';
+import { Daemon, type DaemonOptions, SHUTDOWN_TIMEOUT_MS } from './daemon.js';
+import { oneLine, StartupRefusal } from './startup-error.js';
 
 /** Exit codes of the daemon, documented in README.md. */
 export const DAEMON_EXIT = { ok: 0, failed: 1, config: 78 } as const;
 
-export async function runDaemon(flags: ConfigFlags): Promise<number> {
+/** Why the daemon did not start, in one line on stderr: the log may be JSON in a file or a journal. */
+function sayWhy(message: string): void {
+  try {
+    process.stderr.write(`p2pchat: ${oneLine(message)}\n`);
+  } catch {
+    // stderr is gone too: the exit code still tells
+  }
+}
+
+export async function runDaemon(flags: ConfigFlags, options: DaemonOptions = {}): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(flags);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`p2pchat: ${err.message}\n`);
+      sayWhy(err.message);
       return DAEMON_EXIT.config;
     }
     throw err;
   }
   const log = await createLogger(config.logLevel);
-  const daemon = new Daemon(config, log);
+  const daemon = new Daemon(config, log, options);
   try {
     await daemon.start();
   } catch (err) {
-    const known = err instanceof IdentityError || err instanceof AlreadyRunningError;
-    log.fatal(known ? { reason: (err as Error).message } : { err }, 'daemon failed to start');
-    // The log may go to a file or journal as JSON: say it in one plain line on stderr too.
-    if (known) process.stderr.write(`p2pchat: ${(err as Error).message}\n`);
-    return known ? DAEMON_EXIT.config : DAEMON_EXIT.failed;
+    // A refusal is the operator's to fix (exit 78: systemd does not restart); anything else may be
+    // passing (exit 1). Either way one plain line on stderr, and the details in the log.
+    const refused = err instanceof StartupRefusal;
+    const message = (err as Error).message ?? String(err);
+    log.fatal(refused ? { reason: message } : { err }, 'daemon failed to start');
+    sayWhy(refused ? message : `daemon failed to start: ${message}`);
+    return refused ? DAEMON_EXIT.config : DAEMON_EXIT.failed;
   }
 
   return new Promise<number>((resolve) => {
