@@ -1,5 +1,7 @@
 // Structured logs: JSON lines when stdout is not a terminal (systemd, Docker), readable on a terminal.
+import { Writable } from 'node:stream';
 import { type Logger, type LoggerOptions, pino } from 'pino';
+import { LogDestination } from './log-destination.js';
 
 export type { Logger };
 
@@ -21,10 +23,25 @@ export function loggerOptions(level: string): LoggerOptions {
   };
 }
 
-/** JSON lines, or readable text on a terminal; pino-pretty is loaded only then. */
-export async function createLogger(level: string, forceJson = !process.stdout.isTTY): Promise<Logger> {
+/**
+ * JSON lines, or readable text on a terminal; pino-pretty is loaded only then. Both go through a
+ * LogDestination, so a log destination that fails (a full disk, a closed pipe) costs log lines,
+ * never the daemon; what is still queued when the process exits is written synchronously.
+ */
+export async function createLogger(
+  level: string,
+  forceJson = !process.stdout.isTTY,
+  destination = new LogDestination({ fd: 1 }),
+): Promise<Logger> {
   const options = loggerOptions(level);
-  if (forceJson) return pino(options);
+  process.once('exit', () => destination.flushSync());
+  if (forceJson) return pino(options, destination);
   const { default: pretty } = await import('pino-pretty');
-  return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
+  const sink = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      destination.write(String(chunk));
+      callback();
+    },
+  });
+  return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination: sink }));
 }

@@ -18,6 +18,7 @@ export const EXIT = {
   noDaemon: 3,
   peer: 4,
   timeout: 5,
+  untrustedSocket: 6,
 } as const;
 
 export class CliError extends Error {

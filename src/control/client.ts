@@ -3,6 +3,9 @@
 import { type RequestOptions, request } from 'node:http';
 import type { ChatEvent } from '../types.js';
 import { lineSplitter } from './ndjson.js';
+import { checkSocketOwner } from './socket-owner.js';
+
+export { UntrustedSocketError } from './socket-owner.js';
 
 export class DaemonNotRunningError extends Error {
   override name = 'DaemonNotRunningError';
@@ -31,14 +34,24 @@ function connectionError(socketPath: string, err: NodeJS.ErrnoException): Error 
 }
 
 export class ControlClient {
+  private ownerChecked = false;
+
   /** @param timeoutMs how long a request may go unanswered (a wedged daemon, or not a daemon at all). */
   constructor(
     readonly socketPath: string,
     readonly timeoutMs = 30_000,
   ) {}
 
+  /** Once per client, before the first byte is sent: the socket must be ours (or root's). */
+  private checkOwner(): void {
+    if (this.ownerChecked) return;
+    checkSocketOwner(this.socketPath);
+    this.ownerChecked = true;
+  }
+
   request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     return new Promise((resolve, reject) => {
+      this.checkOwner();
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const options: RequestOptions & { servername: string } = {
         socketPath: this.socketPath,
@@ -88,6 +101,7 @@ export class ControlClient {
   events(since: number | undefined, onEvent: (event: ChatEvent) => void): { done: Promise<void>; close: () => void } {
     let closeFn = () => {};
     const done = new Promise<void>((resolve, reject) => {
+      this.checkOwner();
       const req = request(
         { socketPath: this.socketPath, method: 'GET', path: since === undefined ? '/v1/events' : `/v1/events?since=${since}` },
         (res) => {
