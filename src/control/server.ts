@@ -4,9 +4,11 @@ import { chmodSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { MAX_SOCKET_PATH_BYTES, socketPathFits } from '../config/paths.js';
+import { throttledLog } from '../log-throttle.js';
 import type { Logger } from '../logger.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { eventLine } from '../store/event-line.js';
+import { isStorageFull, STORAGE_FULL_MESSAGE } from '../store/storage-full.js';
 import { ApiError } from './errors.js';
 
 /** What the daemon offers the control API. */
@@ -200,6 +202,8 @@ export class ControlServer {
       forceCloseConnections: true,
     });
     this.app.server.headersTimeout = 5_000;
+    // Every send fails the same way while the disk is full: one log line per interval says so.
+    const logStorageFull = throttledLog(components.log);
     // Browsers can reach local sockets through proxies; no legitimate client sends these headers.
     this.app.addHook('onRequest', async (req) => {
       if (req.headers.origin !== undefined || req.headers.referer !== undefined) {
@@ -208,6 +212,11 @@ export class ControlServer {
     });
     this.app.setErrorHandler((err, _req, reply) => {
       if (err instanceof ApiError) return reply.code(err.status).send(err.toJSON());
+      if (isStorageFull(err)) {
+        logStorageFull('error', 'storage-full', { err: (err as Error).message }, 'data disk full: a request could not be stored');
+        const full = new ApiError('storage_full', STORAGE_FULL_MESSAGE);
+        return reply.code(full.status).send(full.toJSON());
+      }
       const e = err as { statusCode?: number; code?: string; validation?: unknown; message: string };
       if (e.validation) return reply.code(400).send({ error: 'bad_request', message: e.message });
       if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

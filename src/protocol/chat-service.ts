@@ -2,9 +2,11 @@
 // messages and acks. The sender of every message is the Noise-authenticated remote peer.
 import type { Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
+import { type ThrottledLog, throttledLog } from '../log-throttle.js';
 import type { Logger } from '../logger.js';
 import type { ChatNode } from '../node/create-node.js';
 import { GroupCommit } from '../store/group-commit.js';
+import { isStorageFull } from '../store/storage-full.js';
 import type { IncomingMessage, Store } from '../store/store.js';
 import type { Message } from '../types.js';
 import { VERSION } from '../version.js';
@@ -19,6 +21,16 @@ export interface ChatServiceOptions {
 
 export type AckListener = (peerId: string, ids: string[]) => void;
 
+/**
+ * How long a stream whose messages could not be stored is held (not read, not acked) before it is
+ * closed, after `failures` failures in a row from that peer: the sender resends on a new stream
+ * as soon as one closes, so this paces its retries (1 s, 2 s, 4 s, then every 10 s) while the
+ * disk is full, instead of a retry every few milliseconds.
+ */
+export function holdAfterStoreFailure(failures: number): number {
+  return Math.min(1000 * 2 ** Math.max(0, failures - 1), 10_000);
+}
+
 export class ChatService {
   private readonly node: ChatNode;
   private readonly store: Store;
@@ -27,6 +39,9 @@ export class ChatService {
   private readonly streams = new Set<FrameStream>();
   private readonly helloSent = new WeakSet<FrameStream>();
   private ackListener: AckListener = () => {};
+  /** Store failures in a row per peer (cleared by a successful store), for holdAfterStoreFailure. */
+  private readonly storeFailures = new Map<string, number>();
+  private readonly logStoreFailure: ThrottledLog;
   /** Frames that arrive together, on any stream, are stored in one fsynced transaction. */
   private readonly receives = new GroupCommit<{ peerId: string; incoming: IncomingMessage[] }, Message[]>((items) =>
     this.store.atomically(() => items.map((i) => this.store.receive(i.peerId, i.incoming)), true),
@@ -37,6 +52,7 @@ export class ChatService {
     this.store = components.store;
     this.log = components.log;
     this.options = options;
+    this.logStoreFailure = throttledLog(this.log);
   }
 
   async start(): Promise<void> {
@@ -126,19 +142,38 @@ export class ChatService {
     if (incoming.length > 0) {
       committed = this.receives.submit({ peerId, incoming }).then(
         (stored) => {
+          this.storeFailures.delete(peerId);
           if (stored.length > 0) this.log.debug({ peer: peerId, count: stored.length }, 'messages received');
           // Acks go out only after the commit; duplicates are acked again so that the sender stops.
           this.sendAcks(stream, ackIds);
         },
-        (err: unknown) => {
-          // Not stored means not acked: the sender keeps the messages and retries.
-          this.log.error({ peer: peerId, err: (err as Error).message }, 'failed to store incoming messages');
-          stream.abort(err as Error);
-        },
+        (err: unknown) => this.storeFailed(peerId, stream, err as Error),
       );
     }
     if (acked.length > 0) this.ackListener(peerId, acked);
     return committed;
+  }
+
+  /**
+   * Not stored means not acked: the sender keeps the messages and retries. The stream is held
+   * for a while first, to pace those retries; a full disk is logged once per interval, not per retry.
+   */
+  private storeFailed(peerId: string, stream: FrameStream, err: Error): Promise<void> {
+    const full = isStorageFull(err);
+    const failures = (this.storeFailures.get(peerId) ?? 0) + 1;
+    if (this.storeFailures.size < 10_000 || this.storeFailures.has(peerId)) this.storeFailures.set(peerId, failures);
+    this.logStoreFailure(
+      'error',
+      full ? 'storage-full' : `store-failed:${(err as { code?: unknown }).code ?? 'unknown'}`,
+      { peer: peerId, err: err.message },
+      full ? 'data disk full: incoming messages not stored; senders will retry' : 'failed to store incoming messages',
+    );
+    return new Promise<void>((resolve) => {
+      setTimeout(() => {
+        stream.abort(err);
+        resolve();
+      }, holdAfterStoreFailure(failures)).unref();
+    });
   }
 
   private sendAcks(stream: FrameStream, ids: string[]): void {
