@@ -4,6 +4,7 @@ import '../polyfills.js';
 import { ConfigError, type ConfigFlags, loadConfig } from '../config/load.js';
 import { createLogger } from '../logger.js';
 import { Daemon, type DaemonOptions, SHUTDOWN_TIMEOUT_MS } from './daemon.js';
+import { installStorageFullGuard } from './fault-guard.js';
 import { oneLine, StartupRefusal } from './startup-error.js';
 
 /** Exit codes of the daemon, documented in README.md. */
@@ -30,6 +31,7 @@ export async function runDaemon(flags: ConfigFlags, options: DaemonOptions = {})
     throw err;
   }
   const log = await createLogger(config.logLevel);
+  installStorageFullGuard(log);
   const daemon = new Daemon(config, log, options);
   try {
     await daemon.start();

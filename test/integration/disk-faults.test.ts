@@ -71,6 +71,11 @@ describe('a full data disk', { skip }, () => {
     const filler = disk.fill();
     const victim = bob;
     const sender = alice;
+    // A peer connecting means a write to the peers table: with the disk full it used to crash the daemon.
+    const carol = await startDaemon({ name: 'carol' });
+    assert.equal((await carol.cli(['connect', victim.address])).code, 0);
+    await waitFor('the victim to log the failed background write', () => victim.log.includes('background work not saved'));
+    assert.equal((await victim.cli(['status'])).code, 0, 'still running after a peer connected');
     const texts = Array.from({ length: 50 }, (_, i) => `while full ${i} ${'y'.repeat(20_000)}`);
     await sender.cli(['send', 'alice', '--lines'], { input: `${texts.join('\n')}\n` });
     const fullLines = () => victim.log.split('\n').filter((l) => l.includes('data disk full: incoming messages not stored'));
