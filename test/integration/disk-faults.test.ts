@@ -14,11 +14,13 @@ import { IS_ROOT, mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 const skip = IS_ROOT ? false : 'needs root to mount a small tmpfs';
 const mounts: Tmpfs[] = [];
 const children: ChildProcess[] = [];
+const homes: string[] = [];
 
 after(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await stopAll();
   for (const m of mounts) m.remove();
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
 });
 
 function tmpfs(size: string): Tmpfs {
@@ -35,7 +37,7 @@ async function pair(homeOfA?: string): Promise<[TestDaemon, TestDaemon]> {
   return [a, b];
 }
 
-describe('a full data disk', { skip }, () => {
+describe('a full data disk', { skip, timeout: 240_000 }, () => {
   it('gives sends a storage_full error in words, keeps answering, and sends again once there is space', async () => {
     const disk = tmpfs('24m');
     const home = join(disk.dir, 'home');
@@ -108,6 +110,7 @@ async function daemonWithStdout(
   args: string[] = [],
 ): Promise<{ child: ChildProcess; client: ControlClient; home: string }> {
   const home = tempHome('p2pchat-logs-');
+  homes.push(home);
   const child = spawn(
     process.execPath,
     [CLI, '--home', home, 'daemon', '--name', 'logger', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', ...args],
@@ -140,7 +143,8 @@ async function exercise(client: ControlClient, round: string): Promise<void> {
   await peer.stop();
 }
 
-describe('a failing log destination', () => {
+// Each with a timeout: with pino's own destination the daemon stalled, and the test would wait for it.
+describe('a failing log destination', { timeout: 120_000 }, () => {
   it('stdout on a full device (/dev/full): the daemon keeps working and stops cleanly', async () => {
     const fd = openSync('/dev/full', 'w');
     try {

@@ -10,6 +10,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   truncateSync,
   writeSync,
@@ -25,6 +26,14 @@ const skip = IS_ROOT ? false : 'needs root to create a second user';
 const OTHER = `p2pchat-t${process.pid % 100_000}`;
 let other = { uid: -1, gid: -1 };
 const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+/** A temporary directory that after() removes. */
+function temp(): string {
+  const dir = tempHome();
+  dirs.push(dir);
+  return dir;
+}
 const DAEMON_ARGS = ['daemon', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'];
 
 before(() => {
@@ -39,6 +48,7 @@ before(() => {
 after(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await stopAll();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   if (IS_ROOT) execFileSync('userdel', [OTHER], { stdio: 'ignore' });
 });
 
@@ -52,21 +62,21 @@ function assertRefused(result: { code: number | null; stderr: string }, pattern:
 
 describe('directories another user could control', { skip }, () => {
   it('refuses a data dir that another user owns, and creates nothing in it', async () => {
-    const home = tempHome();
+    const home = temp();
     chownSync(home, other.uid, other.gid);
     assertRefused(await runCli(['--home', home, ...DAEMON_ARGS]), new RegExp(`data directory ${home}: it belongs to uid ${other.uid}`));
     assert.deepEqual(readdirSync(home), []);
   });
 
   it('refuses a socket directory that another user owns', async () => {
-    const sockDir = tempHome();
+    const sockDir = temp();
     chownSync(sockDir, other.uid, other.gid);
-    const result = await runCli(['--home', tempHome(), '--socket', join(sockDir, 'p.sock'), ...DAEMON_ARGS]);
+    const result = await runCli(['--home', temp(), '--socket', join(sockDir, 'p.sock'), ...DAEMON_ARGS]);
     assertRefused(result, /socket directory .*belongs to uid/);
   });
 
   it('refuses a group-writable data dir, and tightens one that others can only read', async () => {
-    const home = tempHome();
+    const home = temp();
     chmodSync(home, 0o770);
     assertRefused(await runCli(['--home', home, ...DAEMON_ARGS]), /writable by other users \(mode 0770\); make it private with chmod 700/);
     chmodSync(home, 0o755);
@@ -146,7 +156,7 @@ async function fakeDaemon(dir: string, uid: number, gid: number): Promise<{ sock
 
 describe('the CLI and a socket it did not expect', { skip }, () => {
   it('sends nothing to a socket another user owns, and says so with exit 6', async () => {
-    const dir = tempHome();
+    const dir = temp();
     chownSync(dir, other.uid, other.gid);
     const trap = await fakeDaemon(dir, other.uid, other.gid);
     assert.equal(statSync(trap.socket).uid, other.uid);
@@ -159,7 +169,7 @@ describe('the CLI and a socket it did not expect', { skip }, () => {
   });
 
   it('does talk to the same stand-in when it runs as this user (the check is what stops it)', async () => {
-    const dir = tempHome();
+    const dir = temp();
     const mine = await fakeDaemon(dir, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
     const result = await runCli(['--socket', mine.socket, 'send', 'bob', 'hello']);
     assert.equal(result.code, 4, result.stderr);
@@ -216,7 +226,7 @@ it('a start-up failure that is not a refusal still says why in one line, with ex
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   try {
     const port = (taken.address() as AddressInfo).port;
-    const result = await runCli(['--home', tempHome(), 'daemon', '--no-mdns', '--listen', `/ip4/127.0.0.1/tcp/${port}`]);
+    const result = await runCli(['--home', temp(), 'daemon', '--no-mdns', '--listen', `/ip4/127.0.0.1/tcp/${port}`]);
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
     assert.match(result.stderr, /^p2pchat: daemon failed to start: .*EADDRINUSE/);
