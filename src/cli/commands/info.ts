@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import type { Message, PeerInfo, StatusInfo } from '../../types.js';
 import { context } from '../context.js';
-import { duration, formatHistory, formatPeers, peerLabel } from '../format.js';
+import { duration, formatHistory, formatPeers, type PeerLook, peerLabel } from '../format.js';
+import { safeInline, safeName } from '../terminal-text.js';
 
 function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new Error(`expected a positive whole number, got "${value}"`);
@@ -20,9 +21,9 @@ export function registerInfoCommands(program: Command): void {
       ctx.print(
         [
           `Peer ID:    ${s.peerId}`,
-          `Name:       ${s.name}`,
+          `Name:       ${safeName(s.name, 64)}`,
           `Version:    ${s.version}`,
-          `Addresses:  ${s.addresses.join('\n            ') || '(none)'}`,
+          `Addresses:  ${s.addresses.map(safeInline).join('\n            ') || '(none)'}`,
           `Discovery:  ${s.mdns ? `mDNS, network "${s.network}"` : 'off (connect peers by address)'}`,
           `Socket:     ${s.socket}`,
           `Data dir:   ${s.dataDir}`,
@@ -40,7 +41,7 @@ export function registerInfoCommands(program: Command): void {
       const ctx = context(cmd);
       const peers = await ctx.client.request<PeerInfo[]>('GET', '/v1/peers');
       if (ctx.json) return ctx.printJson(peers);
-      ctx.print(formatPeers(peers));
+      ctx.print(formatPeers(peers, ctx.columns()));
     });
 
   program
@@ -51,7 +52,7 @@ export function registerInfoCommands(program: Command): void {
       const ctx = context(cmd);
       const peer = await ctx.client.request<PeerInfo>('POST', '/v1/connect', { multiaddr: address });
       if (ctx.json) return ctx.printJson(peer);
-      ctx.print(`Connected to ${peerLabel(peer.peerId, peer.name)}`);
+      ctx.print(`Connected to ${peerLabel(peer.peerId, peer)}`);
     });
 
   program
@@ -69,7 +70,7 @@ export function registerInfoCommands(program: Command): void {
       if (opts.after !== undefined) q.set('after', String(opts.after));
       const messages = await ctx.client.request<Message[]>('GET', `/v1/messages?${q}`);
       if (ctx.json) return ctx.printJson(messages);
-      ctx.print(formatHistory(messages, await peerNames(ctx.client)));
+      ctx.print(formatHistory(messages, await peerLooks(ctx.client), ctx.columns()));
     });
 
   program
@@ -80,11 +81,12 @@ export function registerInfoCommands(program: Command): void {
       const messages = await ctx.client.request<Message[]>('GET', '/v1/outbox');
       if (ctx.json) return ctx.printJson(messages);
       if (messages.length === 0) return ctx.print('The outbox is empty: every message was delivered.');
-      ctx.print(formatHistory(messages, await peerNames(ctx.client)));
+      ctx.print(formatHistory(messages, await peerLooks(ctx.client), ctx.columns()));
     });
 }
 
-export async function peerNames(client: ReturnType<typeof context>['client']): Promise<Map<string, string | null>> {
+/** Every known peer by id: what labels need (name, petname, trust). */
+export async function peerLooks(client: ReturnType<typeof context>['client']): Promise<Map<string, PeerLook>> {
   const peers = await client.request<PeerInfo[]>('GET', '/v1/peers');
-  return new Map(peers.map((p) => [p.peerId, p.name]));
+  return new Map(peers.map((p) => [p.peerId, p]));
 }
