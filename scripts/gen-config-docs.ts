@@ -19,6 +19,7 @@ export const FLAGS: Record<string, string> = {
   socket: '--socket <path> (before the command: p2pchat --socket <path> daemon)',
   logLevel: '--log-level <level>',
   'mdns.enabled': '--no-mdns (turns it off)',
+  'trust.inbound': '--inbound <policy>',
 };
 
 interface JsonSchema {
