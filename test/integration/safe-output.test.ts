@@ -76,6 +76,7 @@ describe('human output is safe', () => {
     assertVisible(result.stdout, 'history');
     assertUnderHeaders(result.stdout, /^(TIME|\d{4}-\d\d-\d\d )/, 'history');
     assert.ok(result.stdout.includes('␛[1malice␛[0m (12D3'), 'history shows the name with its escapes visible');
+    assert.match(result.stdout, /␛\[1malice␛\[0m \(12D3\S+, stranger\)\s+request\s/, 'a stranger’s held messages are marked');
   });
 
   it('peers: the name is visible, the row is one line, the peer is marked a stranger', async () => {
@@ -98,13 +99,22 @@ describe('human output is safe', () => {
     assertSafe(out(), 'watch');
     assertVisible(out(), 'watch');
     assertUnderHeaders(out(), /^\d\d:\d\d:\d\d {2}\S/, 'watch');
+    assert.match(out(), /^\d\d:\d\d:\d\d {2}request from ␛\[1malice␛\[0m \(12D3\S+, stranger\): /m);
+  });
+
+  it('a name only a stranger claims: the candidates show it made safe', async () => {
+    const result = await alice.cli(['send', EVIL_NAME, 'x']);
+    assert.equal(result.code, 4);
+    assertSafe(result.stderr, 'candidates');
+    assert.ok(result.stderr.includes(`${raw.peerId}  ␛[1malice␛[0m (stranger)`), result.stderr);
   });
 
   it('send and outbox to the peer show its name made safe', async () => {
     const sent = await alice.cli(['send', raw.peerId, 'hello there']);
     assert.equal(sent.code, 0, sent.stderr);
     assertSafe(sent.stdout, 'send');
-    assert.match(sent.stdout, /queued for ␛\[1malice␛\[0m \(12D3\S+, stranger\)/);
+    // Writing to a peer makes it a contact: no stranger mark any more.
+    assert.match(sent.stdout, /queued for ␛\[1malice␛\[0m \(12D3[^,\s]+\)\n/);
     // The raw peer never acks, so the message waits in the outbox.
     const outbox = await waitFor('the message in the outbox', async () => {
       const result = await alice.cli(['outbox']);
@@ -112,13 +122,6 @@ describe('human output is safe', () => {
     });
     assertSafe(outbox.stdout, 'outbox');
     assert.ok(outbox.stdout.includes('␛[1malice␛[0m (12D3'));
-  });
-
-  it('the candidates of an unknown peer show names made safe', async () => {
-    const result = await alice.cli(['send', 'nobody', 'x']);
-    assert.equal(result.code, 4);
-    assertSafe(result.stderr, 'candidates');
-    assert.ok(result.stderr.includes(`${raw.peerId}  ␛[1malice␛[0m`), result.stderr);
   });
 
   it('chat through pipes and in a terminal', async () => {
