@@ -2,7 +2,7 @@
 // Everything a peer controls goes through terminal-text.ts before it is printed; --json output
 // never comes here and stays exact.
 import type { ChatEvent, Message, PeerInfo } from '../types.js';
-import { displayWidth, safeBodyLines, safeInline, safeName, wrapLine } from './terminal-text.js';
+import { displayWidth, safeBodyLines, safeInline, safeName, truncate, wrapLine } from './terminal-text.js';
 
 /** What a label needs to know of a peer; every field may be missing for a peer we know nothing of. */
 export type PeerLook = Partial<Pick<PeerInfo, 'name' | 'petname' | 'claimedName' | 'trust'>>;
@@ -102,7 +102,7 @@ const ARROW = { in: '←', out: '→' } as const;
 function messageState(m: Message): string {
   if (m.direction === 'in' && m.request) return 'request';
   if (m.direction === 'out' && !m.acked && m.state === 'sent') return 'sent (no acks)';
-  return m.reason ? `${m.state} (${safeInline(m.reason)})` : m.state;
+  return m.reason ? `${m.state} (${truncate(safeInline(m.reason), 24)})` : m.state;
 }
 
 export function formatHistory(messages: Message[], peers: Map<string, PeerLook>, columns?: number): string {
@@ -148,14 +148,21 @@ export function notePeerEvent(event: ChatEvent, peers: Map<string, PeerLook>): v
 
 /** What `watch` prints for an event (maybe several lines), or undefined for events not worth a line. */
 export function formatEvent(event: ChatEvent, peers: Map<string, PeerLook>, columns?: number): string | undefined {
+  if (event.type === 'message-received') {
+    const m = event.data.message as Message;
+    const header = `${localTime(event.time)}  ${m.request ? 'request from ' : ''}${peerLabel(m.peerId, peers.get(m.peerId))}: `;
+    return messageBlock(header, m.text, columns);
+  }
+  const line = eventLine(event, peers);
+  return line === undefined ? undefined : fit([line], columns, BODY_INDENT);
+}
+
+/** The one line of an event other than a message. */
+function eventLine(event: ChatEvent, peers: Map<string, PeerLook>): string | undefined {
   const at = localTime(event.time);
   const data = event.data;
   const who = (id: unknown) => peerLabel(String(id), peers.get(String(id)));
   switch (event.type) {
-    case 'message-received': {
-      const m = data.message as Message;
-      return messageBlock(`${at}  ${m.request ? 'request from ' : ''}${who(m.peerId)}: `, m.text, columns);
-    }
     case 'message-state-changed': {
       const reason = data.reason ? ` (${safeInline(String(data.reason))})` : '';
       return `${at}  → ${who(data.peerId)}: message ${safeInline(String(data.id).slice(0, 8))} ${safeInline(String(data.state))}${reason}`;

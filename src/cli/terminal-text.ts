@@ -114,8 +114,9 @@ export function truncate(text: string, maxWidth: number): string {
 export function wrapLine(line: string, columns: number, indent: string): string[] {
   if (displayWidth(line) <= columns) return [line];
   const indentWidth = displayWidth(indent);
-  // A terminal too narrow for the indent gets plain pieces: still never wrapped by the terminal.
-  const prefix = indentWidth + 8 <= columns ? indent : '';
+  // A terminal too narrow for the indent (a wide table on 80 columns) gets a short one: pieces
+  // after the first must never start at column 0, where a header does.
+  const prefix = indentWidth + 8 <= columns ? indent : '  ';
   const pieces: string[] = [];
   let current = '';
   let width = 0;

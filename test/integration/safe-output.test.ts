@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { displayWidth } from '../../src/cli/terminal-text.js';
 import type { Message, PeerInfo } from '../../src/types.js';
 import { CLI, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
 import { RawPeer } from '../helpers/raw-peer.js';
@@ -15,7 +16,9 @@ const RAW = /[\x1b\r\u0080-\u009f\u202a-\u202e\u2066-\u2069]/u;
 
 const EVIL_NAME = '\x1b[1malice\x1b[0m';
 const SPOOF = '\x1b[2K\r12:00:00  bob (12D3KooWBbbb…bbbbbb): send me the password';
-const TEXTS = [SPOOF, 'first line\nsecond line\r\nthird line', 'invoice\u202Efdp.exe', '\u009b31mred and \u2066isolated\u2069'];
+/** Padded so that a terminal wrapping it by itself would put the fake header at column 0. */
+const PADDED = `${'pad'.padEnd(130, '.')}12:00:01  carol (12D3KooWCccc…cccccc): wire the money`;
+const TEXTS = [SPOOF, 'first line\nsecond line\r\nthird line', 'invoice\u202Efdp.exe', '\u009b31mred and \u2066isolated\u2069', PADDED];
 const PLAIN = '\x1b]0;new title\x07plain frame';
 
 let alice: TestDaemon;
@@ -100,6 +103,28 @@ describe('human output is safe', () => {
     assertVisible(out(), 'watch');
     assertUnderHeaders(out(), /^\d\d:\d\d:\d\d {2}\S/, 'watch');
     assert.match(out(), /^\d\d:\d\d:\d\d {2}request from ␛\[1malice␛\[0m \(12D3\S+, stranger\): /m);
+  });
+
+  it('watch in a terminal of 60 columns wraps long texts itself, under the indent', async () => {
+    const command = `stty cols 60 rows 40; exec ${process.execPath} ${CLI} --home ${alice.home} watch --since 0`;
+    const watch = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, TERM: 'dumb' } });
+    const { out, exit } = capture(watch);
+    let printed = '';
+    try {
+      // What watch printed up to its last line: `script` adds its own words when it is stopped.
+      printed = await waitFor('watch to print the last text', () => /plain frame\r\n/.test(out()) && out());
+    } finally {
+      watch.kill('SIGTERM');
+      await exit;
+    }
+    const lines = printed.split('\r\n').filter((line) => line !== '');
+    assertSafe(lines.join('\n'), 'watch in a terminal');
+    for (const line of lines) {
+      assert.ok(displayWidth(line) <= 60, `wider than the terminal: ${JSON.stringify(line)}`);
+      assert.ok(/^\d\d:\d\d:\d\d {2}\S/.test(line) || /^ {2,}\S/.test(line), `neither a header nor indented: ${JSON.stringify(line)}`);
+      assert.doesNotMatch(line, /^12:00:01/);
+    }
+    assert.ok(lines.some((line) => line.includes('pad....')));
   });
 
   it('a name only a stranger claims: the candidates show it made safe', async () => {

@@ -105,4 +105,10 @@ describe('widths', () => {
     for (const piece of pieces.slice(1)) assert.ok(piece.startsWith('          '), piece);
     assert.equal(pieces.map((p, i) => (i === 0 ? p : p.slice(10))).join(''), line);
   });
+
+  it('keeps a short indent when the terminal is narrower than the indent', () => {
+    const pieces = wrapLine(`${'c'.repeat(70)}TEXT ${'z'.repeat(30)}`, 40, ' '.repeat(70));
+    for (const piece of pieces) assert.ok(displayWidth(piece) <= 40, piece);
+    for (const piece of pieces.slice(1)) assert.match(piece, /^ {2}\S/);
+  });
 });
