@@ -109,14 +109,11 @@ describe('human output is safe', () => {
     const command = `stty cols 60 rows 40; exec ${process.execPath} ${CLI} --home ${alice.home} watch --since 0`;
     const watch = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, TERM: 'dumb' } });
     const { out, exit } = capture(watch);
-    let printed = '';
-    try {
-      // What watch printed up to its last line: `script` adds its own words when it is stopped.
-      printed = await waitFor('watch to print the last text', () => /plain frame\r\n/.test(out()) && out());
-    } finally {
+    // What watch printed up to its last line: `script` adds its own words when it is stopped.
+    const printed = await waitFor('watch to print the last text', () => /plain frame\r\n/.test(out()) && out()).finally(async () => {
       watch.kill('SIGTERM');
       await exit;
-    }
+    });
     const lines = printed.split('\r\n').filter((line) => line !== '');
     assertSafe(lines.join('\n'), 'watch in a terminal');
     for (const line of lines) {
