@@ -78,8 +78,9 @@ export class TrustBook implements TrustView {
     this.set(peerId, 'blocked', this.petnameOf(peerId));
   }
 
+  /** An unblocked peer is a stranger: strangers have no names of yours (add it as a contact again). */
   unblock(peerId: string): void {
-    this.set(peerId, 'stranger', this.petnameOf(peerId));
+    this.set(peerId, 'stranger', null);
   }
 
   /** The peer is gone from the store: it becomes an unknown stranger again. */
