@@ -90,6 +90,17 @@ export class TrustBook implements TrustView {
     this.emit({ peerId, before, after: 'stranger' });
   }
 
+  /** How many peers are contacts and how many are blocked (configured contacts included). */
+  counts(): { contacts: number; blocked: number } {
+    let contacts = 0;
+    let blocked = 0;
+    for (const row of this.rows.values()) {
+      if (row.trust === 'contact') contacts++;
+      else if (row.trust === 'blocked') blocked++;
+    }
+    return { contacts, blocked };
+  }
+
   requests(): RequestUsage[] {
     return this.table.requests();
   }
