@@ -74,6 +74,13 @@ export class Daemon implements DaemonApi {
         inbound: trust.inbound,
         self: () => this.node.peerId.toString(),
         resolve: (target) => this.resolvePeer(target),
+        parsePeerId: (target) => {
+          try {
+            return peerIdFromString(target.trim()).toString();
+          } catch {
+            return undefined;
+          }
+        },
         peer: (peerId) => this.peerInfo(peerId),
         peers: () => this.peers(),
         hangUp: (peerId) => this.node.hangUp(peerIdFromString(peerId)).catch(() => {}),
@@ -158,6 +165,7 @@ export class Daemon implements DaemonApi {
       network: this.config.mdns.network,
       peers: { connected: this.peerTracker.connectedPeers().size, known: counts.peers },
       messages: { total: counts.messages, outbox: counts.outbox },
+      trust: { inbound: this.trustParts.book.policy, ...this.trustParts.book.counts(), requests: this.trustParts.gate.heldRequests() },
     };
   }
 

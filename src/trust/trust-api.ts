@@ -33,6 +33,8 @@ export interface TrustApiDeps {
   self: () => string;
   /** Resolves a user's target to a known peer (see src/control/resolve-peer.ts). */
   resolve(target: string): PeerInfo;
+  /** The target as a peer id when it is a well-formed one: contacts can be added before they are met. */
+  parsePeerId(target: string): string | undefined;
   /** The peer as the API shows it now, or a bare record for a peer id the store does not know. */
   peer(peerId: string): PeerInfo;
   peers(): PeerInfo[];
@@ -47,8 +49,15 @@ function petnameOrThrow(name: string): string {
 }
 
 export function createTrustApi(deps: TrustApiDeps): TrustApi {
-  const target = (t: string): string => {
-    const peerId = deps.resolve(t).peerId;
+  const target = (t: string, unknownIdOk = false): string => {
+    let peerId: string;
+    try {
+      peerId = deps.resolve(t).peerId;
+    } catch (err) {
+      const parsed = unknownIdOk ? deps.parsePeerId(t) : undefined;
+      if (parsed === undefined || !(err instanceof ApiError) || err.code !== 'unknown_peer') throw err;
+      peerId = parsed;
+    }
     if (peerId === deps.self()) throw new ApiError('bad_request', 'that is this daemon itself');
     return peerId;
   };
@@ -56,7 +65,7 @@ export function createTrustApi(deps: TrustApiDeps): TrustApi {
     contacts: () => deps.peers().filter((p) => p.trust === 'contact'),
 
     addContact(t, petname) {
-      const peerId = target(t);
+      const peerId = target(t, true);
       deps.book.addContact(peerId, petname === undefined ? undefined : petnameOrThrow(petname));
       // What a stranger sent while it was one becomes ordinary history.
       if (deps.table.acceptRequests(peerId) > 0) deps.inbound.recount(peerId);
@@ -78,7 +87,7 @@ export function createTrustApi(deps: TrustApiDeps): TrustApi {
     },
 
     block(t) {
-      const peerId = target(t);
+      const peerId = target(t, true);
       deps.book.block(peerId);
       // Its pending requests go (they were never accepted); history with a former contact stays.
       if (deps.table.dropRequests(peerId) > 0) deps.inbound.recount(peerId);

@@ -78,8 +78,9 @@ export class TrustBook implements TrustView {
     this.set(peerId, 'blocked', this.petnameOf(peerId));
   }
 
+  /** An unblocked peer is a stranger: strangers have no names of yours (add it as a contact again). */
   unblock(peerId: string): void {
-    this.set(peerId, 'stranger', this.petnameOf(peerId));
+    this.set(peerId, 'stranger', null);
   }
 
   /** The peer is gone from the store: it becomes an unknown stranger again. */
@@ -87,6 +88,17 @@ export class TrustBook implements TrustView {
     const before = this.stateOf(peerId);
     this.rows.delete(peerId);
     this.emit({ peerId, before, after: 'stranger' });
+  }
+
+  /** How many peers are contacts and how many are blocked (configured contacts included). */
+  counts(): { contacts: number; blocked: number } {
+    let contacts = 0;
+    let blocked = 0;
+    for (const row of this.rows.values()) {
+      if (row.trust === 'contact') contacts++;
+      else if (row.trust === 'blocked') blocked++;
+    }
+    return { contacts, blocked };
   }
 
   requests(): RequestUsage[] {
