@@ -74,9 +74,8 @@ export const abuseScenario: Scenario = {
     let rss: RssSampler | undefined;
     try {
       const [victim, contact] = await Promise.all([set.start({ name: 'victim' }), set.start({ name: 'contact' })]);
-      // Dialling makes the victim a contact of the contact; the victim accepts the contact in turn.
+      // Contacts of each other: dialling makes the victim a contact of the contact, which the victim accepts.
       await connectDaemons(contact, victim, ctx.log);
-      await victim.client.request('POST', '/v1/contacts', { peer: contact.peerId });
       // The limits the victim runs with, from its own config (defaults, its config file, the environment).
       const config = loadConfig({ home: victim.home });
       const quota = config.trust.strangerQuota;
