@@ -13,9 +13,11 @@ export const DATABASE_FILE = 'p2pchat.db';
  * An outgoing message still awaiting its ack. The same condition as the partial index
  * messages_outbox (migration 2), which lets SQLite use that index for every outbox query.
  */
-const IN_OUTBOX = `direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1`;
-/** Events kept for `since=` catch-up; older ones are pruned. */
-const EVENTS_KEPT = 100_000;
+export const IN_OUTBOX = `direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1`;
+/** Bytes the write-ahead log is trimmed to after a checkpoint. */
+const WAL_SIZE_LIMIT = 8 * 1024 * 1024;
+/** Events kept for `since=` catch-up by default; older ones are pruned. */
+export const EVENTS_KEPT = 100_000;
 
 interface MessageRow {
   seq: number;
@@ -47,6 +49,22 @@ interface EventRow {
   type: ChatEventType;
   time: number;
   data: string;
+  /** A message-received event refers to its message instead of holding a copy (migration 4). */
+  message_seq: number | null;
+}
+
+/** An event row joined with the message it refers to, if any (the message's columns are prefixed m_). */
+interface EventMessageRow extends EventRow {
+  m_id: string | null;
+  m_peer_id: string;
+  m_direction: Direction;
+  m_text: string;
+  m_sent_at: number;
+  m_stored_at: number;
+  m_state: MessageState;
+  m_reason: string | null;
+  m_expects_ack: number;
+  m_request: number;
 }
 
 export interface IncomingMessage {
@@ -111,8 +129,27 @@ function toMessage(row: MessageRow): Message {
   };
 }
 
-function toEvent(row: EventRow): ChatEvent {
-  return eventWithLine(row.id, row.type, iso(row.time), JSON.parse(row.data) as Record<string, unknown>, row.data);
+function toEvent(row: EventMessageRow): ChatEvent {
+  if (row.message_seq === null) {
+    return eventWithLine(row.id, row.type, iso(row.time), JSON.parse(row.data) as Record<string, unknown>, row.data);
+  }
+  // The message as it is now: the same shape the live event carried when it was received.
+  const data = {
+    message: toMessage({
+      seq: row.message_seq,
+      id: row.m_id as string,
+      peer_id: row.m_peer_id,
+      direction: row.m_direction,
+      text: row.m_text,
+      sent_at: row.m_sent_at,
+      stored_at: row.m_stored_at,
+      state: row.m_state,
+      reason: row.m_reason,
+      expects_ack: row.m_expects_ack,
+      request: row.m_request,
+    }),
+  };
+  return eventWithLine(row.id, row.type, iso(row.time), data, JSON.stringify(data));
 }
 
 export class Store {
@@ -132,6 +169,9 @@ export class Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL'); // per transaction, see tx()
     this.db.pragma('busy_timeout = 5000');
+    // The write-ahead log keeps the size of its largest burst unless told otherwise; it counts
+    // against the storage budget, so trim it after checkpoints.
+    this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     const db = this.db;
@@ -176,8 +216,22 @@ export class Store {
          WHERE peer_id = @peerId`,
       ),
       insertEvent: db.prepare('INSERT INTO events (type, time, data) VALUES (?, ?, ?)'),
-      eventsSince: db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
-      pruneEvents: db.prepare('DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?'),
+      insertMessageEvent: db.prepare(`INSERT INTO events (type, time, data, message_seq) VALUES ('message-received', ?, '', ?)`),
+      // Events that refer to a message deleted since (retention, forget) are skipped: the message
+      // is gone, and so is what the event was about. One join, no query per event.
+      eventsSince: db.prepare(
+        `SELECT e.id, e.type, e.time, e.data, e.message_seq,
+           m.id AS m_id, m.peer_id AS m_peer_id, m.direction AS m_direction, m.text AS m_text, m.sent_at AS m_sent_at,
+           m.stored_at AS m_stored_at, m.state AS m_state, m.reason AS m_reason, m.expects_ack AS m_expects_ack,
+           m.request AS m_request
+         FROM events e LEFT JOIN messages m ON m.seq = e.message_seq
+         WHERE e.id > ? AND (e.message_seq IS NULL OR m.seq IS NOT NULL)
+         ORDER BY e.id LIMIT ?`,
+      ),
+      // The oldest events beyond the newest `keep`, at most `chunk` of them per call.
+      pruneEvents: db.prepare(
+        `DELETE FROM events WHERE id <= min((SELECT max(id) FROM events) - @keep, (SELECT min(id) FROM events) + @chunk - 1)`,
+      ),
     };
   }
 
@@ -236,6 +290,14 @@ export class Store {
     return id;
   }
 
+  /** A message-received event: stored as a reference to the message, published with the message itself. */
+  private appendMessageReceived(message: Message): void {
+    const now = Date.now();
+    const id = Number(this.stmt.insertMessageEvent.run(now, message.seq).lastInsertRowid);
+    const data = { message };
+    this.pending.push(eventWithLine(id, 'message-received', iso(now), data, JSON.stringify(data)));
+  }
+
   private setState(row: MessageRow, state: MessageState, reason: string | null, expectsAck = row.expects_ack): Message {
     this.stmt.setState.run({ seq: row.seq, state, reason, expectsAck, now: Date.now() });
     this.stateChanged(row.id, row.peer_id, row.seq, state, reason);
@@ -288,9 +350,10 @@ export class Store {
   eventsSince(id: number, limit = 10_000, maxBytes = Infinity): ChatEvent[] {
     const events: ChatEvent[] = [];
     let bytes = 0;
-    for (const row of this.stmt.eventsSince.iterate(id, limit) as IterableIterator<EventRow>) {
-      events.push(toEvent(row));
-      bytes += row.data.length;
+    for (const row of this.stmt.eventsSince.iterate(id, limit) as IterableIterator<EventMessageRow>) {
+      const event = toEvent(row);
+      events.push(event);
+      bytes += row.message_seq === null ? row.data.length : row.m_text.length;
       if (bytes >= maxBytes) break;
     }
     return events;
@@ -301,8 +364,12 @@ export class Store {
     return this.tx(() => this.appendEvent(type, data));
   }
 
-  pruneEvents(): void {
-    this.stmt.pruneEvents.run(EVENTS_KEPT);
+  /**
+   * Deletes the oldest events beyond the newest `keep`, at most `chunk` of them (a caller that
+   * runs while the daemon serves others deletes in small steps); returns how many were deleted.
+   */
+  pruneEvents(keep = EVENTS_KEPT, chunk = Number.MAX_SAFE_INTEGER): number {
+    return this.tx(() => this.stmt.pruneEvents.run({ keep, chunk }).changes);
   }
 
   // ---- outgoing ----------------------------------------------------------------------------
@@ -396,7 +463,7 @@ export class Store {
         // Already stored (a resend after a lost ack): skipped, so it never shows twice.
         if (!row) continue;
         const message = toMessage(row);
-        this.appendEvent('message-received', { message });
+        this.appendMessageReceived(message);
         stored.push(message);
       }
       return stored;
