@@ -93,4 +93,6 @@ export interface StatusInfo {
   network: string;
   peers: { connected: number; known: number };
   messages: { total: number; outbox: number };
+  /** The database's size and its storage budget: at the budget, incoming messages are refused. */
+  storage: { usedBytes: number; maxBytes: number };
 }
