@@ -102,16 +102,25 @@ export interface PendingMessage {
 
 export type EventListener = (event: ChatEvent) => void;
 
-// Many rows and events share a millisecond; toISOString is costly enough to remember the last one.
-let lastIsoMs = Number.NaN;
-let lastIso = '';
-function iso(ms: number): string {
-  if (ms !== lastIsoMs) {
-    lastIso = new Date(ms).toISOString();
-    lastIsoMs = ms;
-  }
-  return lastIso;
+/**
+ * toISOString, remembering its last answer: many rows and events share a millisecond, and it is
+ * costly. One cache per kind of time, so that a row's sent and stored times (and its event's time,
+ * in a replay) do not evict each other.
+ */
+function isoCache(): (ms: number) => string {
+  let lastMs = Number.NaN;
+  let last = '';
+  return (ms) => {
+    if (ms !== lastMs) {
+      last = new Date(ms).toISOString();
+      lastMs = ms;
+    }
+    return last;
+  };
 }
+const iso = isoCache();
+const isoSent = isoCache();
+const isoEvent = isoCache();
 
 function toMessage(row: MessageRow): Message {
   return {
@@ -120,7 +129,7 @@ function toMessage(row: MessageRow): Message {
     peerId: row.peer_id,
     direction: row.direction,
     text: row.text,
-    time: iso(row.sent_at),
+    time: isoSent(row.sent_at),
     storedAt: iso(row.stored_at),
     state: row.state,
     reason: row.reason ?? undefined,
@@ -131,7 +140,7 @@ function toMessage(row: MessageRow): Message {
 
 function toEvent(row: EventMessageRow): ChatEvent {
   if (row.message_seq === null) {
-    return eventWithLine(row.id, row.type, iso(row.time), JSON.parse(row.data) as Record<string, unknown>, row.data);
+    return eventWithLine(row.id, row.type, isoEvent(row.time), JSON.parse(row.data) as Record<string, unknown>, row.data);
   }
   // The message as it is now: the same shape the live event carried when it was received.
   const data = {
@@ -149,7 +158,7 @@ function toEvent(row: EventMessageRow): ChatEvent {
       request: row.m_request,
     }),
   };
-  return eventWithLine(row.id, row.type, iso(row.time), data, JSON.stringify(data));
+  return eventWithLine(row.id, row.type, isoEvent(row.time), data, JSON.stringify(data));
 }
 
 export class Store {
@@ -286,7 +295,7 @@ export class Store {
     const now = Date.now();
     const json = JSON.stringify(data);
     const id = Number(this.stmt.insertEvent.run(type, now, json).lastInsertRowid);
-    this.pending.push(eventWithLine(id, type, iso(now), data, json));
+    this.pending.push(eventWithLine(id, type, isoEvent(now), data, json));
     return id;
   }
 
@@ -295,7 +304,7 @@ export class Store {
     const now = Date.now();
     const id = Number(this.stmt.insertMessageEvent.run(now, message.seq).lastInsertRowid);
     const data = { message };
-    this.pending.push(eventWithLine(id, 'message-received', iso(now), data, JSON.stringify(data)));
+    this.pending.push(eventWithLine(id, 'message-received', isoEvent(now), data, JSON.stringify(data)));
   }
 
   private setState(row: MessageRow, state: MessageState, reason: string | null, expectsAck = row.expects_ack): Message {
