@@ -20,7 +20,14 @@ after(async () => {
 
 /** `p2pchat watch --json [--since N]`, its lines collected as they come. */
 function watch(daemon: TestDaemon, since?: number): { lines: string[]; stop: () => void } {
-  const child = spawn(process.execPath, [CLI, '--home', daemon.home, 'watch', '--json', ...(since === undefined ? [] : ['--since', String(since)])]);
+  const child = spawn(process.execPath, [
+    CLI,
+    '--home',
+    daemon.home,
+    'watch',
+    '--json',
+    ...(since === undefined ? [] : ['--since', String(since)]),
+  ]);
   watchers.add(child);
   const lines: string[] = [];
   child.stdout.setEncoding('utf8').on(
@@ -188,10 +195,7 @@ describe('storage', () => {
   });
 
   it('shows the database size against its budget in status, tracking the real size', async () => {
-    const [alice, bob] = await Promise.all([
-      startDaemon({ name: 'alice' }),
-      startWith('bob', { storage: { maxBytes: 64 * 1024 * 1024 } }),
-    ]);
+    const [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startWith('bob', { storage: { maxBytes: 64 * 1024 * 1024 } })]);
     await pair(bob, alice);
     const before = (await bob.json<StatusInfo>(['status'])).storage;
     assert.equal(before.maxBytes, 64 * 1024 * 1024);
