@@ -21,6 +21,12 @@ function byteSize(bytes: number): string {
   return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
+const INBOUND_WORDS: Record<StatusInfo['trust']['inbound'], string> = {
+  open: 'open (everyone may message you)',
+  requests: 'requests (strangers’ messages wait as message requests)',
+  contacts: 'contacts only (strangers’ messages are refused)',
+};
+
 export function registerInfoCommands(program: Command): void {
   program
     .command('status')
@@ -42,6 +48,9 @@ export function registerInfoCommands(program: Command): void {
           `Peers:      ${s.peers.connected} connected, ${s.peers.known} known`,
           `Messages:   ${s.messages.total} stored, ${s.messages.outbox} waiting in the outbox`,
           `Storage:    ${byteSize(s.storage.usedBytes)} of ${byteSize(s.storage.maxBytes)}${s.storage.usedBytes >= s.storage.maxBytes ? ' (full: incoming messages are refused)' : ''}`,
+
+          `Trust:      ${INBOUND_WORDS[s.trust.inbound]}; ${s.trust.contacts} contacts, ${s.trust.blocked} blocked`,
+          `Requests:   ${s.trust.requests.strangers === 0 ? 'none' : `${s.trust.requests.strangers} strangers wrote to you (${s.trust.requests.bytes} bytes held); see p2pchat requests`}`,
         ].join('\n'),
       );
     });
