@@ -194,6 +194,48 @@ describe('storage', () => {
     );
   });
 
+  it('at the storage budget refuses incoming messages, tells the sender, and keeps serving history and sending', async (t) => {
+    const maxBytes = 1024 * 1024;
+    const [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startWith('bob', { storage: { maxBytes } })]);
+    await pair(bob, alice);
+    // 2 MB of texts for a 1 MiB budget, from a contact (no stranger quota applies).
+    const texts = Array.from({ length: 2000 }, (_, i) => `${i} ${'z'.repeat(900)}`);
+    await sendLines(alice, bob, texts);
+    const sent = await waitFor('every message delivered or refused', async () => {
+      const history = await historyWith(alice, bob.peerId);
+      return history.length === texts.length && history.every((m) => m.state === 'delivered' || m.state === 'failed') && history;
+    });
+    const failed = sent.filter((m) => m.state === 'failed');
+    assert.ok(failed.length > 0, 'some messages were refused');
+    assert.match(failed[0]?.reason ?? '', /storage is full/);
+    // Refused ones come after the stored ones: the budget, once reached, stays reached.
+    const firstFailed = sent.findIndex((m) => m.state === 'failed');
+    assert.ok(
+      sent.slice(firstFailed).every((m) => m.state === 'failed'),
+      'nothing stored after the first refusal',
+    );
+
+    const status = await bob.json<StatusInfo>(['status']);
+    assert.equal(status.storage.maxBytes, maxBytes);
+    assert.ok(status.storage.usedBytes <= maxBytes + 256 * 1024, `${status.storage.usedBytes} bytes used of ${maxBytes}`);
+    assert.equal(status.messages.total, firstFailed, 'what bob stored is what alice saw delivered');
+    t.diagnostic(`stored ${firstFailed} of ${texts.length}; ${status.storage.usedBytes} bytes used of ${maxBytes}`);
+
+    const events = watch(bob, 0);
+    await waitFor('the storage-full event', () => events.lines.some((l) => (JSON.parse(l) as ChatEvent).type === 'storage-full'));
+    events.stop();
+    const full = events.lines.map((l) => JSON.parse(l) as ChatEvent).filter((e) => e.type === 'storage-full');
+    assert.equal(full.length, 1, 'one event when the budget is reached, not one per refusal');
+    assert.equal(full[0]?.data.maxBytes, maxBytes);
+
+    // History and sending keep working.
+    assert.equal((await historyWith(bob, alice.peerId)).length, Math.min(firstFailed, 10_000));
+    const reply = await bob.json<Message>(['send', alice.peerId, 'still sending', '--wait']);
+    assert.equal(reply.state, 'delivered');
+    const human = await bob.cli(['status']);
+    assert.match(human.stdout, /^Storage: +\d+\.\d (KiB|MiB) of 1\.0 MiB/m);
+  });
+
   it('shows the database size against its budget in status, tracking the real size', async () => {
     const [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startWith('bob', { storage: { maxBytes: 64 * 1024 * 1024 } })]);
     await pair(bob, alice);
