@@ -37,14 +37,14 @@ export const configSchema = z.strictObject({
       .number()
       .min(0)
       .describe(
-        'Delete messages stored more than this many days ago (fractions allowed). 0 keeps them forever. Outgoing messages still in the outbox are kept.',
+        'Delete messages stored more than this many days ago (fractions allowed). 0 keeps them forever. Outgoing messages still in the outbox, and message requests, are kept.',
       ),
     maxMessagesPerPeer: z
       .number()
       .int()
       .min(0)
       .describe(
-        'Keep only this many of the newest messages of each conversation, both directions. 0 keeps them all. Outgoing messages still in the outbox are kept.',
+        'Keep only this many of the newest messages of each conversation, both directions. 0 keeps them all. Outgoing messages still in the outbox, and message requests, are kept.',
       ),
     maxEvents: z.number().int().min(1000).describe('Events kept for `watch --since` catch-up; older ones are pruned.'),
     pruneIntervalSeconds: z

@@ -1,8 +1,9 @@
 // History retention and event pruning: a job the daemon runs at start-up and then periodically.
 // It deletes messages older than the configured age or beyond the configured count per
-// conversation (never an outgoing message still in the outbox), and events beyond the newest
-// `maxEvents`. It deletes in small transactions and yields between them, so the daemon keeps
-// receiving and answering while a large backlog is pruned.
+// conversation, and events beyond the newest `maxEvents`. It never deletes an outgoing message
+// still in the outbox, nor a stranger's message request waiting for the user's decision. It deletes
+// in small transactions and yields between them, so the daemon keeps receiving and answering while
+// a large backlog is pruned.
 import type Database from 'better-sqlite3';
 import type { Logger } from '../logger.js';
 import { IN_OUTBOX, type Store } from './store.js';
@@ -52,7 +53,10 @@ export class Retention {
     this.now = components.now ?? Date.now;
     this.options = options;
     const db: Database.Database = this.store.database;
-    const keep = `NOT (${IN_OUTBOX})`;
+    // Kept whatever their age: outgoing messages still in the outbox, and message requests waiting for
+    // the user to accept or block their sender (the stranger quota bounds those, and the trust gate
+    // counts them).
+    const keep = `NOT (${IN_OUTBOX}) AND request = 0`;
     this.stmt = {
       // Messages are stored in seq order, so the first one stored after the cutoff bounds the old ones
       // (should the clock have jumped back, a few old ones wait for a later pass).

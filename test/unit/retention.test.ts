@@ -56,11 +56,18 @@ describe('history retention', () => {
     store.markDelivered(ALICE, [sent.id]);
     receiveTexts(store, ALICE, ['a10', 'a11']);
     receiveTexts(store, BOB, ['b0', 'b1']);
+    // A stranger's message requests wait for a decision, however many.
+    const STRANGER = '12D3KooWStrangerExamplePeerIdExamplePeerIdExamplePeerx4tv';
+    store.receive(
+      STRANGER,
+      ['s0', 's1', 's2', 's3', 's4'].map((text) => ({ id: text, text, sentAt: 1, request: true })),
+    );
     const retention = new Retention({ store, log }, { ...KEEP_ALL, maxMessagesPerPeer: 3 });
 
     assert.equal((await retention.run()).messages, 10);
     assert.deepEqual(texts(store, ALICE), ['q1', 'q2', 'delivered-old', 'a10', 'a11']);
     assert.deepEqual(texts(store, BOB), ['b0', 'b1']);
+    assert.deepEqual(texts(store, STRANGER), ['s0', 's1', 's2', 's3', 's4']);
     assert.deepEqual(
       store.outbox().map((m) => m.id),
       queued.map((m) => m.id),
