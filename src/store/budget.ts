@@ -101,6 +101,11 @@ export class StorageBudget {
     this.measure();
     this.maxBytes = options.maxBytes > 0 ? options.maxBytes : autoMaxBytes(this.measured, this.free);
     this.limits = { maxBytes: this.maxBytes, minFreeBytes: options.minFreeBytes };
+    // Already full at start (a smaller budget than before, a fuller disk): say so now, not at the first refusal.
+    if (!fits(this.measured, this.free, 0, this.limits)) {
+      this.full = true;
+      this.reportFull();
+    }
   }
 
   /** Bytes the database uses now (as of the last measurement, at most a second old, plus what was admitted since). */

@@ -118,6 +118,18 @@ describe('storage budget', () => {
     assert.equal(budget.hasRoomFor(1100), true);
   });
 
+  it('reports a database already past its budget at start', () => {
+    fill(store, 1500, 1000);
+    const events: unknown[] = [];
+    store.subscribe((e) => {
+      if (e.type === 'storage-full') events.push(e.data);
+    });
+    const budget = new StorageBudget({ store, log }, { maxBytes: MiB, minFreeBytes: 0, refreshMs: 0 });
+    assert.equal(events.length, 1);
+    assert.equal(budget.hasRoomFor(1), false);
+    assert.equal(events.length, 1, 'no second event at the first refusal');
+  });
+
   it('refuses when the filesystem runs short of free space, whatever the budget', () => {
     let free = 10 * GiB;
     const budget = new StorageBudget({ store, log, freeBytes: () => free }, { maxBytes: GiB, minFreeBytes: 100 * MiB, refreshMs: 0 });
