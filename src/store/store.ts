@@ -4,9 +4,10 @@ import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChatEvent, ChatEventType, Direction, Message, MessageState, PeerInfo, SentMessage, TrustState } from '../types.js';
-import { eventWithLine } from './event-line.js';
+import { EventLog } from './event-log.js';
 import { newMessageId } from './message-id.js';
 import { migrate } from './migrations.js';
+import { iso, type MessageRow, toMessage } from './rows.js';
 
 export const DATABASE_FILE = 'p2pchat.db';
 /**
@@ -19,20 +20,6 @@ const WAL_SIZE_LIMIT = 8 * 1024 * 1024;
 /** Events kept for `since=` catch-up by default; older ones are pruned. */
 export const EVENTS_KEPT = 100_000;
 
-interface MessageRow {
-  seq: number;
-  id: string;
-  peer_id: string;
-  direction: Direction;
-  text: string;
-  sent_at: number;
-  stored_at: number;
-  state: MessageState;
-  reason: string | null;
-  expects_ack: number;
-  request: number;
-}
-
 interface PeerRow {
   peer_id: string;
   name: string | null;
@@ -43,33 +30,6 @@ interface PeerRow {
   trust: TrustState;
   petname: string | null;
 }
-
-/**
- * An event row joined with the message it refers to, in the order eventsSince selects them (the
- * message's columns are null when messageSeq is).
- * Read as arrays (better-sqlite3's raw mode): a replay reads thousands of rows, and arrays cost much
- * less than objects with fifteen keys.
- */
-type EventMessageRow = [
-  id: number,
-  type: ChatEventType,
-  time: number,
-  data: string,
-  /** A message-received event refers to its message instead of holding a copy (migration 4). */
-  messageSeq: number | null,
-  ...message: [
-    id: string,
-    peerId: string,
-    direction: Direction,
-    text: string,
-    sentAt: number,
-    storedAt: number,
-    state: MessageState,
-    reason: string | null,
-    expectsAck: number,
-    request: number,
-  ],
-];
 
 export interface IncomingMessage {
   /** Absent for plain text frames: the store gives them a local id. */
@@ -106,65 +66,6 @@ export interface PendingMessage {
 
 export type EventListener = (event: ChatEvent) => void;
 
-/**
- * toISOString, remembering its last answer: many rows and events share a millisecond, and it is
- * costly. One cache per kind of time, so that a row's sent and stored times (and its event's time,
- * in a replay) do not evict each other.
- */
-function isoCache(): (ms: number) => string {
-  let lastMs = Number.NaN;
-  let last = '';
-  return (ms) => {
-    if (ms !== lastMs) {
-      last = new Date(ms).toISOString();
-      lastMs = ms;
-    }
-    return last;
-  };
-}
-const iso = isoCache();
-const isoSent = isoCache();
-const isoEvent = isoCache();
-
-function toMessage(row: MessageRow): Message {
-  return {
-    seq: row.seq,
-    id: row.id,
-    peerId: row.peer_id,
-    direction: row.direction,
-    text: row.text,
-    time: isoSent(row.sent_at),
-    storedAt: iso(row.stored_at),
-    state: row.state,
-    reason: row.reason ?? undefined,
-    acked: row.expects_ack === 1,
-    request: row.request === 1,
-  };
-}
-
-function toEvent(row: EventMessageRow): ChatEvent {
-  const [id, type, time, dataJson, seq, ...m] = row;
-  if (seq === null) return eventWithLine(id, type, isoEvent(time), JSON.parse(dataJson) as Record<string, unknown>, dataJson);
-  // The message as it is now: the same shape the live event carried when it was received.
-  const [messageId, peerId, direction, text, sentAt, storedAt, state, reason, expectsAck, request] = m;
-  const data = {
-    message: toMessage({
-      seq,
-      id: messageId,
-      peer_id: peerId,
-      direction,
-      text,
-      sent_at: sentAt,
-      stored_at: storedAt,
-      state,
-      reason,
-      expects_ack: expectsAck,
-      request,
-    }),
-  };
-  return eventWithLine(id, type, isoEvent(time), data, JSON.stringify(data));
-}
-
 export class Store {
   readonly path: string;
   private readonly db: Database.Database;
@@ -172,6 +73,7 @@ export class Store {
   /** Events appended inside the current transaction, published once it commits. */
   private pending: ChatEvent[] = [];
   private readonly stmt;
+  private readonly events: EventLog;
 
   constructor(dataDir: string) {
     this.path = join(dataDir, DATABASE_FILE);
@@ -233,24 +135,8 @@ export class Store {
            last_seen = coalesce(@seen, last_seen)
          WHERE peer_id = @peerId`,
       ),
-      insertEvent: db.prepare('INSERT INTO events (type, time, data) VALUES (?, ?, ?)'),
-      insertMessageEvent: db.prepare(`INSERT INTO events (type, time, data, message_seq) VALUES ('message-received', ?, '', ?)`),
-      // Events that refer to a message deleted since (retention, forget) are skipped: the message
-      // is gone, and so is what the event was about. One join, no query per event.
-      eventsSince: db
-        .prepare(
-          `SELECT e.id, e.type, e.time, e.data, e.message_seq,
-             m.id, m.peer_id, m.direction, m.text, m.sent_at, m.stored_at, m.state, m.reason, m.expects_ack, m.request
-           FROM events e LEFT JOIN messages m ON m.seq = e.message_seq
-           WHERE e.id > ? AND (e.message_seq IS NULL OR m.seq IS NOT NULL)
-           ORDER BY e.id LIMIT ?`,
-        )
-        .raw(true),
-      // The oldest events beyond the newest `keep`, at most `chunk` of them per call.
-      pruneEvents: db.prepare(
-        `DELETE FROM events WHERE id <= min((SELECT max(id) FROM events) - @keep, (SELECT min(id) FROM events) + @chunk - 1)`,
-      ),
     };
+    this.events = new EventLog(db);
   }
 
   close(): void {
@@ -301,19 +187,14 @@ export class Store {
   }
 
   private appendEvent(type: ChatEventType, data: Record<string, unknown>): number {
-    const now = Date.now();
-    const json = JSON.stringify(data);
-    const id = Number(this.stmt.insertEvent.run(type, now, json).lastInsertRowid);
-    this.pending.push(eventWithLine(id, type, isoEvent(now), data, json));
-    return id;
+    const event = this.events.append(type, data);
+    this.pending.push(event);
+    return event.id;
   }
 
   /** A message-received event: stored as a reference to the message, published with the message itself. */
   private appendMessageReceived(message: Message): void {
-    const now = Date.now();
-    const id = Number(this.stmt.insertMessageEvent.run(now, message.seq).lastInsertRowid);
-    const data = { message };
-    this.pending.push(eventWithLine(id, 'message-received', isoEvent(now), data, JSON.stringify(data)));
+    this.pending.push(this.events.appendMessageReceived(message));
   }
 
   private setState(row: MessageRow, state: MessageState, reason: string | null, expectsAck = row.expects_ack): Message {
@@ -366,14 +247,7 @@ export class Store {
 
   /** Stored events after `id`: at most `limit`, and no more once `maxBytes` of data are read (at least one). */
   eventsSince(id: number, limit = 10_000, maxBytes = Infinity): ChatEvent[] {
-    const events: ChatEvent[] = [];
-    let bytes = 0;
-    for (const row of this.stmt.eventsSince.iterate(id, limit) as IterableIterator<EventMessageRow>) {
-      events.push(toEvent(row));
-      bytes += row[4] === null ? row[3].length : row[8].length; // the stored data, or the message's text
-      if (bytes >= maxBytes) break;
-    }
-    return events;
+    return this.events.since(id, limit, maxBytes);
   }
 
   /** Appends an event (in the current transaction if there is one); listeners hear it after the commit. */
@@ -386,7 +260,7 @@ export class Store {
    * runs while the daemon serves others deletes in small steps); returns how many were deleted.
    */
   pruneEvents(keep = EVENTS_KEPT, chunk = Number.MAX_SAFE_INTEGER): number {
-    return this.tx(() => this.stmt.pruneEvents.run({ keep, chunk }).changes);
+    return this.tx(() => this.events.prune(keep, chunk));
   }
 
   // ---- outgoing ----------------------------------------------------------------------------
