@@ -10,6 +10,18 @@ function positiveInt(value: string): number {
   return Number(value);
 }
 
+/** 1536 → "1.5 KiB". */
+function byteSize(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
 const INBOUND_WORDS: Record<StatusInfo['trust']['inbound'], string> = {
   open: 'open (everyone may message you)',
   requests: 'requests (strangers’ messages wait as message requests)',
@@ -36,6 +48,8 @@ export function registerInfoCommands(program: Command): void {
           `Uptime:     ${duration(s.uptimeSeconds)} (pid ${s.pid})`,
           `Peers:      ${s.peers.connected} connected, ${s.peers.known} known`,
           `Messages:   ${s.messages.total} stored, ${s.messages.outbox} waiting in the outbox`,
+          `Storage:    ${byteSize(s.storage.usedBytes)} of ${byteSize(s.storage.maxBytes)}${s.storage.usedBytes >= s.storage.maxBytes ? ' (full: incoming messages are refused)' : ''}`,
+
           `Trust:      ${INBOUND_WORDS[s.trust.inbound]}; ${s.trust.contacts} contacts, ${s.trust.blocked} blocked`,
           `Requests:   ${s.trust.requests.strangers === 0 ? 'none' : `${s.trust.requests.strangers} strangers wrote to you (${s.trust.requests.bytes} bytes held); see p2pchat requests`}`,
         ].join('\n'),
