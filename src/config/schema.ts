@@ -29,6 +29,19 @@ export const configSchema = z.strictObject({
   limits: z.strictObject({
     maxFrameBytes: z.number().int().min(1024).max(1_048_576).describe('Largest /chat/1.0.0 frame accepted or sent.'),
     maxConnections: z.number().int().min(1).describe('Most open libp2p connections.'),
+    contactReservedConnections: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        'Connection slots strangers can never take, so that contacts can always connect: strangers together hold at most maxConnections minus this.',
+      ),
+    connectionsPerAddress: z.number().int().min(1).describe('Most connections strangers may hold from one remote IP address.'),
+    connectionsPerSubnet: z
+      .number()
+      .int()
+      .min(1)
+      .describe('Most connections strangers may hold from one /24 (IPv4) or /64 (IPv6) network.'),
     maxInboundStreamsPerPeer: z.number().int().min(1).max(1024).describe('Most concurrent inbound /chat/1.0.0 streams per connection.'),
     controlBodyBytes: z.number().int().min(1024).describe('Largest request body the control API accepts.'),
   }),

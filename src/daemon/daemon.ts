@@ -12,6 +12,8 @@ import { ChatService } from '../protocol/chat-service.js';
 import { messageFrameBytes } from '../protocol/envelope.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { Store } from '../store/store.js';
+import { createConnectionGater, type DenialCounts, newDenialCounts } from '../trust/connection-gater.js';
+import type { TrustView } from '../trust/types.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { VERSION } from '../version.js';
 import { loadOrCreateIdentity } from './identity.js';
@@ -29,6 +31,8 @@ export class Daemon implements DaemonApi {
   private node!: ChatNode;
   private peerTracker!: PeerTracker;
   private delivery!: Delivery;
+  /** Connections the gater refused, by reason (for metrics). */
+  readonly connectionDenials: DenialCounts = newDenialCounts();
   /** Sends (single or batches) that arrive together are stored in one fsynced transaction. */
   private readonly sends = new GroupCommit<OutgoingText[], SentMessage[]>((batches) => {
     const stored = this.store.atomically(() => batches.map((batch) => batch.map((m) => this.store.queueOutgoing(m.peerId, m.text))), true);
@@ -52,12 +56,23 @@ export class Daemon implements DaemonApi {
       this.store = new Store(config.dataDir);
       this.cleanups.push(() => this.store.close());
 
+      // Until the trust part's in-memory view is wired in: each peer's state as the store has it.
+      const trust: TrustView = {
+        stateOf: (peerId) => this.store.peer(peerId)?.trust ?? 'stranger',
+        effectiveStateOf: (peerId) => this.store.peer(peerId)?.trust ?? 'stranger',
+      };
       this.node = await createChatNode({
         privateKey,
         listen: config.listen,
         maxConnections: config.limits.maxConnections,
         mdns: config.mdns,
         log: log.child({ part: 'lan' }),
+        gater: createConnectionGater({
+          trust,
+          limits: config.limits,
+          log: log.child({ part: 'admission' }),
+          denials: this.connectionDenials,
+        }),
       });
       this.peerTracker = new PeerTracker({ node: this.node, store: this.store, log: log.child({ part: 'peers' }) });
       const chat = new ChatService(
