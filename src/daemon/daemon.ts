@@ -12,7 +12,7 @@ import { ChatService } from '../protocol/chat-service.js';
 import { messageFrameBytes } from '../protocol/envelope.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { Store } from '../store/store.js';
-import { createConnectionGater, type DenialCounts, newDenialCounts } from '../trust/connection-gater.js';
+import { createConnectionGater, type DenialCounts, hangUpWhenBlocked, newDenialCounts } from '../trust/connection-gater.js';
 import type { TrustView } from '../trust/types.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { VERSION } from '../version.js';
@@ -74,7 +74,7 @@ export class Daemon implements DaemonApi {
           denials: this.connectionDenials,
         }),
       });
-      this.peerTracker = new PeerTracker({ node: this.node, store: this.store, log: log.child({ part: 'peers' }) });
+      this.peerTracker = new PeerTracker({ node: this.node, store: this.store, trust, log: log.child({ part: 'peers' }) });
       const chat = new ChatService(
         { node: this.node, store: this.store, log: log.child({ part: 'chat' }) },
         { name: config.name, maxFrameBytes: config.limits.maxFrameBytes, maxInboundStreams: config.limits.maxInboundStreamsPerPeer },
@@ -88,6 +88,7 @@ export class Daemon implements DaemonApi {
       await chat.start();
       await this.node.start();
       this.cleanups.push(() => this.node.stop());
+      this.cleanups.push(hangUpWhenBlocked(this.store, this.node, log.child({ part: 'admission' })));
       this.cleanups.push(() => chat.stop());
       this.delivery.start();
       this.cleanups.push(() => this.delivery.stop());

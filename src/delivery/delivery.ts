@@ -93,11 +93,16 @@ export class Delivery {
     this.reconnectRecentPeers();
   }
 
-  /** After a restart, dial the p2pchat peers we talked to recently, so conversations resume. */
+  /**
+   * After a restart, dial the contacts we saw recently, so conversations resume. Only contacts:
+   * strangers come back by themselves if they want to, and dialling every peer we ever met would
+   * dial whatever addresses strangers announced (hundreds of identities can announce one address).
+   * Peers with queued messages are redialled by tick().
+   */
   private reconnectRecentPeers(): void {
     const since = Date.now() - this.options.expirySeconds * 1000;
     for (const peer of this.store.peers()) {
-      if (peer.p2pchat && peer.lastSeen !== null && Date.parse(peer.lastSeen) >= since) this.redial(peer.peerId, Date.now());
+      if (peer.trust === 'contact' && peer.lastSeen !== null && Date.parse(peer.lastSeen) >= since) this.redial(peer.peerId, Date.now());
     }
   }
 
@@ -307,8 +312,10 @@ export class Delivery {
     if (now < link.nextDialAt) return;
     link.nextDialAt = now + link.dialDelay;
     link.dialDelay = Math.min(link.dialDelay * 2, this.options.redialMaxMs);
+    const peer = this.store.peer(peerId);
+    if (peer?.trust === 'blocked') return; // never dialled, whatever is queued for it
     const configured = this.configured.get(peerId);
-    const known = this.store.peer(peerId)?.addresses ?? [];
+    const known = peer?.addresses ?? [];
     void this.peers.dialPeer(peerId, configured ? [configured, ...known] : known);
   }
 }

@@ -1,8 +1,10 @@
 // The trust part's libp2p connection gater: refuses blocked peers wherever libp2p asks, and keeps
 // strangers within their connection limits (admission.ts decides; this file only adapts libp2p).
 import type { Connection, ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
 import type { Logger } from '../logger.js';
-import { type AdmissionLimits, admitConnection, type CountedConnection, type DenialReason, hostOfAddress } from './admission.js';
+import { hostOfAddress } from '../node/remote-host.js';
+import { type AdmissionLimits, admitConnection, type CountedConnection, type DenialReason } from './admission.js';
 import type { TrustState, TrustView } from './types.js';
 
 /** Refusals since start, by reason: a counter the metrics part can expose as is. */
@@ -44,7 +46,7 @@ const ADMITTED_MAX_AGE_MS = 30_000;
  * `(node) => ConnectionGater` for createChatNode's `gater` option. Blocked peers are refused at
  * every checkpoint that knows the peer id (dialling it, and both directions once Noise has
  * authenticated it); strangers are admitted by the per-address, per-subnet and total limits,
- * counted from the node's live connections.
+ * counted from the node's live connections, and not dialled where those limits are reached.
  */
 export function createConnectionGater(deps: ConnectionGaterDeps): (node: ConnectionSource) => ConnectionGater {
   const { trust, limits, log } = deps;
@@ -92,9 +94,44 @@ export function createConnectionGater(deps: ConnectionGaterDeps): (node: Connect
         const id = peerId.toString();
         return trust.stateOf(id) === 'blocked' ? deny(id, undefined, 'blocked', 'dial') : false;
       },
+      // libp2p names the peer in each address it is about to dial: a stranger whose share of this
+      // address is full would only be refused after the handshake, so it is not dialled at all.
+      // Many identities announcing one address thus cost no dial once that address is full.
+      denyDialMultiaddr: (ma) => {
+        const address = ma.toString();
+        const id = ma.getComponents().findLast((c) => c.name === 'p2p')?.value;
+        if (id === undefined) return false;
+        const decision = admitConnection({ state: stateOf(id), host: hostOfAddress(address) }, counted(), limits);
+        return decision.allow ? false : deny(id, address, decision.reason, 'dial');
+      },
       denyInboundEncryptedConnection: checkEncrypted('inbound'),
       // Dials by address alone (`p2pchat connect /ip4/...` without /p2p) learn the peer id only here.
       denyOutboundEncryptedConnection: checkEncrypted('outbound'),
     };
   };
+}
+
+/**
+ * Closes every connection to a peer as soon as it is blocked: the gater keeps a blocked peer out,
+ * this puts it out. `subscribe` is the store's event feed (trust-changed events); returns the
+ * unsubscribe function.
+ */
+export function hangUpWhenBlocked(
+  events: { subscribe(listener: (event: { type: string; data: Record<string, unknown> }) => void): () => void },
+  node: { hangUp(peer: PeerId): Promise<void> },
+  log: Logger,
+): () => void {
+  return events.subscribe((event) => {
+    if (event.type !== 'trust-changed' || event.data.trust !== 'blocked' || typeof event.data.peerId !== 'string') return;
+    const peerId = event.data.peerId;
+    let id: PeerId;
+    try {
+      id = peerIdFromString(peerId);
+    } catch {
+      return;
+    }
+    node
+      .hangUp(id)
+      .catch((err: unknown) => log.debug({ peer: peerId, err: (err as Error).message }, 'could not hang up on a blocked peer'));
+  });
 }
