@@ -11,6 +11,7 @@ import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
 import { messageFrameBytes } from '../protocol/envelope.js';
 import { GroupCommit } from '../store/group-commit.js';
+import { StrangerPruner } from '../store/peer-pruning.js';
 import { Store } from '../store/store.js';
 import { createConnectionGater, type DenialCounts, hangUpWhenBlocked, newDenialCounts } from '../trust/connection-gater.js';
 import type { TrustView } from '../trust/types.js';
@@ -90,6 +91,17 @@ export class Daemon implements DaemonApi {
       this.cleanups.push(() => this.node.stop());
       this.cleanups.push(hangUpWhenBlocked(this.store, this.node, log.child({ part: 'admission' })));
       this.cleanups.push(() => chat.stop());
+      const pruner = new StrangerPruner(
+        {
+          store: this.store,
+          connectedPeers: () => this.peerTracker.connectedPeers(),
+          forgotten: (peerIds) => this.peerTracker.forget(peerIds),
+          log: log.child({ part: 'peers' }),
+        },
+        { retentionMs: config.limits.strangerRetentionSeconds * 1000, maxKept: config.limits.strangersKept },
+      );
+      pruner.start();
+      this.cleanups.push(() => pruner.stop());
       this.delivery.start();
       this.cleanups.push(() => this.delivery.stop());
       this.cleanups.push(() => this.peerTracker.stop());

@@ -106,6 +106,17 @@ export class PeerTracker {
     );
   }
 
+  /** Peers dropped from our peers table: libp2p's peer store (in memory) lets go of them too. */
+  forget(peerIds: string[]): void {
+    for (const id of peerIds) {
+      try {
+        this.node.peerStore.delete(peerIdFromString(id)).catch(() => {});
+      } catch {
+        // not a peer id: nothing libp2p could hold
+      }
+    }
+  }
+
   /** Resolves once identify has run for the peer (or after `timeoutMs`): then its agent is known. */
   whenIdentified(peerId: string, timeoutMs: number): Promise<void> {
     if (this.identified.has(peerId)) return Promise.resolve();
