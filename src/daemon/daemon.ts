@@ -1,4 +1,5 @@
 // Wires the parts together and owns start-up and shutdown order. No protocol or storage logic here.
+import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { ResolvedConfig } from '../config/schema.js';
 import { ApiError } from '../control/errors.js';
@@ -13,8 +14,9 @@ import { messageFrameBytes } from '../protocol/envelope.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { StrangerPruner } from '../store/peer-pruning.js';
 import { Store } from '../store/store.js';
-import { createConnectionGater, type DenialCounts, hangUpWhenBlocked, newDenialCounts } from '../trust/connection-gater.js';
-import type { TrustView } from '../trust/types.js';
+import { createConnectionGater, type DenialCounts, newDenialCounts } from '../trust/connection-gater.js';
+import { createTrust, type Trust } from '../trust/create-trust.js';
+import { createTrustApi, type TrustApi } from '../trust/trust-api.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { VERSION } from '../version.js';
 import { loadOrCreateIdentity } from './identity.js';
@@ -32,6 +34,8 @@ export class Daemon implements DaemonApi {
   private node!: ChatNode;
   private peerTracker!: PeerTracker;
   private delivery!: Delivery;
+  private trustParts!: Trust;
+  trust!: TrustApi;
   /** Connections the gater refused, by reason (for metrics). */
   readonly connectionDenials: DenialCounts = newDenialCounts();
   /** Sends (single or batches) that arrive together are stored in one fsynced transaction. */
@@ -56,12 +60,10 @@ export class Daemon implements DaemonApi {
       if (created) log.info('created a new identity key');
       this.store = new Store(config.dataDir);
       this.cleanups.push(() => this.store.close());
+      const trust = createTrust({ store: this.store, storage: { hasRoomFor: () => true }, log: log.child({ part: 'trust' }) }, config);
+      this.trustParts = trust;
+      this.cleanups.push(() => trust.inbound.stop());
 
-      // Until the trust part's in-memory view is wired in: each peer's state as the store has it.
-      const trust: TrustView = {
-        stateOf: (peerId) => this.store.peer(peerId)?.trust ?? 'stranger',
-        effectiveStateOf: (peerId) => this.store.peer(peerId)?.trust ?? 'stranger',
-      };
       this.node = await createChatNode({
         privateKey,
         listen: config.listen,
@@ -69,19 +71,36 @@ export class Daemon implements DaemonApi {
         mdns: config.mdns,
         log: log.child({ part: 'lan' }),
         gater: createConnectionGater({
-          trust,
+          trust: trust.book,
           limits: config.limits,
           log: log.child({ part: 'admission' }),
           denials: this.connectionDenials,
         }),
       });
-      this.peerTracker = new PeerTracker({ node: this.node, store: this.store, trust, log: log.child({ part: 'peers' }) });
+      this.peerTracker = new PeerTracker({ node: this.node, store: this.store, trust: trust.book, log: log.child({ part: 'peers' }) });
+      this.trust = createTrustApi({
+        book: trust.book,
+        table: trust.table,
+        inbound: trust.inbound,
+        self: () => this.node.peerId.toString(),
+        resolve: (target) => this.resolvePeer(target),
+        parsePeerId: (target) => {
+          try {
+            return peerIdFromString(target.trim()).toString();
+          } catch {
+            return undefined;
+          }
+        },
+        peer: (peerId) => this.peerInfo(peerId),
+        peers: () => this.peers(),
+        hangUp: (peerId) => this.node.hangUp(peerIdFromString(peerId)).catch(() => {}),
+      });
       const chat = new ChatService(
-        { node: this.node, store: this.store, log: log.child({ part: 'chat' }) },
+        { node: this.node, store: this.store, inbound: trust.inbound, log: log.child({ part: 'chat' }) },
         { name: config.name, maxFrameBytes: config.limits.maxFrameBytes, maxInboundStreams: config.limits.maxInboundStreamsPerPeer },
       );
       this.delivery = new Delivery(
-        { store: this.store, chat, peers: this.peerTracker, log: log.child({ part: 'delivery' }) },
+        { store: this.store, chat, peers: this.peerTracker, trust: trust.book, log: log.child({ part: 'delivery' }) },
         { ...config.delivery, peers: config.peers },
       );
 
@@ -89,7 +108,6 @@ export class Daemon implements DaemonApi {
       await chat.start();
       await this.node.start();
       this.cleanups.push(() => this.node.stop());
-      this.cleanups.push(hangUpWhenBlocked(this.store, this.node, log.child({ part: 'admission' })));
       this.cleanups.push(() => chat.stop());
       const pruner = new StrangerPruner(
         {
@@ -168,6 +186,7 @@ export class Daemon implements DaemonApi {
       network: this.config.mdns.network,
       peers: { connected: this.peerTracker.connectedPeers().size, known: counts.peers },
       messages: { total: counts.messages, outbox: counts.outbox },
+      trust: { inbound: this.trustParts.book.policy, ...this.trustParts.book.counts(), requests: this.trustParts.gate.heldRequests() },
     };
   }
 
@@ -180,7 +199,27 @@ export class Daemon implements DaemonApi {
     // Scripts and the bench name peers by full id: answer those without listing every peer.
     const known = this.store.peer(target.trim());
     if (known) return { ...known, connected: this.peerTracker.isConnected(known.peerId) };
-    return resolvePeer(target, this.peers());
+    return resolvePeer(target, this.peers(), { strangersAreContacts: this.trustParts.book.policy === 'open' });
+  }
+
+  /** A peer as the API shows it; a peer id the store does not know yet is a stranger with no name. */
+  private peerInfo(peerId: string): PeerInfo {
+    const known = this.store.peer(peerId);
+    const connected = this.peerTracker.isConnected(peerId);
+    if (known) return { ...known, connected };
+    const trust = this.trustParts.book.stateOf(peerId);
+    return {
+      peerId,
+      name: null,
+      claimedName: null,
+      petname: null,
+      trust,
+      connected,
+      addresses: [],
+      agent: null,
+      p2pchat: false,
+      lastSeen: null,
+    };
   }
 
   async connect(address: string): Promise<PeerInfo> {
@@ -201,6 +240,8 @@ export class Daemon implements DaemonApi {
       throw new ApiError('dial_failed', `could not connect to ${address}: ${(err as Error).message}`);
     }
     this.store.updatePeer(peerId, { seen: true, addresses: [addr.toString()] });
+    // Dialling a peer by its address is choosing it: it becomes a contact (unless you blocked it).
+    if (this.trustParts.book.stateOf(peerId) === 'stranger') this.trust.addContact(peerId);
     // Identify tells what the peer is; answering after it makes the reply more useful.
     await this.peerTracker.whenIdentified(peerId, 2000);
     return this.resolvePeer(peerId);
@@ -211,14 +252,23 @@ export class Daemon implements DaemonApi {
     return sent as SentMessage;
   }
 
-  /** Checks every message first, then stores all of them in one transaction, or none. */
+  /**
+   * Checks every message first, then stores all of them in one transaction, or none. Writing to a
+   * stranger accepts it as a contact, as replying to a message request does in Signal.
+   */
   async sendMany(messages: OutgoingText[]): Promise<SentMessage[]> {
     messages.forEach((m, i) => this.checkSendable(m, messages.length > 1 ? `messages.${i}: ` : ''));
+    for (const peerId of new Set(messages.map((m) => m.peerId))) {
+      if (this.trustParts.book.stateOf(peerId) === 'stranger') this.trust.addContact(peerId);
+    }
     return this.sends.submit(messages);
   }
 
   private checkSendable({ peerId, text }: OutgoingText, where: string): void {
     if (peerId === this.node.peerId.toString()) throw new ApiError('bad_request', `${where}cannot send a message to this daemon itself`);
+    if (this.trustParts.book.stateOf(peerId) === 'blocked') {
+      throw new ApiError('blocked', `${where}you blocked this peer; unblock it first (p2pchat unblock ${peerId})`);
+    }
     const frameBytes = messageFrameBytes(text);
     if (frameBytes > this.config.limits.maxFrameBytes) {
       throw new ApiError(

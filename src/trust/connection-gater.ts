@@ -1,7 +1,6 @@
 // The trust part's libp2p connection gater: refuses blocked peers wherever libp2p asks, and keeps
 // strangers within their connection limits (admission.ts decides; this file only adapts libp2p).
 import type { Connection, ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface';
-import { peerIdFromString } from '@libp2p/peer-id';
 import type { Logger } from '../logger.js';
 import { hostOfAddress } from '../node/remote-host.js';
 import { type AdmissionLimits, admitConnection, type CountedConnection, type DenialReason } from './admission.js';
@@ -109,29 +108,4 @@ export function createConnectionGater(deps: ConnectionGaterDeps): (node: Connect
       denyOutboundEncryptedConnection: checkEncrypted('outbound'),
     };
   };
-}
-
-/**
- * Closes every connection to a peer as soon as it is blocked: the gater keeps a blocked peer out,
- * this puts it out. `subscribe` is the store's event feed (trust-changed events); returns the
- * unsubscribe function.
- */
-export function hangUpWhenBlocked(
-  events: { subscribe(listener: (event: { type: string; data: Record<string, unknown> }) => void): () => void },
-  node: { hangUp(peer: PeerId): Promise<void> },
-  log: Logger,
-): () => void {
-  return events.subscribe((event) => {
-    if (event.type !== 'trust-changed' || event.data.trust !== 'blocked' || typeof event.data.peerId !== 'string') return;
-    const peerId = event.data.peerId;
-    let id: PeerId;
-    try {
-      id = peerIdFromString(peerId);
-    } catch {
-      return;
-    }
-    node
-      .hangUp(id)
-      .catch((err: unknown) => log.debug({ peer: peerId, err: (err as Error).message }, 'could not hang up on a blocked peer'));
-  });
 }

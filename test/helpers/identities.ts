@@ -1,10 +1,8 @@
 // Test helpers for connection admission: many fresh libp2p identities, each a real node with a new
 // key, dialling from a chosen loopback source address (Linux answers on all of 127.0.0.0/8), and a
-// way to set a peer's trust state the way a user would. Every node started here is stopped by
+// way to set a peer's trust state the way a user does. Every node started here is stopped by
 // stopIdentities() (call it in after()).
 import '../../src/polyfills.js';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { identify } from '@libp2p/identify';
@@ -79,25 +77,9 @@ export async function peerList(daemon: TestDaemon): Promise<PeerInfo[]> {
   return daemon.json<PeerInfo[]>(['peers']);
 }
 
-/**
- * Makes a known peer a contact or blocks it, through the control API as `p2pchat contacts add`
- * and `p2pchat block` do, and waits until the daemon reports the new state.
- */
+/** Makes a peer a contact or blocks it with the CLI, and waits until the daemon reports the new state. */
 export async function setTrust(daemon: TestDaemon, peerId: string, state: Exclude<TrustState, 'stranger'>): Promise<void> {
-  try {
-    if (state === 'contact') await daemon.client.request('POST', '/v1/contacts', { peer: peerId });
-    else await daemon.client.request('POST', '/v1/block', { peer: peerId });
-  } catch (err) {
-    // TEMPORARY until the trust routes land: write the state the way they will.
-    if ((err as { status?: number }).status !== 404) throw err;
-    const db = new Database(join(daemon.home, 'p2pchat.db'));
-    try {
-      db.pragma('busy_timeout = 5000');
-      db.prepare('INSERT OR IGNORE INTO peers (peer_id, first_seen) VALUES (?, ?)').run(peerId, Date.now());
-      db.prepare('UPDATE peers SET trust = ? WHERE peer_id = ?').run(state, peerId);
-    } finally {
-      db.close();
-    }
-  }
+  const result = await daemon.cli(state === 'contact' ? ['contacts', 'add', peerId] : ['block', peerId]);
+  if (result.code !== 0) throw new Error(`setting ${peerId} to ${state} failed: ${result.stderr}`);
   await waitFor(`${peerId} to be ${state}`, async () => (await peerList(daemon)).some((p) => p.peerId === peerId && p.trust === state));
 }
