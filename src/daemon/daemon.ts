@@ -11,8 +11,10 @@ import { type ChatNode, createChatNode } from '../node/create-node.js';
 import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
 import { messageFrameBytes } from '../protocol/envelope.js';
+import { StorageBudget } from '../store/budget.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { StrangerPruner } from '../store/peer-pruning.js';
+import { Retention } from '../store/retention.js';
 import { Store } from '../store/store.js';
 import { createConnectionGater, type DenialCounts, newDenialCounts } from '../trust/connection-gater.js';
 import { createTrust, type Trust } from '../trust/create-trust.js';
@@ -31,6 +33,8 @@ export class Daemon implements DaemonApi {
   private readonly startedAt = Date.now();
   private readonly cleanups: Array<() => Promise<void> | void> = [];
   private store!: Store;
+  /** Asked before incoming messages are stored (by the trust gate): at the budget they are refused. */
+  private budget!: StorageBudget;
   private node!: ChatNode;
   private peerTracker!: PeerTracker;
   private delivery!: Delivery;
@@ -60,7 +64,12 @@ export class Daemon implements DaemonApi {
       if (created) log.info('created a new identity key');
       this.store = new Store(config.dataDir);
       this.cleanups.push(() => this.store.close());
-      const trust = createTrust({ store: this.store, storage: { hasRoomFor: () => true }, log: log.child({ part: 'trust' }) }, config);
+      this.budget = new StorageBudget({ store: this.store, log: log.child({ part: 'storage' }) }, config.storage);
+      const retention = new Retention(
+        { store: this.store, log: log.child({ part: 'storage' }) },
+        { ...config.history, intervalMs: config.history.pruneIntervalSeconds * 1000 },
+      );
+      const trust = createTrust({ store: this.store, storage: this.budget, log: log.child({ part: 'trust' }) }, config);
       this.trustParts = trust;
       this.cleanups.push(() => trust.inbound.stop());
 
@@ -133,7 +142,9 @@ export class Daemon implements DaemonApi {
       await control.start();
       this.cleanups.push(() => control.stop());
 
-      this.store.pruneEvents();
+      // Prunes at once (history retention and old events), then periodically.
+      retention.start();
+      this.cleanups.push(() => retention.stop());
       log.info(
         {
           peerId: this.node.peerId.toString(),
@@ -143,6 +154,7 @@ export class Daemon implements DaemonApi {
           dataDir: config.dataDir,
           mdns: config.mdns.enabled ? config.mdns.network : false,
           version: VERSION,
+          storage: { usedBytes: this.budget.usedBytes(), maxBytes: this.budget.maxBytes },
         },
         'p2pchat daemon ready',
       );
@@ -186,6 +198,7 @@ export class Daemon implements DaemonApi {
       network: this.config.mdns.network,
       peers: { connected: this.peerTracker.connectedPeers().size, known: counts.peers },
       messages: { total: counts.messages, outbox: counts.outbox },
+      storage: { usedBytes: this.budget.usedBytes(), maxBytes: this.budget.maxBytes },
       trust: { inbound: this.trustParts.book.policy, ...this.trustParts.book.counts(), requests: this.trustParts.gate.heldRequests() },
     };
   }
