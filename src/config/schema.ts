@@ -93,6 +93,31 @@ export const configSchema = z.strictObject({
     }),
     maxFrameBytes: z.number().int().min(1024).max(1_048_576).describe('Largest /chat/1.0.0 frame accepted or sent.'),
     maxConnections: z.number().int().min(1).describe('Most open libp2p connections.'),
+    contactReservedConnections: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        'Connection slots strangers can never take, so that contacts can always connect: strangers together hold at most maxConnections minus this.',
+      ),
+    connectionsPerAddress: z.number().int().min(1).describe('Most connections strangers may hold from one remote IP address.'),
+    connectionsPerSubnet: z
+      .number()
+      .int()
+      .min(1)
+      .describe('Most connections strangers may hold from one /24 (IPv4) or /64 (IPv6) network.'),
+    strangerRetentionSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .describe(
+        'A stranger that left no messages (no history, no message request, nothing queued) is dropped from the peers table once it has not been seen for this long.',
+      ),
+    strangersKept: z
+      .number()
+      .int()
+      .min(0)
+      .describe('Most strangers that left no messages the peers table keeps; the least recently seen are dropped first.'),
     maxInboundStreamsPerPeer: z.number().int().min(1).max(1024).describe('Most concurrent inbound /chat/1.0.0 streams per connection.'),
     controlBodyBytes: z.number().int().min(1024).describe('Largest request body the control API accepts.'),
   }),

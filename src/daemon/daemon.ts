@@ -13,8 +13,10 @@ import { ChatService } from '../protocol/chat-service.js';
 import { messageFrameBytes } from '../protocol/envelope.js';
 import { StorageBudget } from '../store/budget.js';
 import { GroupCommit } from '../store/group-commit.js';
+import { StrangerPruner } from '../store/peer-pruning.js';
 import { Retention } from '../store/retention.js';
 import { Store } from '../store/store.js';
+import { createConnectionGater, type DenialCounts, newDenialCounts } from '../trust/connection-gater.js';
 import { createTrust, type Trust } from '../trust/create-trust.js';
 import { createTrustApi, type TrustApi } from '../trust/trust-api.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
@@ -38,6 +40,8 @@ export class Daemon implements DaemonApi {
   private delivery!: Delivery;
   private trustParts!: Trust;
   trust!: TrustApi;
+  /** Connections the gater refused, by reason (for metrics). */
+  readonly connectionDenials: DenialCounts = newDenialCounts();
   /** Sends (single or batches) that arrive together are stored in one fsynced transaction. */
   private readonly sends = new GroupCommit<OutgoingText[], SentMessage[]>((batches) => {
     const stored = this.store.atomically(() => batches.map((batch) => batch.map((m) => this.store.queueOutgoing(m.peerId, m.text))), true);
@@ -75,8 +79,14 @@ export class Daemon implements DaemonApi {
         maxConnections: config.limits.maxConnections,
         mdns: config.mdns,
         log: log.child({ part: 'lan' }),
+        gater: createConnectionGater({
+          trust: trust.book,
+          limits: config.limits,
+          log: log.child({ part: 'admission' }),
+          denials: this.connectionDenials,
+        }),
       });
-      this.peerTracker = new PeerTracker({ node: this.node, store: this.store, log: log.child({ part: 'peers' }) });
+      this.peerTracker = new PeerTracker({ node: this.node, store: this.store, trust: trust.book, log: log.child({ part: 'peers' }) });
       this.trust = createTrustApi({
         book: trust.book,
         table: trust.table,
@@ -108,6 +118,17 @@ export class Daemon implements DaemonApi {
       await this.node.start();
       this.cleanups.push(() => this.node.stop());
       this.cleanups.push(() => chat.stop());
+      const pruner = new StrangerPruner(
+        {
+          store: this.store,
+          connectedPeers: () => this.peerTracker.connectedPeers(),
+          forgotten: (peerIds) => this.peerTracker.forget(peerIds),
+          log: log.child({ part: 'peers' }),
+        },
+        { retentionMs: config.limits.strangerRetentionSeconds * 1000, maxKept: config.limits.strangersKept },
+      );
+      pruner.start();
+      this.cleanups.push(() => pruner.stop());
       this.delivery.start();
       this.cleanups.push(() => this.delivery.stop());
       this.cleanups.push(() => this.peerTracker.stop());
