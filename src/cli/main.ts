@@ -5,7 +5,10 @@ import { ApiResponseError, DaemonNotRunningError, UntrustedSocketError } from '.
 import { VERSION } from '../version.js';
 import { registerInfoCommands } from './commands/info.js';
 import { registerMessagingCommands } from './commands/messaging.js';
+import { registerTrustCommands } from './commands/trust.js';
 import { CliError, EXIT } from './context.js';
+import { displayName, type PeerLook } from './format.js';
+import { safeInline } from './terminal-text.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -30,28 +33,52 @@ function buildProgram(): Command {
     .option('--no-mdns', 'do not discover peers with mDNS')
     .option('--reset-database', 'if the database is empty or damaged, move it aside and start with an empty one')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
-    .action(async (opts: { listen?: string[]; name?: string; mdns: boolean; logLevel?: string; resetDatabase?: boolean }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<{ home?: string; config?: string; socket?: string }>();
-      const { runDaemon } = await import('../daemon/run.js');
-      const code = await runDaemon(
-        {
-          home: globals.home,
-          config: globals.config,
-          socket: globals.socket,
-          listen: opts.listen,
-          name: opts.name,
-          mdns: opts.mdns === false ? false : undefined,
-          logLevel: opts.logLevel,
-        },
-        { resetDatabase: opts.resetDatabase === true },
-      );
-      process.exit(code);
-    });
+    .addOption(
+      new Option('--inbound <policy>', 'who may message you: open, requests (strangers held as requests), contacts').choices([
+        'open',
+        'requests',
+        'contacts',
+      ]),
+    )
+    .action(
+      async (
+        opts: { listen?: string[]; name?: string; mdns: boolean; logLevel?: string; inbound?: string; resetDatabase?: boolean },
+        cmd: Command,
+      ) => {
+        const globals = cmd.optsWithGlobals<{ home?: string; config?: string; socket?: string }>();
+        const { runDaemon } = await import('../daemon/run.js');
+        const code = await runDaemon(
+          {
+            home: globals.home,
+            config: globals.config,
+            socket: globals.socket,
+            listen: opts.listen,
+            name: opts.name,
+            mdns: opts.mdns === false ? false : undefined,
+            logLevel: opts.logLevel,
+            inbound: opts.inbound,
+          },
+          { resetDatabase: opts.resetDatabase === true },
+        );
+        process.exit(code);
+      },
+    );
 
   registerInfoCommands(program);
   registerMessagingCommands(program);
-  for (const cmd of program.commands) cmd.exitOverride();
+  registerTrustCommands(program);
+  const exitOverride = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.commands.forEach(exitOverride);
+  };
+  program.commands.forEach(exitOverride);
   return program;
+}
+
+/** A candidate's name in the list of an unknown or ambiguous peer: what it claims, and whether it is a contact. */
+function candidateName(candidate: PeerLook): string {
+  const name = displayName(candidate) ?? '';
+  return candidate.trust === 'stranger' || candidate.trust === 'blocked' ? `${name} (${candidate.trust})`.trimStart() : name;
 }
 
 function fail(message: string, code: number, json: boolean, extra: Record<string, unknown> = {}): never {
@@ -75,15 +102,19 @@ async function main(argv: string[]): Promise<void> {
     if (err instanceof UntrustedSocketError) fail(err.message, EXIT.untrustedSocket, json, { error: 'untrusted_socket' });
     if (err instanceof ApiResponseError) {
       const peerError = err.code === 'unknown_peer' || err.code === 'ambiguous_peer';
-      const candidates = Array.isArray(err.body.candidates) ? (err.body.candidates as { peerId: string; name: string | null }[]) : [];
+      const candidates = Array.isArray(err.body.candidates) ? (err.body.candidates as ({ peerId: string } & PeerLook)[]) : [];
       const hint =
         !json && peerError && candidates.length > 0
-          ? `\ncandidates:\n${candidates.map((c) => `  ${c.peerId}  ${c.name ?? ''}`).join('\n')}`
+          ? `\ncandidates:\n${candidates.map((c) => `  ${safeInline(String(c.peerId))}  ${candidateName(c)}`.trimEnd()).join('\n')}`
           : '';
-      fail(`${err.message}${hint}`, peerError ? EXIT.peer : EXIT.error, json, { ...err.body, error: err.code });
+      fail(`${json ? err.message : safeInline(err.message)}${hint}`, peerError ? EXIT.peer : EXIT.error, json, {
+        ...err.body,
+        error: err.code,
+      });
     }
     if (err instanceof CliError) fail(err.message, err.exitCode, json);
-    fail((err as Error).message ?? String(err), EXIT.error, json);
+    const message = (err as Error).message ?? String(err);
+    fail(json ? message : safeInline(message), EXIT.error, json);
   }
 }
 

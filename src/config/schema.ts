@@ -2,6 +2,12 @@ import { z } from 'zod';
 
 const multiaddrString = z.string().regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, 'a multiaddr such as /ip4/0.0.0.0/tcp/4747');
 
+const rateSchema = z.strictObject({
+  messagesPerSecond: z.number().positive().describe('Sustained messages per second.'),
+  bytesPerSecond: z.number().positive().describe('Sustained bytes of text per second.'),
+  burstSeconds: z.number().positive().max(3600).describe('How many seconds of the rate may arrive at once (the bucket size).'),
+});
+
 /** The one schema for the daemon's configuration; `describe` texts feed docs/configuration.md. */
 export const configSchema = z.strictObject({
   name: z.string().max(64).describe('Display name sent to peers in the hello frame. Empty means the host name.'),
@@ -26,9 +32,92 @@ export const configSchema = z.strictObject({
     redialMinMs: z.number().int().min(10).describe('First delay before redialing a peer with queued messages.'),
     redialMaxMs: z.number().int().min(10).describe('Longest delay between redials (exponential backoff).'),
   }),
+  history: z.strictObject({
+    maxAgeDays: z
+      .number()
+      .min(0)
+      .describe(
+        'Delete messages stored more than this many days ago (fractions allowed). 0 keeps them forever. Outgoing messages still in the outbox, and message requests, are kept.',
+      ),
+    maxMessagesPerPeer: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        'Keep only this many of the newest messages of each conversation, both directions. 0 keeps them all. Outgoing messages still in the outbox, and message requests, are kept.',
+      ),
+    maxEvents: z.number().int().min(1000).describe('Events kept for `watch --since` catch-up; older ones are pruned.'),
+    pruneIntervalSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .describe('How often history retention and event pruning run (they also run at start-up).'),
+  }),
+  storage: z.strictObject({
+    maxBytes: z
+      .number()
+      .int()
+      .min(0)
+      .refine((n) => n === 0 || n >= 1_048_576, 'at least 1048576 (1 MiB), or 0 for auto')
+      .describe(
+        'Storage budget of the database in bytes: at the budget, incoming messages are refused (history and sending keep working). 0 (auto): a tenth of the database size plus the free space on its filesystem at start, at most 2 GiB and at least 64 MiB.',
+      ),
+    minFreeBytes: z
+      .number()
+      .int()
+      .min(0)
+      .describe('Incoming messages are also refused when the data dir filesystem has less free space than this, whatever the budget.'),
+  }),
+  trust: z.strictObject({
+    inbound: z
+      .enum(['open', 'requests', 'contacts'])
+      .describe(
+        'Who may message you: open (everyone counts as a contact; for labs), requests (strangers’ messages are held as message requests within a quota), contacts (strangers’ messages are refused).',
+      ),
+    strangerQuota: z.strictObject({
+      messages: z.number().int().min(0).describe('Most message requests held from one stranger until you accept or block it.'),
+      bytes: z.number().int().min(0).describe('Most bytes of message requests held from one stranger.'),
+    }),
+    requestsMaxBytes: z
+      .number()
+      .int()
+      .min(0)
+      .describe('Most bytes of message requests held from all strangers together (many identities cost no more than this).'),
+  }),
   limits: z.strictObject({
+    rate: z.strictObject({
+      contact: rateSchema.describe(
+        'Inbound rate per contact. Past it the contact is slowed down (its stream is read later), never refused.',
+      ),
+      stranger: rateSchema.describe('Inbound rate per stranger. Past it messages are refused before they are stored.'),
+    }),
     maxFrameBytes: z.number().int().min(1024).max(1_048_576).describe('Largest /chat/1.0.0 frame accepted or sent.'),
     maxConnections: z.number().int().min(1).describe('Most open libp2p connections.'),
+    contactReservedConnections: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        'Connection slots strangers can never take, so that contacts can always connect: strangers together hold at most maxConnections minus this.',
+      ),
+    connectionsPerAddress: z.number().int().min(1).describe('Most connections strangers may hold from one remote IP address.'),
+    connectionsPerSubnet: z
+      .number()
+      .int()
+      .min(1)
+      .describe('Most connections strangers may hold from one /24 (IPv4) or /64 (IPv6) network.'),
+    strangerRetentionSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .describe(
+        'A stranger that left no messages (no history, no message request, nothing queued) is dropped from the peers table once it has not been seen for this long.',
+      ),
+    strangersKept: z
+      .number()
+      .int()
+      .min(0)
+      .describe('Most strangers that left no messages the peers table keeps; the least recently seen are dropped first.'),
     maxInboundStreamsPerPeer: z.number().int().min(1).max(1024).describe('Most concurrent inbound /chat/1.0.0 streams per connection.'),
     controlBodyBytes: z.number().int().min(1024).describe('Largest request body the control API accepts.'),
   }),

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { eventLine } from '../store/event-line.js';
 import { isStorageFull, STORAGE_FULL_MESSAGE } from '../store/storage-full.js';
+import type { TrustApi } from '../trust/trust-api.js';
 import { ApiError } from './errors.js';
 
 /** What the daemon offers the control API. */
@@ -23,6 +24,7 @@ export interface DaemonApi {
   outbox(): Message[];
   eventsSince(id: number): ChatEvent[];
   subscribe(listener: (event: ChatEvent) => void): () => void;
+  trust: TrustApi;
 }
 
 const peerTarget = { type: 'string', minLength: 1, maxLength: 200 } as const;
@@ -43,6 +45,45 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   return result.data;
 }
 const seq = { type: 'integer', minimum: 0 } as const;
+
+const peerBody = z.strictObject({ peer: z.string().min(1).max(200) });
+const contactBody = z.strictObject({ peer: z.string().min(1).max(200), as: z.string().max(200).optional() });
+const renameBody = z.strictObject({ peer: z.string().min(1).max(200), as: z.string().max(200) });
+const forgetBody = z.strictObject({ peer: z.string().min(1).max(200), history: z.boolean().optional() });
+
+/** Contacts, blocks and message requests: each route one operation of the trust API. */
+const TRUST_ROUTES = (trust: TrustApi): RouteOptions[] => [
+  { method: 'GET', url: '/v1/contacts', handler: async () => trust.contacts() },
+  {
+    method: 'POST',
+    url: '/v1/contacts',
+    handler: async (req) => {
+      const body = parseBody(contactBody, req.body);
+      return trust.addContact(body.peer, body.as);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/v1/contacts/rename',
+    handler: async (req) => {
+      const body = parseBody(renameBody, req.body);
+      return trust.renameContact(body.peer, body.as);
+    },
+  },
+  { method: 'POST', url: '/v1/contacts/remove', handler: async (req) => trust.removeContact(parseBody(peerBody, req.body).peer) },
+  { method: 'POST', url: '/v1/block', handler: async (req) => trust.block(parseBody(peerBody, req.body).peer) },
+  { method: 'POST', url: '/v1/unblock', handler: async (req) => trust.unblock(parseBody(peerBody, req.body).peer) },
+  { method: 'GET', url: '/v1/requests', handler: async () => trust.requests() },
+  { method: 'POST', url: '/v1/requests/accept', handler: async (req) => trust.acceptRequests(parseBody(peerBody, req.body).peer) },
+  {
+    method: 'POST',
+    url: '/v1/forget',
+    handler: async (req) => {
+      const body = parseBody(forgetBody, req.body);
+      return trust.forget(body.peer, body.history ?? false);
+    },
+  },
+];
 
 const ROUTES = (api: DaemonApi): RouteOptions[] => [
   { method: 'GET', url: '/v1/status', handler: async () => api.status() },
@@ -231,7 +272,7 @@ export class ControlServer {
     this.app.setNotFoundHandler((req, reply) =>
       reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
     );
-    for (const route of ROUTES(components.api)) this.app.route(route);
+    for (const route of [...ROUTES(components.api), ...TRUST_ROUTES(components.api.trust)]) this.app.route(route);
   }
 
   /** Listens on the socket. The caller has already removed a stale socket and holds the lock. */

@@ -1,4 +1,5 @@
 // Wires the parts together and owns start-up and shutdown order. No protocol or storage logic here.
+import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { ResolvedConfig } from '../config/schema.js';
 import { ApiError } from '../control/errors.js';
@@ -10,8 +11,14 @@ import { type ChatNode, createChatNode } from '../node/create-node.js';
 import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
 import { messageFrameBytes } from '../protocol/envelope.js';
+import { StorageBudget } from '../store/budget.js';
 import { GroupCommit } from '../store/group-commit.js';
+import { StrangerPruner } from '../store/peer-pruning.js';
+import { Retention } from '../store/retention.js';
 import { Store } from '../store/store.js';
+import { createConnectionGater, type DenialCounts, newDenialCounts } from '../trust/connection-gater.js';
+import { createTrust, type Trust } from '../trust/create-trust.js';
+import { createTrustApi, type TrustApi } from '../trust/trust-api.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { VERSION } from '../version.js';
 import { loadOrCreateIdentity } from './identity.js';
@@ -33,9 +40,15 @@ export class Daemon implements DaemonApi {
   private readonly startedAt = Date.now();
   private readonly cleanups: Array<() => Promise<void> | void> = [];
   private store!: Store;
+  /** Asked before incoming messages are stored (by the trust gate): at the budget they are refused. */
+  private budget!: StorageBudget;
   private node!: ChatNode;
   private peerTracker!: PeerTracker;
   private delivery!: Delivery;
+  private trustParts!: Trust;
+  trust!: TrustApi;
+  /** Connections the gater refused, by reason (for metrics). */
+  readonly connectionDenials: DenialCounts = newDenialCounts();
   /** Sends (single or batches) that arrive together are stored in one fsynced transaction. */
   private readonly sends = new GroupCommit<OutgoingText[], SentMessage[]>((batches) => {
     const stored = this.store.atomically(() => batches.map((batch) => batch.map((m) => this.store.queueOutgoing(m.peerId, m.text))), true);
@@ -60,6 +73,14 @@ export class Daemon implements DaemonApi {
       checkDatabase(config.dataDir, { identityIsNew: created, reset: this.options.resetDatabase === true }, log);
       this.store = new Store(config.dataDir);
       this.cleanups.push(() => this.store.close());
+      this.budget = new StorageBudget({ store: this.store, log: log.child({ part: 'storage' }) }, config.storage);
+      const retention = new Retention(
+        { store: this.store, log: log.child({ part: 'storage' }) },
+        { ...config.history, intervalMs: config.history.pruneIntervalSeconds * 1000 },
+      );
+      const trust = createTrust({ store: this.store, storage: this.budget, log: log.child({ part: 'trust' }) }, config);
+      this.trustParts = trust;
+      this.cleanups.push(() => trust.inbound.stop());
 
       this.node = await createChatNode({
         privateKey,
@@ -67,14 +88,37 @@ export class Daemon implements DaemonApi {
         maxConnections: config.limits.maxConnections,
         mdns: config.mdns,
         log: log.child({ part: 'lan' }),
+        gater: createConnectionGater({
+          trust: trust.book,
+          limits: config.limits,
+          log: log.child({ part: 'admission' }),
+          denials: this.connectionDenials,
+        }),
       });
-      this.peerTracker = new PeerTracker({ node: this.node, store: this.store, log: log.child({ part: 'peers' }) });
+      this.peerTracker = new PeerTracker({ node: this.node, store: this.store, trust: trust.book, log: log.child({ part: 'peers' }) });
+      this.trust = createTrustApi({
+        book: trust.book,
+        table: trust.table,
+        inbound: trust.inbound,
+        self: () => this.node.peerId.toString(),
+        resolve: (target) => this.resolvePeer(target),
+        parsePeerId: (target) => {
+          try {
+            return peerIdFromString(target.trim()).toString();
+          } catch {
+            return undefined;
+          }
+        },
+        peer: (peerId) => this.peerInfo(peerId),
+        peers: () => this.peers(),
+        hangUp: (peerId) => this.node.hangUp(peerIdFromString(peerId)).catch(() => {}),
+      });
       const chat = new ChatService(
-        { node: this.node, store: this.store, log: log.child({ part: 'chat' }) },
+        { node: this.node, store: this.store, inbound: trust.inbound, log: log.child({ part: 'chat' }) },
         { name: config.name, maxFrameBytes: config.limits.maxFrameBytes, maxInboundStreams: config.limits.maxInboundStreamsPerPeer },
       );
       this.delivery = new Delivery(
-        { store: this.store, chat, peers: this.peerTracker, log: log.child({ part: 'delivery' }) },
+        { store: this.store, chat, peers: this.peerTracker, trust: trust.book, log: log.child({ part: 'delivery' }) },
         { ...config.delivery, peers: config.peers },
       );
 
@@ -83,6 +127,17 @@ export class Daemon implements DaemonApi {
       await this.node.start();
       this.cleanups.push(() => this.node.stop());
       this.cleanups.push(() => chat.stop());
+      const pruner = new StrangerPruner(
+        {
+          store: this.store,
+          connectedPeers: () => this.peerTracker.connectedPeers(),
+          forgotten: (peerIds) => this.peerTracker.forget(peerIds),
+          log: log.child({ part: 'peers' }),
+        },
+        { retentionMs: config.limits.strangerRetentionSeconds * 1000, maxKept: config.limits.strangersKept },
+      );
+      pruner.start();
+      this.cleanups.push(() => pruner.stop());
       this.delivery.start();
       this.cleanups.push(() => this.delivery.stop());
       this.cleanups.push(() => this.peerTracker.stop());
@@ -96,7 +151,9 @@ export class Daemon implements DaemonApi {
       await control.start();
       this.cleanups.push(() => control.stop());
 
-      this.store.pruneEvents();
+      // Prunes at once (history retention and old events), then periodically.
+      retention.start();
+      this.cleanups.push(() => retention.stop());
       log.info(
         {
           peerId: this.node.peerId.toString(),
@@ -106,6 +163,7 @@ export class Daemon implements DaemonApi {
           dataDir: config.dataDir,
           mdns: config.mdns.enabled ? config.mdns.network : false,
           version: VERSION,
+          storage: { usedBytes: this.budget.usedBytes(), maxBytes: this.budget.maxBytes },
         },
         'p2pchat daemon ready',
       );
@@ -149,6 +207,8 @@ export class Daemon implements DaemonApi {
       network: this.config.mdns.network,
       peers: { connected: this.peerTracker.connectedPeers().size, known: counts.peers },
       messages: { total: counts.messages, outbox: counts.outbox },
+      storage: { usedBytes: this.budget.usedBytes(), maxBytes: this.budget.maxBytes },
+      trust: { inbound: this.trustParts.book.policy, ...this.trustParts.book.counts(), requests: this.trustParts.gate.heldRequests() },
     };
   }
 
@@ -161,7 +221,27 @@ export class Daemon implements DaemonApi {
     // Scripts and the bench name peers by full id: answer those without listing every peer.
     const known = this.store.peer(target.trim());
     if (known) return { ...known, connected: this.peerTracker.isConnected(known.peerId) };
-    return resolvePeer(target, this.peers());
+    return resolvePeer(target, this.peers(), { strangersAreContacts: this.trustParts.book.policy === 'open' });
+  }
+
+  /** A peer as the API shows it; a peer id the store does not know yet is a stranger with no name. */
+  private peerInfo(peerId: string): PeerInfo {
+    const known = this.store.peer(peerId);
+    const connected = this.peerTracker.isConnected(peerId);
+    if (known) return { ...known, connected };
+    const trust = this.trustParts.book.stateOf(peerId);
+    return {
+      peerId,
+      name: null,
+      claimedName: null,
+      petname: null,
+      trust,
+      connected,
+      addresses: [],
+      agent: null,
+      p2pchat: false,
+      lastSeen: null,
+    };
   }
 
   async connect(address: string): Promise<PeerInfo> {
@@ -182,6 +262,8 @@ export class Daemon implements DaemonApi {
       throw new ApiError('dial_failed', `could not connect to ${address}: ${(err as Error).message}`);
     }
     this.store.updatePeer(peerId, { seen: true, addresses: [addr.toString()] });
+    // Dialling a peer by its address is choosing it: it becomes a contact (unless you blocked it).
+    if (this.trustParts.book.stateOf(peerId) === 'stranger') this.trust.addContact(peerId);
     // Identify tells what the peer is; answering after it makes the reply more useful.
     await this.peerTracker.whenIdentified(peerId, 2000);
     return this.resolvePeer(peerId);
@@ -192,14 +274,23 @@ export class Daemon implements DaemonApi {
     return sent as SentMessage;
   }
 
-  /** Checks every message first, then stores all of them in one transaction, or none. */
+  /**
+   * Checks every message first, then stores all of them in one transaction, or none. Writing to a
+   * stranger accepts it as a contact, as replying to a message request does in Signal.
+   */
   async sendMany(messages: OutgoingText[]): Promise<SentMessage[]> {
     messages.forEach((m, i) => this.checkSendable(m, messages.length > 1 ? `messages.${i}: ` : ''));
+    for (const peerId of new Set(messages.map((m) => m.peerId))) {
+      if (this.trustParts.book.stateOf(peerId) === 'stranger') this.trust.addContact(peerId);
+    }
     return this.sends.submit(messages);
   }
 
   private checkSendable({ peerId, text }: OutgoingText, where: string): void {
     if (peerId === this.node.peerId.toString()) throw new ApiError('bad_request', `${where}cannot send a message to this daemon itself`);
+    if (this.trustParts.book.stateOf(peerId) === 'blocked') {
+      throw new ApiError('blocked', `${where}you blocked this peer; unblock it first (p2pchat unblock ${peerId})`);
+    }
     const frameBytes = messageFrameBytes(text);
     if (frameBytes > this.config.limits.maxFrameBytes) {
       throw new ApiError(

@@ -13,6 +13,8 @@ export type Frame =
   | { kind: 'message'; id: string; time: number; text: string }
   | { kind: 'ack'; ids: string[] }
   | { kind: 'hello'; name: string; version: string }
+  /** The receiver did not store these messages and never will: the sender should not retry them. */
+  | { kind: 'refused'; ids: string[]; reason: string }
   /** Valid UTF-8 that is not an envelope: a plain chat peer's text. */
   | { kind: 'text'; text: string }
   /** An envelope of a type we do not know: ignored, so the protocol can grow. */
@@ -64,6 +66,14 @@ export function decodeFrame(payload: Uint8Array): Frame {
       }
       return { kind: 'ack', ids: ids as string[] };
     }
+    case 'refused': {
+      const ids = obj.ids;
+      if (!Array.isArray(ids) || ids.length > MAX_ACK_IDS || !ids.every(isValidId)) {
+        return { kind: 'invalid', reason: `refused.ids must be an array of at most ${MAX_ACK_IDS} message ids` };
+      }
+      const reason = typeof obj.reason === 'string' && obj.reason !== '' ? obj.reason.slice(0, 64) : 'refused';
+      return { kind: 'refused', ids: ids as string[], reason };
+    }
     case 'hello': {
       if (typeof obj.name !== 'string') return { kind: 'invalid', reason: 'hello.name must be a string' };
       const version = typeof obj.version === 'string' ? obj.version.slice(0, 64) : 'unknown';
@@ -80,6 +90,10 @@ export function encodeMessage(id: string, time: number, text: string): Uint8Arra
 
 export function encodeAck(ids: string[]): Uint8Array {
   return encoder.encode(JSON.stringify({ v: ENVELOPE_VERSION, type: 'ack', ids }));
+}
+
+export function encodeRefused(ids: string[], reason: string): Uint8Array {
+  return encoder.encode(JSON.stringify({ v: ENVELOPE_VERSION, type: 'refused', ids, reason }));
 }
 
 export function encodeHello(name: string, version: string): Uint8Array {
