@@ -19,6 +19,11 @@ export interface DaemonPaths {
   socketPath: string;
 }
 
+/**
+ * Where sockets go: $XDG_RUNTIME_DIR/p2pchat, or /tmp/p2pchat-<uid> without one. Anyone can create
+ * that name in /tmp first, so the daemon trusts neither by name: it creates the directory 0700 or
+ * refuses one it does not own (src/daemon/private-dir.ts), and the CLI checks the socket's owner.
+ */
 function runtimeDir(env: NodeJS.ProcessEnv): string {
   const xdg = env.XDG_RUNTIME_DIR;
   if (xdg) return join(xdg, 'p2pchat');
