@@ -62,7 +62,12 @@ export class Daemon implements DaemonApi {
       this.peerTracker = new PeerTracker({ node: this.node, store: this.store, log: log.child({ part: 'peers' }) });
       const chat = new ChatService(
         { node: this.node, store: this.store, log: log.child({ part: 'chat' }) },
-        { name: config.name, maxFrameBytes: config.limits.maxFrameBytes, maxInboundStreams: config.limits.maxInboundStreamsPerPeer },
+        {
+          name: config.name,
+          maxFrameBytes: config.limits.maxFrameBytes,
+          maxInboundStreams: config.limits.maxInboundStreamsPerPeer,
+          partialFrames: { timeoutMs: config.limits.partialFrameTimeoutMs, maxBytes: config.limits.partialFramesMaxBytes },
+        },
       );
       this.delivery = new Delivery(
         { store: this.store, chat, peers: this.peerTracker, log: log.child({ part: 'delivery' }) },

@@ -8,13 +8,16 @@ import { GroupCommit } from '../store/group-commit.js';
 import type { IncomingMessage, Store } from '../store/store.js';
 import type { Message } from '../types.js';
 import { VERSION } from '../version.js';
-import { encodeAck, encodeHello, type Frame, MAX_ACK_IDS, PROTOCOL } from './envelope.js';
+import { encodeAck, encodeHello, encodeRefused, type Frame, MAX_ACK_IDS, PROTOCOL } from './envelope.js';
 import { FrameStream } from './frame-stream.js';
+import { PartialFrameBudget, type PartialFrameLimits } from './partial-frames.js';
 
 export interface ChatServiceOptions {
   name: string;
   maxFrameBytes: number;
   maxInboundStreams: number;
+  /** Limits on partial frames across all streams; none when absent. */
+  partialFrames?: PartialFrameLimits | undefined;
 }
 
 export type AckListener = (peerId: string, ids: string[]) => void;
@@ -27,6 +30,7 @@ export class ChatService {
   private readonly streams = new Set<FrameStream>();
   private readonly helloSent = new WeakSet<FrameStream>();
   private ackListener: AckListener = () => {};
+  private readonly partialFrames: PartialFrameBudget | undefined;
   /** Frames that arrive together, on any stream, are stored in one fsynced transaction. */
   private readonly receives = new GroupCommit<{ peerId: string; incoming: IncomingMessage[] }, Message[]>((items) =>
     this.store.atomically(() => items.map((i) => this.store.receive(i.peerId, i.incoming)), true),
@@ -37,6 +41,7 @@ export class ChatService {
     this.store = components.store;
     this.log = components.log;
     this.options = options;
+    this.partialFrames = options.partialFrames && new PartialFrameBudget(options.partialFrames);
   }
 
   async start(): Promise<void> {
@@ -72,14 +77,19 @@ export class ChatService {
   }
 
   private attach(stream: Stream, peerId: string, onClose?: (error?: Error) => void): FrameStream {
-    const frames = new FrameStream(stream, this.options.maxFrameBytes, {
-      onFrames: (batch, fs) => this.handleFrames(peerId, batch, fs),
-      onClose: (fs, error) => {
-        this.streams.delete(fs);
-        if (error) this.log.debug({ peer: peerId, err: error.message }, 'chat stream closed with error');
-        onClose?.(error);
+    const frames = new FrameStream(
+      stream,
+      this.options.maxFrameBytes,
+      {
+        onFrames: (batch, fs) => this.handleFrames(peerId, batch, fs),
+        onClose: (fs, error) => {
+          this.streams.delete(fs);
+          if (error) this.log.debug({ peer: peerId, err: error.message }, 'chat stream closed with error');
+          onClose?.(error);
+        },
       },
-    });
+      this.partialFrames,
+    );
     this.streams.add(frames);
     return frames;
   }
@@ -98,6 +108,7 @@ export class ChatService {
     const incoming: IncomingMessage[] = [];
     const ackIds: string[] = [];
     const acked: string[] = [];
+    const invalidIds: string[] = [];
     for (const frame of frames) {
       switch (frame.kind) {
         case 'message':
@@ -117,11 +128,17 @@ export class ChatService {
         case 'unknown':
           this.log.debug({ peer: peerId, type: frame.type }, 'ignored frame of unknown type');
           break;
+        case 'refused':
+          this.log.info({ peer: peerId, count: frame.ids.length, reason: frame.reason }, 'peer refused messages');
+          break;
         case 'invalid':
           this.log.warn({ peer: peerId, reason: frame.reason }, 'dropped invalid frame');
+          // A message we can never store is refused by id, so that its sender stops resending it.
+          if (frame.id !== undefined) invalidIds.push(frame.id);
           break;
       }
     }
+    this.sendReplies(stream, invalidIds, (ids) => encodeRefused(ids, 'invalid'));
     let committed: Promise<void> | undefined;
     if (incoming.length > 0) {
       committed = this.receives.submit({ peerId, incoming }).then(
@@ -142,9 +159,14 @@ export class ChatService {
   }
 
   private sendAcks(stream: FrameStream, ids: string[]): void {
+    this.sendReplies(stream, ids, encodeAck);
+  }
+
+  /** Acks or refusals of message ids, split into frames of at most MAX_ACK_IDS ids. */
+  private sendReplies(stream: FrameStream, ids: string[], encode: (ids: string[]) => Uint8Array): void {
     if (ids.length === 0 || !stream.isOpen) return;
     const payloads: Uint8Array[] = [];
-    for (let i = 0; i < ids.length; i += MAX_ACK_IDS) payloads.push(encodeAck(ids.slice(i, i + MAX_ACK_IDS)));
+    for (let i = 0; i < ids.length; i += MAX_ACK_IDS) payloads.push(encode(ids.slice(i, i + MAX_ACK_IDS)));
     // No wait for drain here: acks are small and bounded by what the peer sent us.
     stream.write(payloads);
   }
