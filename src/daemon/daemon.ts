@@ -87,7 +87,7 @@ export class Daemon implements DaemonApi {
       if (removed === 'removed') log.warn({ socket: config.socket }, 'removed a stale control socket');
       const control = new ControlServer(
         { api: this, log: log.child({ part: 'control' }) },
-        { socketPath: config.socket, bodyLimit: config.limits.controlBodyBytes },
+        { socketPath: config.socket, bodyLimit: config.limits.controlBodyBytes, maxEventClients: config.limits.maxEventClients },
       );
       await control.start();
       this.cleanups.push(() => control.stop());
@@ -214,8 +214,8 @@ export class Daemon implements DaemonApi {
   }
 
   /** One page of a replay: a slow event-stream client holds at most this much of the store. */
-  eventsSince(id: number): ChatEvent[] {
-    return this.store.eventsSince(id, 1000, 1024 * 1024);
+  eventsSince(id: number, maxBytes: number): ChatEvent[] {
+    return this.store.eventsSince(id, 1000, maxBytes);
   }
 
   subscribe(listener: (event: ChatEvent) => void): () => void {

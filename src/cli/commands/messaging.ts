@@ -46,13 +46,21 @@ async function waitForDelivery(client: ControlClient, sent: SentMessage[], timeo
       if (waiting.size === 0) settle('delivered');
     }
   });
+  // The stream ending means the daemon stopped; failing to open it (503: too many clients) is an
+  // error of its own, reported as such rather than as a failed message.
+  let streamError: unknown;
   stream.done.then(
     () => settle('failed'),
-    () => settle('failed'),
+    (err: unknown) => {
+      streamError = err;
+      settle('failed');
+    },
   );
   const timer = setTimeout(() => settle('timeout'), timeoutMs);
   try {
-    return await result;
+    const outcome = await result;
+    if (streamError !== undefined) throw streamError;
+    return outcome;
   } finally {
     clearTimeout(timer);
     stream.close();
@@ -221,13 +229,18 @@ export function registerMessagingCommands(program: Command): void {
           if (interactive) rl.prompt();
         });
       });
+      let eventsError: unknown;
       await new Promise<void>((resolve) => {
         rl.on('close', resolve);
         rl.on('SIGINT', () => rl.close());
-        events.done.then(resolve, resolve);
+        events.done.then(resolve, (err: unknown) => {
+          eventsError = err;
+          resolve();
+        });
       });
       await sends;
       events.close();
+      if (eventsError !== undefined) throw eventsError;
       if (interactive) process.stdout.write('\n');
       if (failed) throw new CliError('some messages were not sent', EXIT.error);
     });
