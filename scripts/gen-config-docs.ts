@@ -19,6 +19,7 @@ export const FLAGS: Record<string, string> = {
   socket: '--socket <path> (before the command: p2pchat --socket <path> daemon)',
   logLevel: '--log-level <level>',
   'mdns.enabled': '--no-mdns (turns it off)',
+  'trust.inbound': '--inbound <policy>',
 };
 
 interface JsonSchema {
@@ -160,24 +161,27 @@ export function renderExample(): string {
     '//   { "name": "alice", "mdns": { "network": "lab" } }',
     '{',
   ];
-  const groups = new Map<string, ConfigKey[]>();
-  for (const key of keys) {
-    const group = key.path.includes('.') ? (key.path.split('.')[0] as string) : '';
-    groups.set(group, [...(groups.get(group) ?? []), key]);
-  }
-  const entries = [...groups.entries()];
-  entries.forEach(([group, members], groupIndex) => {
-    const lastGroup = groupIndex === entries.length - 1;
-    const indent = group ? '    ' : '  ';
-    if (group) out.push(`  "${group}": {`);
-    members.forEach((key, i) => {
+  const byPath = new Map(keys.map((k) => [k.path, k]));
+  // Objects nest to any depth (limits.rate.contact...): write each level with its own indent.
+  const write = (schema: JsonSchema, path: string[], depth: number): void => {
+    const indent = '  '.repeat(depth);
+    const entries = Object.entries(schema.properties ?? {});
+    entries.forEach(([name, child], i) => {
+      const comma = i < entries.length - 1 ? ',' : '';
+      const childPath = [...path, name];
+      if (child.type === 'object' && child.properties) {
+        out.push(...commentLines(child.description ?? '', indent), `${indent}"${name}": {`);
+        write(child, childPath, depth + 1);
+        out.push(`${indent}}${comma}`);
+        return;
+      }
+      const key = byPath.get(childPath.join('.')) as ConfigKey;
       const where = [key.env && `env ${key.env}`, key.flag && `flag ${key.flag.replace(/ \(.*$/, '')}`].filter(Boolean).join(', ');
       out.push(...commentLines(key.schema.description ?? '', indent), ...commentLines(where ? `Also: ${where}.` : '', indent));
-      const comma = i < members.length - 1 || (!group && !lastGroup) ? ',' : '';
-      out.push(`${indent}"${key.path.split('.').pop()}": ${JSON.stringify(key.defaultValue)}${comma}`);
+      out.push(`${indent}"${name}": ${JSON.stringify(key.defaultValue)}${comma}`);
     });
-    if (group) out.push(`  }${lastGroup ? '' : ','}`);
-  });
+  };
+  write(z.toJSONSchema(configSchema) as JsonSchema, [], 1);
   out.push('}');
   return `${out.join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 // Shapes shared by the daemon, the control API and the CLI. Types only: importing this costs nothing.
-import type { TrustState } from './trust/types.js';
+import type { InboundPolicy, TrustState } from './trust/types.js';
 
-export type { TrustState };
+export type { InboundPolicy, TrustState };
 
 export type Direction = 'in' | 'out';
 
@@ -93,4 +93,6 @@ export interface StatusInfo {
   network: string;
   peers: { connected: number; known: number };
   messages: { total: number; outbox: number };
+  /** Who may message this daemon, and what strangers' message requests hold now. */
+  trust: { inbound: InboundPolicy; contacts: number; blocked: number; requests: { strangers: number; bytes: number } };
 }

@@ -167,9 +167,11 @@ export async function dialDaemon(a: BenchDaemon, b: BenchDaemon, log: (line: str
   }
 }
 
-/** Connects `a` to `b` over the control API and waits until both know each other's names. */
+/** Connects `a` to `b` over the control API, makes them contacts of each other, and waits until both know each other's names. */
 export async function connectDaemons(a: BenchDaemon, b: BenchDaemon, log?: (line: string) => void): Promise<void> {
   await dialDaemon(a, b, log);
+  // Dialling made b a contact of a; b accepts a too, so that neither holds the other's messages as requests.
+  await b.client.request('POST', '/v1/contacts', { peer: a.peerId });
   await waitUntil(`${a.name} and ${b.name} to know each other`, async () => {
     const [pa, pb] = await Promise.all([
       a.client.request<PeerInfo[]>('GET', '/v1/peers'),

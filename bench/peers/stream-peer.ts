@@ -20,16 +20,17 @@ async function startServer(): Promise<string> {
   return (node.getMultiaddrs()[0] as { toString(): string }).toString();
 }
 
-async function dial(address: string): Promise<FrameLink> {
+/** Dials the server; the peer id is the bare libp2p node's (so a daemon can make it a contact). */
+async function dial(address: string): Promise<{ link: FrameLink; peerId?: string }> {
   if (transport === 'tcp') {
     const socket = tcpConnect(Number(address), '127.0.0.1');
     await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    return socketLink(socket);
+    return { link: socketLink(socket) };
   }
   const { createBareNode, CHAT_PROTOCOL } = await import('../lib/bare-node.js');
   const { multiaddr } = await import('@multiformats/multiaddr');
   const node = await createBareNode([]);
-  return streamLink(await node.dialProtocol(multiaddr(address), CHAT_PROTOCOL));
+  return { link: streamLink(await node.dialProtocol(multiaddr(address), CHAT_PROTOCOL)), peerId: node.peerId.toString() };
 }
 
 if (role === 'server') {
@@ -42,9 +43,11 @@ if (role === 'server') {
   };
   serveRequests(true, async (req) => {
     switch (req.cmd) {
-      case 'connect':
-        client = new WorkloadClient(await dial(req.address as string));
-        return true;
+      case 'connect': {
+        const { link, peerId } = await dial(req.address as string);
+        client = new WorkloadClient(link);
+        return peerId ?? true;
+      }
       case 'throughput':
         return connected().throughput(req.count as number, req.size as number, req.perWrite as number);
       case 'flood':

@@ -5,6 +5,7 @@ import { ApiResponseError, DaemonNotRunningError } from '../control/client.js';
 import { VERSION } from '../version.js';
 import { registerInfoCommands } from './commands/info.js';
 import { registerMessagingCommands } from './commands/messaging.js';
+import { registerTrustCommands } from './commands/trust.js';
 import { CliError, EXIT } from './context.js';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -29,7 +30,14 @@ function buildProgram(): Command {
     .option('-n, --name <text>', 'display name shown to peers (default: host name)')
     .option('--no-mdns', 'do not discover peers with mDNS')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
-    .action(async (opts: { listen?: string[]; name?: string; mdns: boolean; logLevel?: string }, cmd: Command) => {
+    .addOption(
+      new Option('--inbound <policy>', 'who may message you: open, requests (strangers held as requests), contacts').choices([
+        'open',
+        'requests',
+        'contacts',
+      ]),
+    )
+    .action(async (opts: { listen?: string[]; name?: string; mdns: boolean; logLevel?: string; inbound?: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<{ home?: string; config?: string; socket?: string }>();
       const { runDaemon } = await import('../daemon/run.js');
       const code = await runDaemon({
@@ -40,13 +48,19 @@ function buildProgram(): Command {
         name: opts.name,
         mdns: opts.mdns === false ? false : undefined,
         logLevel: opts.logLevel,
+        inbound: opts.inbound,
       });
       process.exit(code);
     });
 
   registerInfoCommands(program);
   registerMessagingCommands(program);
-  for (const cmd of program.commands) cmd.exitOverride();
+  registerTrustCommands(program);
+  const exitOverride = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.commands.forEach(exitOverride);
+  };
+  program.commands.forEach(exitOverride);
   return program;
 }
 

@@ -17,6 +17,7 @@ export interface ConfigFlags {
   mdns?: boolean | undefined;
   socket?: string | undefined;
   logLevel?: string | undefined;
+  inbound?: string | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -98,6 +99,7 @@ export const ENV_VARS: Record<string, { path: string[]; parse: (key: string, v: 
   P2PCHAT_MDNS: { path: ['mdns', 'enabled'], parse: parseBool },
   P2PCHAT_MDNS_INTERVAL_MS: { path: ['mdns', 'intervalMs'], parse: parseIntEnv },
   P2PCHAT_NETWORK: { path: ['mdns', 'network'], parse: (_k, v) => v },
+  P2PCHAT_TRUST_INBOUND: { path: ['trust', 'inbound'], parse: (_k, v) => v },
 };
 
 function setPath(target: Json, path: string[], value: unknown): Json {
@@ -123,6 +125,7 @@ function flagOverrides(flags: ConfigFlags): Json {
   if (flags.mdns !== undefined) out = setPath(out, ['mdns', 'enabled'], flags.mdns);
   if (flags.socket !== undefined) out = setPath(out, ['socket'], flags.socket);
   if (flags.logLevel !== undefined) out = setPath(out, ['logLevel'], flags.logLevel);
+  if (flags.inbound !== undefined) out = setPath(out, ['trust', 'inbound'], flags.inbound);
   return out;
 }
 

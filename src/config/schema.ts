@@ -2,6 +2,12 @@ import { z } from 'zod';
 
 const multiaddrString = z.string().regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, 'a multiaddr such as /ip4/0.0.0.0/tcp/4747');
 
+const rateSchema = z.strictObject({
+  messagesPerSecond: z.number().positive().describe('Sustained messages per second.'),
+  bytesPerSecond: z.number().positive().describe('Sustained bytes of text per second.'),
+  burstSeconds: z.number().positive().max(3600).describe('How many seconds of the rate may arrive at once (the bucket size).'),
+});
+
 /** The one schema for the daemon's configuration; `describe` texts feed docs/configuration.md. */
 export const configSchema = z.strictObject({
   name: z.string().max(64).describe('Display name sent to peers in the hello frame. Empty means the host name.'),
@@ -26,7 +32,29 @@ export const configSchema = z.strictObject({
     redialMinMs: z.number().int().min(10).describe('First delay before redialing a peer with queued messages.'),
     redialMaxMs: z.number().int().min(10).describe('Longest delay between redials (exponential backoff).'),
   }),
+  trust: z.strictObject({
+    inbound: z
+      .enum(['open', 'requests', 'contacts'])
+      .describe(
+        'Who may message you: open (everyone counts as a contact; for labs), requests (strangers’ messages are held as message requests within a quota), contacts (strangers’ messages are refused).',
+      ),
+    strangerQuota: z.strictObject({
+      messages: z.number().int().min(0).describe('Most message requests held from one stranger until you accept or block it.'),
+      bytes: z.number().int().min(0).describe('Most bytes of message requests held from one stranger.'),
+    }),
+    requestsMaxBytes: z
+      .number()
+      .int()
+      .min(0)
+      .describe('Most bytes of message requests held from all strangers together (many identities cost no more than this).'),
+  }),
   limits: z.strictObject({
+    rate: z.strictObject({
+      contact: rateSchema.describe(
+        'Inbound rate per contact. Past it the contact is slowed down (its stream is read later), never refused.',
+      ),
+      stranger: rateSchema.describe('Inbound rate per stranger. Past it messages are refused before they are stored.'),
+    }),
     maxFrameBytes: z.number().int().min(1024).max(1_048_576).describe('Largest /chat/1.0.0 frame accepted or sent.'),
     maxConnections: z.number().int().min(1).describe('Most open libp2p connections.'),
     maxInboundStreamsPerPeer: z.number().int().min(1).max(1024).describe('Most concurrent inbound /chat/1.0.0 streams per connection.'),

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { MAX_SOCKET_PATH_BYTES, socketPathFits } from '../config/paths.js';
 import type { Logger } from '../logger.js';
 import type { Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
+import type { TrustApi } from '../trust/trust-api.js';
 import { ApiError } from './errors.js';
 import { type EventSource, EventStreams } from './event-stream.js';
 
@@ -20,6 +21,7 @@ export interface DaemonApi extends EventSource {
   sendMany(messages: OutgoingText[]): Promise<SentMessage[]>;
   history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[];
   outbox(): Message[];
+  trust: TrustApi;
 }
 
 const peerTarget = { type: 'string', minLength: 1, maxLength: 200 } as const;
@@ -40,6 +42,45 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   return result.data;
 }
 const seq = { type: 'integer', minimum: 0 } as const;
+
+const peerBody = z.strictObject({ peer: z.string().min(1).max(200) });
+const contactBody = z.strictObject({ peer: z.string().min(1).max(200), as: z.string().max(200).optional() });
+const renameBody = z.strictObject({ peer: z.string().min(1).max(200), as: z.string().max(200) });
+const forgetBody = z.strictObject({ peer: z.string().min(1).max(200), history: z.boolean().optional() });
+
+/** Contacts, blocks and message requests: each route one operation of the trust API. */
+const TRUST_ROUTES = (trust: TrustApi): RouteOptions[] => [
+  { method: 'GET', url: '/v1/contacts', handler: async () => trust.contacts() },
+  {
+    method: 'POST',
+    url: '/v1/contacts',
+    handler: async (req) => {
+      const body = parseBody(contactBody, req.body);
+      return trust.addContact(body.peer, body.as);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/v1/contacts/rename',
+    handler: async (req) => {
+      const body = parseBody(renameBody, req.body);
+      return trust.renameContact(body.peer, body.as);
+    },
+  },
+  { method: 'POST', url: '/v1/contacts/remove', handler: async (req) => trust.removeContact(parseBody(peerBody, req.body).peer) },
+  { method: 'POST', url: '/v1/block', handler: async (req) => trust.block(parseBody(peerBody, req.body).peer) },
+  { method: 'POST', url: '/v1/unblock', handler: async (req) => trust.unblock(parseBody(peerBody, req.body).peer) },
+  { method: 'GET', url: '/v1/requests', handler: async () => trust.requests() },
+  { method: 'POST', url: '/v1/requests/accept', handler: async (req) => trust.acceptRequests(parseBody(peerBody, req.body).peer) },
+  {
+    method: 'POST',
+    url: '/v1/forget',
+    handler: async (req) => {
+      const body = parseBody(forgetBody, req.body);
+      return trust.forget(body.peer, body.history ?? false);
+    },
+  },
+];
 
 const ROUTES = (api: DaemonApi, events: EventStreams): RouteOptions[] => [
   { method: 'GET', url: '/v1/status', handler: async () => api.status() },
@@ -154,7 +195,7 @@ export class ControlServer {
       reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
     );
     const events = new EventStreams(components.api, { maxClients: options.maxEventClients });
-    for (const route of ROUTES(components.api, events)) this.app.route(route);
+    for (const route of [...ROUTES(components.api, events), ...TRUST_ROUTES(components.api.trust)]) this.app.route(route);
   }
 
   /** Listens on the socket. The caller has already removed a stale socket and holds the lock. */

@@ -1,4 +1,5 @@
 // Wires the parts together and owns start-up and shutdown order. No protocol or storage logic here.
+import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { ResolvedConfig } from '../config/schema.js';
 import { ApiError } from '../control/errors.js';
@@ -12,6 +13,8 @@ import { ChatService } from '../protocol/chat-service.js';
 import { messageFrameBytes } from '../protocol/envelope.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { Store } from '../store/store.js';
+import { createTrust, type Trust } from '../trust/create-trust.js';
+import { createTrustApi, type TrustApi } from '../trust/trust-api.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { VERSION } from '../version.js';
 import { loadOrCreateIdentity } from './identity.js';
@@ -29,6 +32,8 @@ export class Daemon implements DaemonApi {
   private node!: ChatNode;
   private peerTracker!: PeerTracker;
   private delivery!: Delivery;
+  private trustParts!: Trust;
+  trust!: TrustApi;
   /** Sends (single or batches) that arrive together are stored in one fsynced transaction. */
   private readonly sends = new GroupCommit<OutgoingText[], SentMessage[]>((batches) => {
     const stored = this.store.atomically(() => batches.map((batch) => batch.map((m) => this.store.queueOutgoing(m.peerId, m.text))), true);
@@ -51,6 +56,9 @@ export class Daemon implements DaemonApi {
       if (created) log.info('created a new identity key');
       this.store = new Store(config.dataDir);
       this.cleanups.push(() => this.store.close());
+      const trust = createTrust({ store: this.store, storage: { hasRoomFor: () => true }, log: log.child({ part: 'trust' }) }, config);
+      this.trustParts = trust;
+      this.cleanups.push(() => trust.inbound.stop());
 
       this.node = await createChatNode({
         privateKey,
@@ -60,8 +68,25 @@ export class Daemon implements DaemonApi {
         log: log.child({ part: 'lan' }),
       });
       this.peerTracker = new PeerTracker({ node: this.node, store: this.store, log: log.child({ part: 'peers' }) });
+      this.trust = createTrustApi({
+        book: trust.book,
+        table: trust.table,
+        inbound: trust.inbound,
+        self: () => this.node.peerId.toString(),
+        resolve: (target) => this.resolvePeer(target),
+        parsePeerId: (target) => {
+          try {
+            return peerIdFromString(target.trim()).toString();
+          } catch {
+            return undefined;
+          }
+        },
+        peer: (peerId) => this.peerInfo(peerId),
+        peers: () => this.peers(),
+        hangUp: (peerId) => this.node.hangUp(peerIdFromString(peerId)).catch(() => {}),
+      });
       const chat = new ChatService(
-        { node: this.node, store: this.store, log: log.child({ part: 'chat' }) },
+        { node: this.node, store: this.store, inbound: trust.inbound, log: log.child({ part: 'chat' }) },
         {
           name: config.name,
           maxFrameBytes: config.limits.maxFrameBytes,
@@ -70,7 +95,7 @@ export class Daemon implements DaemonApi {
         },
       );
       this.delivery = new Delivery(
-        { store: this.store, chat, peers: this.peerTracker, log: log.child({ part: 'delivery' }) },
+        { store: this.store, chat, peers: this.peerTracker, trust: trust.book, log: log.child({ part: 'delivery' }) },
         { ...config.delivery, peers: config.peers },
       );
 
@@ -145,6 +170,7 @@ export class Daemon implements DaemonApi {
       network: this.config.mdns.network,
       peers: { connected: this.peerTracker.connectedPeers().size, known: counts.peers },
       messages: { total: counts.messages, outbox: counts.outbox },
+      trust: { inbound: this.trustParts.book.policy, ...this.trustParts.book.counts(), requests: this.trustParts.gate.heldRequests() },
     };
   }
 
@@ -157,7 +183,27 @@ export class Daemon implements DaemonApi {
     // Scripts and the bench name peers by full id: answer those without listing every peer.
     const known = this.store.peer(target.trim());
     if (known) return { ...known, connected: this.peerTracker.isConnected(known.peerId) };
-    return resolvePeer(target, this.peers());
+    return resolvePeer(target, this.peers(), { strangersAreContacts: this.trustParts.book.policy === 'open' });
+  }
+
+  /** A peer as the API shows it; a peer id the store does not know yet is a stranger with no name. */
+  private peerInfo(peerId: string): PeerInfo {
+    const known = this.store.peer(peerId);
+    const connected = this.peerTracker.isConnected(peerId);
+    if (known) return { ...known, connected };
+    const trust = this.trustParts.book.stateOf(peerId);
+    return {
+      peerId,
+      name: null,
+      claimedName: null,
+      petname: null,
+      trust,
+      connected,
+      addresses: [],
+      agent: null,
+      p2pchat: false,
+      lastSeen: null,
+    };
   }
 
   async connect(address: string): Promise<PeerInfo> {
@@ -178,6 +224,8 @@ export class Daemon implements DaemonApi {
       throw new ApiError('dial_failed', `could not connect to ${address}: ${(err as Error).message}`);
     }
     this.store.updatePeer(peerId, { seen: true, addresses: [addr.toString()] });
+    // Dialling a peer by its address is choosing it: it becomes a contact (unless you blocked it).
+    if (this.trustParts.book.stateOf(peerId) === 'stranger') this.trust.addContact(peerId);
     // Identify tells what the peer is; answering after it makes the reply more useful.
     await this.peerTracker.whenIdentified(peerId, 2000);
     return this.resolvePeer(peerId);
@@ -188,14 +236,23 @@ export class Daemon implements DaemonApi {
     return sent as SentMessage;
   }
 
-  /** Checks every message first, then stores all of them in one transaction, or none. */
+  /**
+   * Checks every message first, then stores all of them in one transaction, or none. Writing to a
+   * stranger accepts it as a contact, as replying to a message request does in Signal.
+   */
   async sendMany(messages: OutgoingText[]): Promise<SentMessage[]> {
     messages.forEach((m, i) => this.checkSendable(m, messages.length > 1 ? `messages.${i}: ` : ''));
+    for (const peerId of new Set(messages.map((m) => m.peerId))) {
+      if (this.trustParts.book.stateOf(peerId) === 'stranger') this.trust.addContact(peerId);
+    }
     return this.sends.submit(messages);
   }
 
   private checkSendable({ peerId, text }: OutgoingText, where: string): void {
     if (peerId === this.node.peerId.toString()) throw new ApiError('bad_request', `${where}cannot send a message to this daemon itself`);
+    if (this.trustParts.book.stateOf(peerId) === 'blocked') {
+      throw new ApiError('blocked', `${where}you blocked this peer; unblock it first (p2pchat unblock ${peerId})`);
+    }
     const frameBytes = messageFrameBytes(text);
     if (frameBytes > this.config.limits.maxFrameBytes) {
       throw new ApiError(

@@ -8,6 +8,8 @@ import type { ChatService } from '../protocol/chat-service.js';
 import { encodeMessage, encodeText } from '../protocol/envelope.js';
 import type { FrameStream } from '../protocol/frame-stream.js';
 import type { PendingMessage, Store } from '../store/store.js';
+import { refusalText } from '../trust/inbound-trust.js';
+import type { TrustView } from '../trust/types.js';
 
 export interface DeliveryOptions {
   ackTimeoutMs: number;
@@ -59,6 +61,7 @@ export class Delivery {
   private readonly store: Store;
   private readonly chat: ChatService;
   private readonly peers: PeerTracker;
+  private readonly trust: TrustView;
   private readonly log: Logger;
   private readonly options: DeliveryOptions;
   private readonly links = new Map<string, Link>();
@@ -71,10 +74,14 @@ export class Delivery {
   private lastExpiryCheck = 0;
   private stopped = false;
 
-  constructor(components: { store: Store; chat: ChatService; peers: PeerTracker; log: Logger }, options: DeliveryOptions) {
+  constructor(
+    components: { store: Store; chat: ChatService; peers: PeerTracker; trust: TrustView; log: Logger },
+    options: DeliveryOptions,
+  ) {
     this.store = components.store;
     this.chat = components.chat;
     this.peers = components.peers;
+    this.trust = components.trust;
     this.log = components.log;
     this.options = options;
     this.configured = new Map(options.peers.map((addr) => [addr.slice(addr.lastIndexOf('/p2p/') + 5), addr]));
@@ -82,6 +89,7 @@ export class Delivery {
 
   start(): void {
     this.chat.onAck((peerId, ids) => this.onAck(peerId, ids));
+    this.chat.onRefused((peerId, ids, reason) => this.onRefused(peerId, ids, reason));
     this.peers.onConnected((peerId) => {
       const link = this.link(peerId);
       link.dialDelay = this.options.redialMinMs;
@@ -252,6 +260,20 @@ export class Delivery {
     }
   }
 
+  /** The peer will never store these: they fail with its reason, and are not resent. */
+  private onRefused(peerId: string, ids: string[], reason: string): void {
+    if (this.stopped) return;
+    const link = this.link(peerId);
+    for (const id of ids) {
+      link.unacked.delete(id);
+      link.unmarked.delete(id);
+    }
+    link.progressAt = Date.now();
+    const failed = this.store.markFailed(peerId, ids, `refused by the peer: ${refusalText(reason)}`);
+    if (failed > 0) this.log.info({ peer: peerId, count: failed, reason }, 'the peer refused messages');
+    if (this.store.hasPending(peerId, link.lastSeq)) this.kick(peerId);
+  }
+
   private applyAcks(): void {
     this.acksScheduled = false;
     const acks = this.acks;
@@ -303,6 +325,7 @@ export class Delivery {
   }
 
   private redial(peerId: string, now: number): void {
+    if (this.trust.stateOf(peerId) === 'blocked') return;
     const link = this.link(peerId);
     if (now < link.nextDialAt) return;
     link.nextDialAt = now + link.dialDelay;

@@ -8,6 +8,7 @@ import { GroupCommit } from '../store/group-commit.js';
 import type { IncomingMessage, Store } from '../store/store.js';
 import type { Message } from '../types.js';
 import { VERSION } from '../version.js';
+import type { InboundAdmission } from '../trust/inbound-trust.js';
 import { encodeAck, encodeHello, encodeRefused, type Frame, MAX_ACK_IDS, PROTOCOL } from './envelope.js';
 import { FrameStream } from './frame-stream.js';
 import { PartialFrameBudget, type PartialFrameLimits } from './partial-frames.js';
@@ -21,24 +22,28 @@ export interface ChatServiceOptions {
 }
 
 export type AckListener = (peerId: string, ids: string[]) => void;
+export type RefusedListener = (peerId: string, ids: string[], reason: string) => void;
 
 export class ChatService {
   private readonly node: ChatNode;
   private readonly store: Store;
+  private readonly inbound: InboundAdmission;
   private readonly log: Logger;
   private readonly options: ChatServiceOptions;
   private readonly streams = new Set<FrameStream>();
   private readonly helloSent = new WeakSet<FrameStream>();
   private ackListener: AckListener = () => {};
   private readonly partialFrames: PartialFrameBudget | undefined;
+  private refusedListener: RefusedListener = () => {};
   /** Frames that arrive together, on any stream, are stored in one fsynced transaction. */
   private readonly receives = new GroupCommit<{ peerId: string; incoming: IncomingMessage[] }, Message[]>((items) =>
     this.store.atomically(() => items.map((i) => this.store.receive(i.peerId, i.incoming)), true),
   );
 
-  constructor(components: { node: ChatNode; store: Store; log: Logger }, options: ChatServiceOptions) {
+  constructor(components: { node: ChatNode; store: Store; inbound: InboundAdmission; log: Logger }, options: ChatServiceOptions) {
     this.node = components.node;
     this.store = components.store;
+    this.inbound = components.inbound;
     this.log = components.log;
     this.options = options;
     this.partialFrames = options.partialFrames && new PartialFrameBudget(options.partialFrames);
@@ -59,6 +64,11 @@ export class ChatService {
 
   onAck(listener: AckListener): void {
     this.ackListener = listener;
+  }
+
+  /** The peer refused some of our messages for good (see the `refused` frame in docs/protocol.md). */
+  onRefused(listener: RefusedListener): void {
+    this.refusedListener = listener;
   }
 
   /**
@@ -106,20 +116,21 @@ export class ChatService {
    */
   private handleFrames(peerId: string, frames: Frame[], stream: FrameStream): Promise<void> | undefined {
     const incoming: IncomingMessage[] = [];
-    const ackIds: string[] = [];
     const acked: string[] = [];
     const invalidIds: string[] = [];
     for (const frame of frames) {
       switch (frame.kind) {
         case 'message':
           incoming.push({ id: frame.id, text: frame.text, sentAt: frame.time });
-          ackIds.push(frame.id);
           break;
         case 'text':
           incoming.push({ text: frame.text, sentAt: Date.now() });
           break;
         case 'ack':
           acked.push(...frame.ids);
+          break;
+        case 'refused':
+          this.refusedListener(peerId, frame.ids, frame.reason);
           break;
         case 'hello':
           this.store.updatePeer(peerId, { name: frame.name, speaksEnvelope: true });
@@ -128,9 +139,6 @@ export class ChatService {
         case 'unknown':
           this.log.debug({ peer: peerId, type: frame.type }, 'ignored frame of unknown type');
           break;
-        case 'refused':
-          this.log.info({ peer: peerId, count: frame.ids.length, reason: frame.reason }, 'peer refused messages');
-          break;
         case 'invalid':
           this.log.warn({ peer: peerId, reason: frame.reason }, 'dropped invalid frame');
           // A message we can never store is refused by id, so that its sender stops resending it.
@@ -138,35 +146,58 @@ export class ChatService {
           break;
       }
     }
-    this.sendReplies(stream, invalidIds, (ids) => encodeRefused(ids, 'invalid'));
-    let committed: Promise<void> | undefined;
-    if (incoming.length > 0) {
-      committed = this.receives.submit({ peerId, incoming }).then(
+    if (acked.length > 0) this.ackListener(peerId, acked);
+    this.sendRefusals(
+      stream,
+      invalidIds.map((id) => ({ id, reason: 'invalid' })),
+    );
+    if (incoming.length === 0) return undefined;
+    // Trust decides before anything is stored: kept, held as a request, or refused (and told so).
+    const verdict = this.inbound.admit(peerId, incoming);
+    this.sendRefusals(stream, verdict.refused);
+    const accepted = verdict.accepted;
+    const hadRequests = accepted.some((m) => m.request);
+    let settled: Promise<void> | undefined;
+    if (accepted.length > 0) {
+      settled = this.receives.submit({ peerId, incoming: accepted }).then(
         (stored) => {
           if (stored.length > 0) this.log.debug({ peer: peerId, count: stored.length }, 'messages received');
+          this.inbound.settled(peerId, hadRequests);
           // Acks go out only after the commit; duplicates are acked again so that the sender stops.
-          this.sendAcks(stream, ackIds);
+          this.sendAcks(
+            stream,
+            accepted.flatMap((m) => (m.id === undefined ? [] : [m.id])),
+          );
         },
         (err: unknown) => {
+          this.inbound.settled(peerId, hadRequests);
           // Not stored means not acked: the sender keeps the messages and retries.
           this.log.error({ peer: peerId, err: (err as Error).message }, 'failed to store incoming messages');
           stream.abort(err as Error);
         },
       );
     }
-    if (acked.length > 0) this.ackListener(peerId, acked);
-    return committed;
+    // A contact over its rate is slowed down: its stream is not read again until the debt is paid.
+    const delayMs = verdict.delayMs;
+    if (delayMs > 0) settled = (settled ?? Promise.resolve()).then(() => new Promise((resolve) => setTimeout(resolve, delayMs)));
+    return settled;
+  }
+
+  private sendRefusals(stream: FrameStream, refused: { id: string | undefined; reason: string }[]): void {
+    const byReason = new Map<string, string[]>();
+    for (const r of refused) if (r.id !== undefined) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r.id]);
+    if (byReason.size === 0 || !stream.isOpen) return;
+    const payloads: Uint8Array[] = [];
+    for (const [reason, ids] of byReason) {
+      for (let i = 0; i < ids.length; i += MAX_ACK_IDS) payloads.push(encodeRefused(ids.slice(i, i + MAX_ACK_IDS), reason));
+    }
+    stream.write(payloads);
   }
 
   private sendAcks(stream: FrameStream, ids: string[]): void {
-    this.sendReplies(stream, ids, encodeAck);
-  }
-
-  /** Acks or refusals of message ids, split into frames of at most MAX_ACK_IDS ids. */
-  private sendReplies(stream: FrameStream, ids: string[], encode: (ids: string[]) => Uint8Array): void {
     if (ids.length === 0 || !stream.isOpen) return;
     const payloads: Uint8Array[] = [];
-    for (let i = 0; i < ids.length; i += MAX_ACK_IDS) payloads.push(encode(ids.slice(i, i + MAX_ACK_IDS)));
+    for (let i = 0; i < ids.length; i += MAX_ACK_IDS) payloads.push(encodeAck(ids.slice(i, i + MAX_ACK_IDS)));
     // No wait for drain here: acks are small and bounded by what the peer sent us.
     stream.write(payloads);
   }

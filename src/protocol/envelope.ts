@@ -8,7 +8,6 @@ export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
 export const MAX_ACK_IDS = 256;
 const MAX_ID_LENGTH = 128;
 const MAX_NAME_LENGTH = 64;
-const MAX_REASON_LENGTH = 64;
 /**
  * Latest time a message may claim: 9999-12-31T23:59:59.999Z, the last instant an ISO 8601 date
  * with a four-digit year (what the store writes) can name. A later one would fail inside the
@@ -22,7 +21,7 @@ export type Frame =
   | { kind: 'message'; id: string; time: number; text: string }
   | { kind: 'ack'; ids: string[] }
   | { kind: 'hello'; name: string; version: string }
-  /** The receiver will never store these messages (see RefusalReason): the sender should stop retrying. */
+  /** The receiver did not store these messages and never will: the sender should not retry them. */
   | { kind: 'refused'; ids: string[]; reason: string }
   /** Valid UTF-8 that is not an envelope: a plain chat peer's text. */
   | { kind: 'text'; text: string }
@@ -87,10 +86,11 @@ export function decodeFrame(payload: Uint8Array): Frame {
     }
     case 'refused': {
       const ids = obj.ids;
-      if (!Array.isArray(ids) || ids.length > MAX_ACK_IDS || !ids.every(isValidId) || typeof obj.reason !== 'string') {
-        return { kind: 'invalid', reason: `refused.ids must be an array of at most ${MAX_ACK_IDS} message ids, with a string reason` };
+      if (!Array.isArray(ids) || ids.length > MAX_ACK_IDS || !ids.every(isValidId)) {
+        return { kind: 'invalid', reason: `refused.ids must be an array of at most ${MAX_ACK_IDS} message ids` };
       }
-      return { kind: 'refused', ids: ids as string[], reason: obj.reason.slice(0, MAX_REASON_LENGTH) };
+      const reason = typeof obj.reason === 'string' && obj.reason !== '' ? obj.reason.slice(0, 64) : 'refused';
+      return { kind: 'refused', ids: ids as string[], reason };
     }
     case 'hello': {
       if (typeof obj.name !== 'string') return { kind: 'invalid', reason: 'hello.name must be a string' };

@@ -153,6 +153,11 @@ export class Store {
          WHERE peer_id = @peerId AND direction = 'out' AND id IN (SELECT value FROM json_each(@ids)) AND state != 'delivered'
          RETURNING id, seq`,
       ),
+      markFailed: db.prepare(
+        `UPDATE messages SET state = 'failed', reason = @reason, updated_at = @now
+         WHERE peer_id = @peerId AND direction = 'out' AND id IN (SELECT value FROM json_each(@ids)) AND state IN ('queued', 'sent')
+         RETURNING id, seq`,
+      ),
       pending: db.prepare(
         `SELECT seq, id, text, sent_at AS sentAt FROM messages WHERE ${IN_OUTBOX} AND peer_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
       ),
@@ -359,6 +364,17 @@ export class Store {
       const rows = this.stmt.markDelivered.all({ peerId, ids: JSON.stringify([...ids]), now }) as { id: string; seq: number }[];
       rows.sort((a, b) => a.seq - b.seq);
       for (const row of rows) this.stateChanged(row.id, peerId, row.seq, 'delivered');
+      return rows.length;
+    });
+  }
+
+  /** Marks outgoing messages the peer refused for good as failed, with the reason; returns how many. */
+  markFailed(peerId: string, ids: Iterable<string>, reason: string): number {
+    return this.tx(() => {
+      const now = Date.now();
+      const rows = this.stmt.markFailed.all({ peerId, ids: JSON.stringify([...ids]), reason, now }) as { id: string; seq: number }[];
+      rows.sort((a, b) => a.seq - b.seq);
+      for (const row of rows) this.stateChanged(row.id, peerId, row.seq, 'failed', reason);
       return rows.length;
     });
   }

@@ -197,10 +197,13 @@ export async function stopAll(): Promise<void> {
   created.clear();
 }
 
-/** Connects `a` to `b` through the CLI and waits until both see each other with names. */
+/** Connects `a` to `b` through the CLI, makes them contacts of each other, and waits until both see each other with names. */
 export async function connectPair(a: TestDaemon, b: TestDaemon): Promise<void> {
   const result = await a.cli(['connect', b.address]);
   if (result.code !== 0) throw new Error(`connect failed: ${result.stderr}`);
+  // Connecting made b a contact of a; b accepts a too, so that neither holds the other's messages as requests.
+  const accepted = await b.cli(['contacts', 'add', a.peerId]);
+  if (accepted.code !== 0) throw new Error(`contacts add failed: ${accepted.stderr}`);
   await waitFor(`${a.name} and ${b.name} to know each other's names`, async () => {
     const [pa, pb] = await Promise.all([a.json<{ name: string | null }[]>(['peers']), b.json<{ name: string | null }[]>(['peers'])]);
     return pa.some((p) => p.name === b.name) && pb.some((p) => p.name === a.name);

@@ -48,6 +48,8 @@ it('a peer that floods frames without waiting gets every one stored, in order, o
   const daemon = await startDaemon({ name: 'flooded' });
   const plain = await RawPeer.start();
   peers.push(plain);
+  // A contact: a stranger's flood would be refused past its quota (see trust.test.ts).
+  assert.equal((await daemon.cli(['contacts', 'add', plain.peerId])).code, 0);
   const count = 50_000;
   const text = (i: number) => `flood ${String(i).padStart(6, '0')} ${'x'.repeat(87)}`; // 100 bytes
   const frameBytes = 101; // with its one-byte length prefix
@@ -99,6 +101,7 @@ it('event stream clients that stop reading cost the daemon a bounded buffer, the
   });
   const plain = await RawPeer.start();
   peers.push(plain);
+  assert.equal((await daemon.cli(['contacts', 'add', plain.peerId])).code, 0);
 
   // `p2pchat watch`, stopped with SIGSTOP once it is following the stream.
   const watch = spawn(process.execPath, [CLI, '--home', daemon.home, 'watch', '--json', '--since', '0']);

@@ -75,6 +75,7 @@ describe('decodeFrame', () => {
     assert.deepEqual(decodeFrame(encodeRefused(['a', 'b'], 'invalid')), { kind: 'refused', ids: ['a', 'b'], reason: 'invalid' });
     const long = decodeFrame(encodeRefused(['a'], 'r'.repeat(1000)));
     assert.equal(long.kind === 'refused' && long.reason.length, 64);
-    assert.equal(decodeFrame(bytes('{"v":1,"type":"refused","ids":["a"]}')).kind, 'invalid');
+    assert.deepEqual(decodeFrame(bytes('{"v":1,"type":"refused","ids":["a"]}')), { kind: 'refused', ids: ['a'], reason: 'refused' });
+    assert.equal(decodeFrame(bytes('{"v":1,"type":"refused","ids":["not an id"],"reason":"x"}')).kind, 'invalid');
   });
 });

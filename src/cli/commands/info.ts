@@ -9,6 +9,12 @@ function positiveInt(value: string): number {
   return Number(value);
 }
 
+const INBOUND_WORDS: Record<StatusInfo['trust']['inbound'], string> = {
+  open: 'open (everyone may message you)',
+  requests: 'requests (strangers’ messages wait as message requests)',
+  contacts: 'contacts only (strangers’ messages are refused)',
+};
+
 export function registerInfoCommands(program: Command): void {
   program
     .command('status')
@@ -29,6 +35,8 @@ export function registerInfoCommands(program: Command): void {
           `Uptime:     ${duration(s.uptimeSeconds)} (pid ${s.pid})`,
           `Peers:      ${s.peers.connected} connected, ${s.peers.known} known`,
           `Messages:   ${s.messages.total} stored, ${s.messages.outbox} waiting in the outbox`,
+          `Trust:      ${INBOUND_WORDS[s.trust.inbound]}; ${s.trust.contacts} contacts, ${s.trust.blocked} blocked`,
+          `Requests:   ${s.trust.requests.strangers === 0 ? 'none' : `${s.trust.requests.strangers} strangers wrote to you (${s.trust.requests.bytes} bytes held); see p2pchat requests`}`,
         ].join('\n'),
       );
     });

@@ -1,0 +1,155 @@
+// contacts, block, unblock, requests, forget: who may reach you. One request each.
+import type { Command } from 'commander';
+import type { MessageRequests } from '../../trust/trust-api.js';
+import type { PeerInfo } from '../../types.js';
+import { type Context, context } from '../context.js';
+import { peerLabel, table } from '../format.js';
+
+type Action = (ctx: Context, ...args: string[]) => Promise<void>;
+
+/** Wraps a command's action: a context from the parsed options, then the command's own work. */
+function run(action: Action) {
+  return async (...args: unknown[]) => {
+    const cmd = args.at(-1) as Command;
+    await action(context(cmd), ...(args.filter((a) => typeof a === 'string') as string[]));
+  };
+}
+
+async function post<T>(ctx: Context, path: string, body: unknown): Promise<T> {
+  return ctx.client.request<T>('POST', path, body);
+}
+
+function formatContacts(peers: PeerInfo[]): string {
+  if (peers.length === 0) {
+    return 'No contacts yet. Add one with: p2pchat contacts add <peer> [--as NAME] (peers you connect to or write to become contacts).';
+  }
+  return table(
+    ['NAME', 'PEER ID', 'CLAIMS TO BE', 'STATUS'],
+    peers.map((p) => [p.petname ?? p.claimedName ?? '-', p.peerId, p.claimedName ?? '-', p.connected ? 'connected' : 'offline']),
+  );
+}
+
+function formatRequests(requests: MessageRequests[]): string {
+  if (requests.length === 0) return 'No message requests: strangers have not written to you.';
+  return [
+    table(
+      ['FROM', 'PEER ID', 'MESSAGES', 'BYTES'],
+      requests.map((r) => [
+        r.peer.claimedName ? `${r.peer.claimedName} (stranger)` : '(stranger)',
+        r.peer.peerId,
+        String(r.count),
+        String(r.bytes),
+      ]),
+    ),
+    '',
+    'Read them with: p2pchat history <peer id>. Accept with: p2pchat requests accept <peer id>. Refuse with: p2pchat block <peer id>.',
+  ].join('\n');
+}
+
+export function registerTrustCommands(program: Command): void {
+  const contacts = program.command('contacts').description('list, add, rename and remove contacts (peers you accept messages from)');
+  contacts
+    .command('list', { isDefault: true })
+    .description('list your contacts')
+    .action(
+      run(async (ctx) => {
+        const peers = await ctx.client.request<PeerInfo[]>('GET', '/v1/contacts');
+        if (ctx.json) return ctx.printJson(peers);
+        ctx.print(formatContacts(peers));
+      }),
+    );
+  contacts
+    .command('add')
+    .description('accept a peer as a contact, optionally under a name of your own')
+    .argument('<peer>', 'peer id or unique id prefix (a stranger’s claimed name is not enough)')
+    .option('--as <name>', 'your name for this contact; shown instead of the name it claims')
+    .action(async (peer: string, opts: { as?: string }, cmd: Command) => {
+      const ctx = context(cmd);
+      const added = await post<PeerInfo>(ctx, '/v1/contacts', { peer, ...(opts.as === undefined ? {} : { as: opts.as }) });
+      if (ctx.json) return ctx.printJson(added);
+      ctx.print(`${peerLabel(added.peerId, added.name)} is a contact`);
+    });
+  contacts
+    .command('rename')
+    .description('give a contact a name of your own')
+    .argument('<peer>', 'the contact')
+    .argument('<name>', 'the new name')
+    .action(
+      run(async (ctx, peer, name) => {
+        const renamed = await post<PeerInfo>(ctx, '/v1/contacts/rename', { peer, as: name });
+        if (ctx.json) return ctx.printJson(renamed);
+        ctx.print(`${peerLabel(renamed.peerId, renamed.name)} renamed`);
+      }),
+    );
+  contacts
+    .command('remove')
+    .description('make a contact a stranger again (history stays)')
+    .argument('<peer>', 'the contact')
+    .action(
+      run(async (ctx, peer) => {
+        const removed = await post<PeerInfo>(ctx, '/v1/contacts/remove', { peer });
+        if (ctx.json) return ctx.printJson(removed);
+        ctx.print(`${peerLabel(removed.peerId, removed.claimedName)} is no longer a contact`);
+      }),
+    );
+
+  program
+    .command('block')
+    .description('refuse a peer: no connection, no messages, its message requests deleted')
+    .argument('<peer>', 'peer id, id prefix, or a contact’s name')
+    .action(
+      run(async (ctx, peer) => {
+        const blocked = await post<PeerInfo>(ctx, '/v1/block', { peer });
+        if (ctx.json) return ctx.printJson(blocked);
+        ctx.print(`${peerLabel(blocked.peerId, blocked.name)} is blocked`);
+      }),
+    );
+  program
+    .command('unblock')
+    .description('lift a block: the peer becomes a stranger again')
+    .argument('<peer>', 'peer id or id prefix')
+    .action(
+      run(async (ctx, peer) => {
+        const unblocked = await post<PeerInfo>(ctx, '/v1/unblock', { peer });
+        if (ctx.json) return ctx.printJson(unblocked);
+        ctx.print(`${peerLabel(unblocked.peerId, unblocked.name)} is no longer blocked (a stranger now)`);
+      }),
+    );
+
+  const requests = program
+    .command('requests')
+    .description('message requests: what strangers sent you, held until you accept or block them');
+  requests
+    .command('list', { isDefault: true })
+    .description('list pending message requests')
+    .action(
+      run(async (ctx) => {
+        const pending = await ctx.client.request<MessageRequests[]>('GET', '/v1/requests');
+        if (ctx.json) return ctx.printJson(pending);
+        ctx.print(formatRequests(pending));
+      }),
+    );
+  requests
+    .command('accept')
+    .description('accept a stranger as a contact; its requests become ordinary history')
+    .argument('<peer>', 'peer id or id prefix')
+    .action(
+      run(async (ctx, peer) => {
+        const accepted = await post<PeerInfo & { accepted: number }>(ctx, '/v1/requests/accept', { peer });
+        if (ctx.json) return ctx.printJson(accepted);
+        ctx.print(`${peerLabel(accepted.peerId, accepted.name)} is a contact; ${accepted.accepted} message(s) moved to history`);
+      }),
+    );
+
+  program
+    .command('forget')
+    .description('drop a peer from the peers list (and, with --history, every message with it)')
+    .argument('<peer>', 'peer id, id prefix, or a contact’s name')
+    .option('--history', 'also delete every message exchanged with it')
+    .action(async (peer: string, opts: { history?: boolean }, cmd: Command) => {
+      const ctx = context(cmd);
+      const result = await post<{ peerId: string; messages: number }>(ctx, '/v1/forget', { peer, history: opts.history === true });
+      if (ctx.json) return ctx.printJson(result);
+      ctx.print(`Forgot ${result.peerId}${opts.history ? `; deleted ${result.messages} message(s)` : '; its messages stay in history'}`);
+    });
+}
