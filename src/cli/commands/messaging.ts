@@ -59,7 +59,10 @@ async function waitForDelivery(client: ControlClient, sent: SentMessage[], timeo
   const timer = setTimeout(() => settle('timeout'), timeoutMs);
   try {
     const outcome = await result;
-    if (streamError !== undefined) throw streamError;
+    if (streamError !== undefined) {
+      const what = sent.length === 1 ? `message ${(sent[0] as SentMessage).id} is` : `${sent.length} messages are`;
+      throw new CliError(`${what} queued, but its delivery cannot be followed: ${(streamError as Error).message}`, EXIT.error);
+    }
     return outcome;
   } finally {
     clearTimeout(timer);
