@@ -12,6 +12,7 @@ import type { InboundAdmission } from '../trust/inbound-trust.js';
 import { encodeAck, encodeHello, encodeRefused, type Frame, MAX_ACK_IDS, PROTOCOL } from './envelope.js';
 import { FrameStream } from './frame-stream.js';
 import { PartialFrameBudget, type PartialFrameLimits } from './partial-frames.js';
+import { ReportThrottle } from './report-throttle.js';
 
 export interface ChatServiceOptions {
   name: string;
@@ -34,6 +35,8 @@ export class ChatService {
   private readonly helloSent = new WeakSet<FrameStream>();
   private ackListener: AckListener = () => {};
   private readonly partialFrames: PartialFrameBudget | undefined;
+  /** A peer sending junk as fast as it can must not fill the log: one line per peer every 10 s. */
+  private readonly invalidReports = new ReportThrottle(10_000);
   private refusedListener: RefusedListener = () => {};
   /** Frames that arrive together, on any stream, are stored in one fsynced transaction. */
   private readonly receives = new GroupCommit<{ peerId: string; incoming: IncomingMessage[] }, Message[]>((items) =>
@@ -83,10 +86,10 @@ export class ChatService {
   }
 
   private accept(stream: Stream, peerId: string): void {
-    this.attach(stream, peerId);
+    this.attach(stream, peerId, undefined, true);
   }
 
-  private attach(stream: Stream, peerId: string, onClose?: (error?: Error) => void): FrameStream {
+  private attach(stream: Stream, peerId: string, onClose?: (error?: Error) => void, inbound = false): FrameStream {
     const frames = new FrameStream(
       stream,
       this.options.maxFrameBytes,
@@ -98,7 +101,7 @@ export class ChatService {
           onClose?.(error);
         },
       },
-      this.partialFrames,
+      { budget: this.partialFrames, closeWhenFinished: inbound },
     );
     this.streams.add(frames);
     return frames;
@@ -139,11 +142,13 @@ export class ChatService {
         case 'unknown':
           this.log.debug({ peer: peerId, type: frame.type }, 'ignored frame of unknown type');
           break;
-        case 'invalid':
-          this.log.warn({ peer: peerId, reason: frame.reason }, 'dropped invalid frame');
+        case 'invalid': {
+          const heldBack = this.invalidReports.take(peerId);
+          if (heldBack !== undefined) this.log.warn({ peer: peerId, reason: frame.reason, heldBack }, 'dropped invalid frame');
           // A message we can never store is refused by id, so that its sender stops resending it.
           if (frame.id !== undefined) invalidIds.push(frame.id);
           break;
+        }
       }
     }
     if (acked.length > 0) this.ackListener(peerId, acked);

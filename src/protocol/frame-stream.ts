@@ -23,6 +23,17 @@ export interface FrameStreamHandlers {
   onClose(stream: FrameStream, error?: Error): void;
 }
 
+export interface FrameStreamOptions {
+  /** The daemon's account of partial frames; none means no partial-frame limits. */
+  budget?: PartialFrameBudget | undefined;
+  /**
+   * Close our side once the peer has finished its side and its frames are handled: for streams
+   * the peer opened, which would otherwise count against its stream limit until the connection
+   * closes. Our own sending streams stay as they are (delivery decides when to replace them).
+   */
+  closeWhenFinished?: boolean | undefined;
+}
+
 export class FrameStream {
   readonly stream: Stream;
   private readonly decoder: FrameDecoder;
@@ -33,12 +44,14 @@ export class FrameStream {
   private remoteEnded = false;
   private closing = false;
   private readonly budget: PartialFrameBudget | undefined;
+  private readonly closeWhenFinished: boolean;
   /** Resets the stream when it holds a partial frame and completes none in time. */
   private partialTimer?: NodeJS.Timeout | undefined;
 
-  constructor(stream: Stream, maxFrameBytes: number, handlers: FrameStreamHandlers, budget?: PartialFrameBudget) {
+  constructor(stream: Stream, maxFrameBytes: number, handlers: FrameStreamHandlers, options: FrameStreamOptions = {}) {
     this.stream = stream;
-    this.budget = budget;
+    this.budget = options.budget;
+    this.closeWhenFinished = options.closeWhenFinished ?? false;
     // A length prefix over maxFrameBytes is rejected before its payload is read; what one stream
     // holds between chunks is at most one unfinished frame.
     this.decoder = new FrameDecoder(maxFrameBytes);
@@ -85,7 +98,7 @@ export class FrameStream {
   }
 
   private closeIfFinished(): void {
-    if (!this.remoteEnded || this.holds.has('frames') || this.closing || this.closed) return;
+    if (!this.closeWhenFinished || !this.remoteEnded || this.holds.has('frames') || this.closing || this.closed) return;
     this.closing = true;
     this.clearPartial();
     void this.close();

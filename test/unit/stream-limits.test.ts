@@ -4,6 +4,7 @@ import * as lp from 'it-length-prefixed';
 import { Uint8ArrayList } from 'uint8arraylist';
 import { FrameDecoder, readLengthPrefix } from '../../src/protocol/frame-decoder.js';
 import { mayHold, PartialFrameBudget } from '../../src/protocol/partial-frames.js';
+import { ReportThrottle } from '../../src/protocol/report-throttle.js';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const frame = (s: string) => lp.encode.single(new TextEncoder().encode(s)).subarray();
@@ -71,5 +72,19 @@ describe('partial-frame budget', () => {
     assert.deepEqual([budget.heldBytes, budget.holders], [90, 2]);
     assert.equal(budget.hold(b, 0), true);
     assert.deepEqual([budget.heldBytes, budget.holders], [50, 1]);
+  });
+});
+
+describe('report throttle', () => {
+  it('reports once per key and period, with the count held back', () => {
+    const throttle = new ReportThrottle(1000, 2);
+    assert.equal(throttle.take('a', 0), 0);
+    assert.equal(throttle.take('a', 10), undefined);
+    assert.equal(throttle.take('a', 20), undefined);
+    assert.equal(throttle.take('b', 20), 0);
+    assert.equal(throttle.take('a', 1000), 2);
+    // At most two keys remembered: c pushes out b, the oldest.
+    assert.equal(throttle.take('c', 1001), 0);
+    assert.equal(throttle.take('b', 1002), 0);
   });
 });
