@@ -76,6 +76,11 @@ function openWhenFree(daemon: TestDaemon): Promise<EventClient> {
   });
 }
 
+/** Starts a new peak (VmHWM) for the process, so that earlier work does not count. */
+function resetPeak(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
 function memoryOf(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
@@ -112,6 +117,7 @@ describe('event-stream clients', () => {
     const stalled = open[0] as EventClient;
     stalled.res?.pause();
     const count = 5000;
+    resetPeak(alice.proc?.pid as number);
     const before = memoryOf(alice.proc?.pid as number);
     const lines = Array.from({ length: count }, (_, i) => `flood ${i} ${'x'.repeat(200)}`).join('\n');
     const sent = await bob.cli(['send', 'alice', '--lines', '--wait', '--timeout', '120'], { input: `${lines}\n`, timeoutMs: 150_000 });
