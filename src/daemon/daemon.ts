@@ -86,7 +86,7 @@ export class Daemon implements DaemonApi {
         hangUp: (peerId) => this.node.hangUp(peerIdFromString(peerId)).catch(() => {}),
       });
       const chat = new ChatService(
-        { node: this.node, store: this.store, inbound: trust.inbound, log: log.child({ part: 'chat' }) },
+        { node: this.node, store: this.store, inbound: trust.inbound, trust: trust.book, log: log.child({ part: 'chat' }) },
         {
           name: config.name,
           maxFrameBytes: config.limits.maxFrameBytes,

@@ -9,6 +9,7 @@ import type { IncomingMessage, Store } from '../store/store.js';
 import type { Message } from '../types.js';
 import { VERSION } from '../version.js';
 import type { InboundAdmission } from '../trust/inbound-trust.js';
+import type { TrustView } from '../trust/types.js';
 import { encodeAck, encodeHello, encodeRefused, type Frame, MAX_ACK_IDS, PROTOCOL } from './envelope.js';
 import { FrameStream } from './frame-stream.js';
 import { PartialFrameBudget, type PartialFrameLimits } from './partial-frames.js';
@@ -29,6 +30,8 @@ export class ChatService {
   private readonly node: ChatNode;
   private readonly store: Store;
   private readonly inbound: InboundAdmission;
+  /** Who is a contact: their streams may use the part of the partial-frame budget kept for contacts. */
+  private readonly trust: TrustView | undefined;
   private readonly log: Logger;
   private readonly options: ChatServiceOptions;
   private readonly streams = new Set<FrameStream>();
@@ -43,10 +46,14 @@ export class ChatService {
     this.store.atomically(() => items.map((i) => this.store.receive(i.peerId, i.incoming)), true),
   );
 
-  constructor(components: { node: ChatNode; store: Store; inbound: InboundAdmission; log: Logger }, options: ChatServiceOptions) {
+  constructor(
+    components: { node: ChatNode; store: Store; inbound: InboundAdmission; trust?: TrustView | undefined; log: Logger },
+    options: ChatServiceOptions,
+  ) {
     this.node = components.node;
     this.store = components.store;
     this.inbound = components.inbound;
+    this.trust = components.trust;
     this.log = components.log;
     this.options = options;
     this.partialFrames = options.partialFrames && new PartialFrameBudget(options.partialFrames);
@@ -101,7 +108,7 @@ export class ChatService {
           onClose?.(error);
         },
       },
-      { budget: this.partialFrames, closeWhenFinished: inbound },
+      { budget: this.partialFrames, closeWhenFinished: inbound, contact: this.trust?.effectiveStateOf(peerId) === 'contact' },
     );
     this.streams.add(frames);
     return frames;

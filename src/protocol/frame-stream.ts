@@ -32,6 +32,8 @@ export interface FrameStreamOptions {
    * closes. Our own sending streams stay as they are (delivery decides when to replace them).
    */
   closeWhenFinished?: boolean | undefined;
+  /** The peer is a contact: its partial frames may use the part of the budget strangers cannot. */
+  contact?: boolean | undefined;
 }
 
 export class FrameStream {
@@ -45,6 +47,7 @@ export class FrameStream {
   private closing = false;
   private readonly budget: PartialFrameBudget | undefined;
   private readonly closeWhenFinished: boolean;
+  private readonly contact: boolean;
   /** Resets the stream when it holds a partial frame and completes none in time. */
   private partialTimer?: NodeJS.Timeout | undefined;
 
@@ -52,6 +55,7 @@ export class FrameStream {
     this.stream = stream;
     this.budget = options.budget;
     this.closeWhenFinished = options.closeWhenFinished ?? false;
+    this.contact = options.contact ?? false;
     // A length prefix over maxFrameBytes is rejected before its payload is read; what one stream
     // holds between chunks is at most one unfinished frame.
     this.decoder = new FrameDecoder(maxFrameBytes);
@@ -112,7 +116,7 @@ export class FrameStream {
   private holdPartial(completedFrame: boolean): boolean {
     if (!this.budget) return true;
     const held = this.decoder.heldBytes;
-    if (!this.budget.hold(this, held)) return false;
+    if (!this.budget.hold(this, held, this.contact)) return false;
     if (held === 0 || completedFrame) {
       clearTimeout(this.partialTimer);
       this.partialTimer = undefined;

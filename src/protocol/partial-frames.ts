@@ -11,48 +11,68 @@ export interface PartialFrameLimits {
 }
 
 /**
- * Whether a stream may go from holding `before` to `after` bytes of partial frame while all
- * streams together hold `total` (its `before` included). A stream that does not grow is always
- * allowed; one that grows past the budget is refused, not an older stream evicted: evicting would
- * let whoever opens the most new streams reset the streams of everyone else (a contact's large
- * message in progress), while refusing the newcomer only costs the newcomer, and what older
- * streams hold is freed by their own timeouts.
+ * Strangers together may hold at most this share of the budget: however many streams they open,
+ * contacts always find the rest of it.
  */
-export function mayHold(total: number, before: number, after: number, maxBytes: number): boolean {
-  return after <= before || total - before + after <= maxBytes;
+export const STRANGER_SHARE = 0.5;
+
+/** Bytes of partial frames held: by all streams, and by strangers' streams. */
+export interface Held {
+  total: number;
+  strangers: number;
+}
+
+/**
+ * Whether a stream may go from holding `before` to `after` bytes of partial frame. A stream that
+ * does not grow is always allowed; one that grows past the budget (or, a stranger's, past the
+ * strangers' share) is refused, not an older stream evicted: evicting would let whoever opens the
+ * most new streams reset the streams of everyone else (a contact's large message in progress),
+ * while refusing the newcomer only costs the newcomer, and what older streams hold is freed by
+ * their own timeouts.
+ */
+export function mayHold(held: Held, before: number, after: number, maxBytes: number, contact: boolean): boolean {
+  const growth = after - before;
+  if (growth <= 0) return true;
+  if (held.total + growth > maxBytes) return false;
+  return contact || held.strangers + growth <= maxBytes * STRANGER_SHARE;
 }
 
 /** The shared account of partial-frame bytes: one per daemon, handed to every FrameStream. */
 export class PartialFrameBudget {
   readonly limits: PartialFrameLimits;
-  private total = 0;
-  private readonly held = new Map<object, number>();
+  private readonly held: Held = { total: 0, strangers: 0 };
+  private readonly holders = new Map<object, { bytes: number; contact: boolean }>();
 
   constructor(limits: PartialFrameLimits) {
     this.limits = limits;
   }
 
-  /** Records that `holder` now holds `bytes`; false (and nothing recorded) when that is over budget. */
-  hold(holder: object, bytes: number): boolean {
-    const before = this.held.get(holder) ?? 0;
-    if (!mayHold(this.total, before, bytes, this.limits.maxBytes)) return false;
-    this.total += bytes - before;
-    if (bytes === 0) this.held.delete(holder);
-    else this.held.set(holder, bytes);
+  /**
+   * Records that `holder` (a stream of a contact or a stranger) now holds `bytes`; false, and
+   * nothing recorded, when that is over budget.
+   */
+  hold(holder: object, bytes: number, contact: boolean): boolean {
+    const before = this.holders.get(holder)?.bytes ?? 0;
+    if (!mayHold(this.held, before, bytes, this.limits.maxBytes, contact)) return false;
+    this.held.total += bytes - before;
+    if (!contact) this.held.strangers += bytes - before;
+    if (bytes === 0) this.holders.delete(holder);
+    else this.holders.set(holder, { bytes, contact });
     return true;
   }
 
   release(holder: object): void {
-    this.hold(holder, 0);
+    const entry = this.holders.get(holder);
+    if (entry) this.hold(holder, 0, entry.contact);
   }
 
-  /** Bytes held across all streams. */
-  get heldBytes(): number {
-    return this.total;
+  /** Bytes held across all streams, and by strangers' streams. */
+  get heldBytes(): Readonly<Held> {
+    return { ...this.held };
   }
 
   /** Streams holding a partial frame. */
-  get holders(): number {
-    return this.held.size;
+  get holderCount(): number {
+    return this.holders.size;
   }
 }

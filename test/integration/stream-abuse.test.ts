@@ -187,4 +187,33 @@ describe('streams', () => {
     );
     await assertHealthy();
   });
+
+  it('strangers’ partial frames get half the budget: a contact’s large message still gets through', async () => {
+    // Default trust policy (strangers are not contacts), frames of up to 1 MiB, a 2 MiB budget,
+    // and a timeout far longer than the contact's send may wait.
+    const limits = { maxFrameBytes: MAX_FRAME_BYTES, partialFramesMaxBytes: 2 * 1024 * 1024, partialFrameTimeoutMs: 300_000 };
+    const homes = [tempHome('p2pchat-dave-'), tempHome('p2pchat-erin-')] as const;
+    for (const home of homes) writeFileSync(join(home, 'config.json'), JSON.stringify({ limits }));
+    const [dave, erin] = await Promise.all([startDaemon({ name: 'dave', home: homes[0] }), startDaemon({ name: 'erin', home: homes[1] })]);
+    await connectPair(dave, erin);
+    const stranger = await rawPeer();
+    // Four streams of 400 KiB each: two fit in the strangers' half (1 MiB), the others are reset.
+    const partial = new Uint8Array([0x80, 0x80, 0x3f, ...new Uint8Array(400 * 1024).fill(0x63)]);
+    const streams: Stream[] = [];
+    for (let i = 0; i < 4; i++) {
+      const stream = await stranger.openStream(dave.address);
+      stream.send(partial);
+      streams.push(stream);
+    }
+    await waitFor('the streams past the strangers’ share to be reset', () => streams.slice(2).every((s) => s.status !== 'open'));
+    assert.deepEqual(
+      streams.slice(0, 2).map((s) => s.status),
+      ['open', 'open'],
+    );
+    // The contact's 800 KB message is held as a partial frame while it arrives: it fits in the rest.
+    const big = await erin.json<Message>(['send', 'dave', '--wait', '--timeout', '60'], { input: 'd'.repeat(800_000) });
+    assert.equal(big.state, 'delivered');
+    for (const s of streams) s.abort(new Error('done'));
+    await Promise.all([dave.stop(), erin.stop()]);
+  });
 });

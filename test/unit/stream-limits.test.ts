@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as lp from 'it-length-prefixed';
 import { Uint8ArrayList } from 'uint8arraylist';
 import { FrameDecoder, readLengthPrefix } from '../../src/protocol/frame-decoder.js';
-import { mayHold, PartialFrameBudget } from '../../src/protocol/partial-frames.js';
+import { mayHold, PartialFrameBudget, STRANGER_SHARE } from '../../src/protocol/partial-frames.js';
 import { ReportThrottle } from '../../src/protocol/report-throttle.js';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -53,25 +53,37 @@ describe('FrameDecoder', () => {
 
 describe('partial-frame budget', () => {
   it('lets a stream shrink or stay, and grow only within the budget', () => {
-    assert.equal(mayHold(100, 50, 50, 10), true);
-    assert.equal(mayHold(100, 50, 10, 10), true);
-    assert.equal(mayHold(90, 0, 10, 100), true);
-    assert.equal(mayHold(90, 0, 11, 100), false);
-    assert.equal(mayHold(90, 40, 51, 100), false);
+    const held = (total: number, strangers = 0) => ({ total, strangers });
+    assert.equal(mayHold(held(100), 50, 50, 10, true), true);
+    assert.equal(mayHold(held(100), 50, 10, 10, true), true);
+    assert.equal(mayHold(held(90), 0, 10, 100, true), true);
+    assert.equal(mayHold(held(90), 0, 11, 100, true), false);
+    assert.equal(mayHold(held(90), 40, 51, 100, true), false);
+  });
+
+  it('keeps part of the budget for contacts: strangers together get at most their share', () => {
+    const held = { total: 40, strangers: 40 };
+    assert.equal(STRANGER_SHARE, 0.5);
+    assert.equal(mayHold(held, 0, 10, 100, false), true);
+    assert.equal(mayHold(held, 0, 11, 100, false), false);
+    assert.equal(mayHold(held, 0, 60, 100, true), true);
+    assert.equal(mayHold(held, 0, 61, 100, true), false);
   });
 
   it('refuses the stream that would go over, and frees what a stream releases', () => {
     const budget = new PartialFrameBudget({ timeoutMs: 1000, maxBytes: 100 });
-    const [a, b, c] = [{}, {}, {}];
-    assert.equal(budget.hold(a, 60), true);
-    assert.equal(budget.hold(b, 40), true);
-    assert.equal(budget.hold(c, 1), false);
-    assert.equal(budget.heldBytes, 100);
+    const [a, b, c, d] = [{}, {}, {}, {}];
+    assert.equal(budget.hold(a, 30, false), true);
+    assert.equal(budget.hold(b, 30, false), false); // strangers' share is 50
+    assert.equal(budget.hold(b, 20, false), true);
+    assert.equal(budget.hold(c, 50, true), true);
+    assert.equal(budget.hold(d, 1, true), false);
+    assert.deepEqual(budget.heldBytes, { total: 100, strangers: 50 });
     budget.release(a);
-    assert.equal(budget.hold(c, 50), true);
-    assert.deepEqual([budget.heldBytes, budget.holders], [90, 2]);
-    assert.equal(budget.hold(b, 0), true);
-    assert.deepEqual([budget.heldBytes, budget.holders], [50, 1]);
+    assert.equal(budget.hold(d, 30, true), true);
+    assert.deepEqual(budget.heldBytes, { total: 100, strangers: 20 });
+    assert.equal(budget.hold(b, 0, false), true);
+    assert.deepEqual([budget.heldBytes, budget.holderCount], [{ total: 80, strangers: 0 }, 2]);
   });
 });
 
