@@ -245,6 +245,10 @@ export class Daemon implements DaemonApi {
     if (addr.getComponents().some((c) => c.name === 'p2p' && c.value === this.node.peerId.toString())) {
       throw new ApiError('bad_request', 'that is this daemon’s own address');
     }
+    // Dialling a peer by its address is choosing it: it becomes a contact (unless you blocked it),
+    // before the dial when the address names it, so that the slots kept for strangers do not apply.
+    const named = addr.getComponents().find((c) => c.name === 'p2p')?.value;
+    if (named !== undefined && this.trustParts.book.stateOf(named) === 'stranger') this.trust.addContact(named);
     let peerId: string;
     try {
       const connection = await this.node.dial(addr, { signal: AbortSignal.timeout(10_000) });
@@ -253,7 +257,6 @@ export class Daemon implements DaemonApi {
       throw new ApiError('dial_failed', `could not connect to ${address}: ${(err as Error).message}`);
     }
     this.store.updatePeer(peerId, { seen: true, addresses: [addr.toString()] });
-    // Dialling a peer by its address is choosing it: it becomes a contact (unless you blocked it).
     if (this.trustParts.book.stateOf(peerId) === 'stranger') this.trust.addContact(peerId);
     // Identify tells what the peer is; answering after it makes the reply more useful.
     await this.peerTracker.whenIdentified(peerId, 2000);
