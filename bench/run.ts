@@ -7,6 +7,7 @@ import { machineInfo } from './lib/machine.js';
 import { Results } from './lib/results.js';
 import type { BenchContext, BenchOptions, Scenario } from './lib/scenario.js';
 import { markdownTable, textTable } from './lib/table.js';
+import { abuseScenario } from './scenarios/abuse.js';
 import { cliScenario } from './scenarios/cli.js';
 import { daemonScenario } from './scenarios/daemon.js';
 import { memoryScenario } from './scenarios/memory.js';
@@ -16,7 +17,16 @@ import { libp2pScenario, rawScenario } from './scenarios/streams.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const SCENARIOS: Scenario[] = [rawScenario, libp2pScenario, daemonScenario, startupScenario, cliScenario, memoryScenario, meshScenario];
+const SCENARIOS: Scenario[] = [
+  rawScenario,
+  libp2pScenario,
+  daemonScenario,
+  startupScenario,
+  cliScenario,
+  memoryScenario,
+  meshScenario,
+  abuseScenario,
+];
 
 const USAGE = `usage: npm run bench -- [options]
   --quick            smoke run: one repetition, small counts

@@ -93,6 +93,8 @@ export interface StatusInfo {
   network: string;
   peers: { connected: number; known: number };
   messages: { total: number; outbox: number };
+  /** The database's size and its storage budget: at the budget, incoming messages are refused. */
+  storage: { usedBytes: number; maxBytes: number };
   /** Who may message this daemon, and what strangers' message requests hold now. */
   trust: { inbound: InboundPolicy; contacts: number; blocked: number; requests: { strangers: number; bytes: number } };
 }

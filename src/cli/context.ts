@@ -36,6 +36,8 @@ export interface Context {
   json: boolean;
   print(text: string): void;
   printJson(value: unknown): void;
+  /** The terminal's width when stdout is a terminal: human output is wrapped to it (see wrapLine). */
+  columns(): number | undefined;
 }
 
 export function context(cmd: Command): Context {
@@ -46,5 +48,6 @@ export function context(cmd: Command): Context {
     json: opts.json === true,
     print: (text) => process.stdout.write(`${text}\n`),
     printJson: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    columns: () => (process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : undefined),
   };
 }

@@ -1,13 +1,43 @@
 // Human-readable output: short peer ids, local times, aligned tables. Pure functions.
+// Everything a peer controls goes through terminal-text.ts before it is printed; --json output
+// never comes here and stays exact.
 import type { ChatEvent, Message, PeerInfo } from '../types.js';
+import { displayWidth, safeBodyLines, safeInline, safeName, truncate, wrapLine } from './terminal-text.js';
+
+/** What a label needs to know of a peer; every field may be missing for a peer we know nothing of. */
+export type PeerLook = Partial<Pick<PeerInfo, 'name' | 'petname' | 'claimedName' | 'trust'>>;
 
 /** `12D3KooWAbc…xyz123`: enough to recognise a peer; the full id is in --json output. */
 export function shortId(peerId: string): string {
-  return peerId.length <= 20 ? peerId : `${peerId.slice(0, 12)}…${peerId.slice(-6)}`;
+  const safe = safeInline(peerId);
+  return safe.length <= 20 ? safe : `${safe.slice(0, 12)}…${safe.slice(-6)}`;
 }
 
-export function peerLabel(peerId: string, name: string | null | undefined): string {
-  return name ? `${name} (${shortId(peerId)})` : shortId(peerId);
+/**
+ * The name to show for a peer, safe for one line: your petname, followed by `~claimed` when the
+ * peer claims another name (`bob ~robert`), else the name it claims; undefined when it has none.
+ */
+export function displayName(peer: PeerLook | undefined): string | undefined {
+  if (!peer) return undefined;
+  const petname = peer.petname ?? null;
+  const claimed = peer.claimedName ?? null;
+  if (petname !== null && claimed !== null && claimed !== petname) return `${safeName(petname)} ~${safeName(claimed)}`;
+  const name = petname ?? peer.name ?? claimed;
+  return name ? safeName(name) : undefined;
+}
+
+/** A peer that is not a contact: what labels add after its id. A peer we know nothing of is a stranger. */
+function trustMark(peer: PeerLook | undefined): string {
+  const trust = peer ? peer.trust : 'stranger';
+  return trust === 'stranger' || trust === 'blocked' ? `, ${trust}` : '';
+}
+
+/** `bob (12D3KooWAbc…xyz123)`, `bob (12D3KooWAbc…xyz123, stranger)`, or the short id alone. */
+export function peerLabel(peerId: string, peer: PeerLook | undefined): string {
+  const name = displayName(peer);
+  const mark = trustMark(peer);
+  if (name === undefined) return mark ? `${shortId(peerId)} (${mark.slice(2)})` : shortId(peerId);
+  return `${name} (${shortId(peerId)}${mark})`;
 }
 
 export function localTime(iso: string, withDate = false): string {
@@ -28,62 +58,125 @@ export function duration(seconds: number): string {
   return `${s}s`;
 }
 
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+/** Lines for the terminal, none wider than `columns` when it is known (see wrapLine). */
+function fit(lines: string[], columns: number | undefined, indent: string): string {
+  if (!columns) return lines.join('\n');
+  return lines.flatMap((line) => wrapLine(line, columns, indent)).join('\n');
 }
 
-export function formatPeers(peers: PeerInfo[]): string {
+/**
+ * An aligned table. Cells must be safe already and single-line, except the last one, whose lines
+ * after the first are indented to the last column, so a row's text never starts a line of its own.
+ */
+export function table(header: string[], rows: string[][], columns?: number): string {
+  const last = header.length - 1;
+  const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ''))));
+  const pad = (cell: string, width: number) => cell + ' '.repeat(Math.max(0, width - displayWidth(cell)));
+  const indent = ' '.repeat(widths.slice(0, last).reduce((sum, w) => sum + w + 2, 0));
+  const render = (cells: string[]): string[] => {
+    const [first = '', ...more] = (cells[last] ?? '').split('\n');
+    const head = [...cells.slice(0, last).map((c, i) => pad(c, widths[i] ?? 0)), first].join('  ').trimEnd();
+    return [head, ...more.map((line) => `${indent}${line}`.trimEnd())];
+  };
+  return fit([render(header), ...rows.map(render)].flat(), columns, indent);
+}
+
+export function formatPeers(peers: PeerInfo[], columns?: number): string {
   if (peers.length === 0) return 'No peers known yet. Peers on the LAN appear within seconds; others: p2pchat connect <multiaddr>';
   return table(
-    ['NAME', 'PEER ID', 'STATUS', 'LAST SEEN', 'ADDRESSES'],
+    ['NAME', 'PEER ID', 'TRUST', 'STATUS', 'LAST SEEN', 'ADDRESSES'],
     peers.map((p) => [
-      p.name ?? '-',
-      p.peerId,
+      displayName(p) ?? '-',
+      safeInline(p.peerId),
+      p.trust,
       p.connected ? 'connected' : 'offline',
       p.connected ? 'now' : p.lastSeen ? localTime(p.lastSeen, true) : 'never',
-      p.addresses.join(' ') || '-',
+      p.addresses.map(safeInline).join(' ') || '-',
     ]),
+    columns,
   );
 }
 
 const ARROW = { in: '←', out: '→' } as const;
 
-export function formatHistory(messages: Message[], names: Map<string, string | null>): string {
+function messageState(m: Message): string {
+  if (m.direction === 'in' && m.request) return 'request';
+  if (m.direction === 'out' && !m.acked && m.state === 'sent') return 'sent (no acks)';
+  return m.reason ? `${m.state} (${truncate(safeInline(m.reason), 24)})` : m.state;
+}
+
+export function formatHistory(messages: Message[], peers: Map<string, PeerLook>, columns?: number): string {
   if (messages.length === 0) return 'No messages yet.';
   return table(
     ['TIME', '', 'PEER', 'STATE', 'TEXT'],
     messages.map((m) => [
       localTime(m.time, true),
       ARROW[m.direction],
-      peerLabel(m.peerId, names.get(m.peerId)),
-      m.direction === 'out' && !m.acked && m.state === 'sent' ? 'sent (no acks)' : m.state,
-      m.text.replace(/\n/g, '⏎'),
+      peerLabel(m.peerId, peers.get(m.peerId)),
+      messageState(m),
+      safeBodyLines(m.text).join('\n'),
     ]),
+    columns,
   );
 }
 
-/** One line for `watch`, or undefined for events not worth a line. */
-export function formatEvent(event: ChatEvent, names: Map<string, string | null>): string | undefined {
+/** Where the lines of a message after its first start in `watch` and `chat`: under the text, past the time. */
+export const BODY_INDENT = ' '.repeat('00:00:00  '.length);
+
+/**
+ * A message as printed by `watch` and `chat`: the header, then the text; each further line of the
+ * text indented under the header, so no message can print a line that looks like another's.
+ */
+export function messageBlock(header: string, text: string, columns?: number): string {
+  const [first = '', ...more] = safeBodyLines(text);
+  return fit([`${header}${first}`, ...more.map((line) => `${BODY_INDENT}${line}`)], columns, BODY_INDENT);
+}
+
+/** Keeps what `watch` knows of peers up to date from the events it prints. */
+export function notePeerEvent(event: ChatEvent, peers: Map<string, PeerLook>): void {
+  const id = String(event.data.peerId);
+  if (event.type === 'peer-connected') {
+    const known = peers.get(id);
+    const name = (event.data.name as string | null | undefined) ?? null;
+    peers.set(id, known ? { ...known, name } : { name, claimedName: name, trust: 'stranger' });
+  } else if (event.type === 'trust-changed') {
+    const known = peers.get(id) ?? {};
+    const petname = (event.data.petname as string | null | undefined) ?? null;
+    peers.set(id, { ...known, trust: event.data.trust as PeerInfo['trust'], petname, name: petname ?? known.claimedName ?? null });
+  }
+}
+
+/** What `watch` prints for an event (maybe several lines), or undefined for events not worth a line. */
+export function formatEvent(event: ChatEvent, peers: Map<string, PeerLook>, columns?: number): string | undefined {
+  if (event.type === 'message-received') {
+    const m = event.data.message as Message;
+    const header = `${localTime(event.time)}  ${m.request ? 'request from ' : ''}${peerLabel(m.peerId, peers.get(m.peerId))}: `;
+    return messageBlock(header, m.text, columns);
+  }
+  const line = eventLine(event, peers);
+  return line === undefined ? undefined : fit([line], columns, BODY_INDENT);
+}
+
+/** The one line of an event other than a message. */
+function eventLine(event: ChatEvent, peers: Map<string, PeerLook>): string | undefined {
   const at = localTime(event.time);
   const data = event.data;
-  const who = (id: unknown) => peerLabel(String(id), names.get(String(id)));
+  const who = (id: unknown) => peerLabel(String(id), peers.get(String(id)));
   switch (event.type) {
-    case 'message-received': {
-      const m = data.message as Message;
-      return `${at}  ${who(m.peerId)}: ${m.text}`;
+    case 'message-state-changed': {
+      const reason = data.reason ? ` (${safeInline(String(data.reason))})` : '';
+      return `${at}  → ${who(data.peerId)}: message ${safeInline(String(data.id).slice(0, 8))} ${safeInline(String(data.state))}${reason}`;
     }
-    case 'message-state-changed':
-      return `${at}  → ${who(data.peerId)}: message ${String(data.id).slice(0, 8)} ${String(data.state)}${data.reason ? ` (${String(data.reason)})` : ''}`;
     case 'peer-connected':
       return `${at}  * ${who(data.peerId)} connected`;
     case 'peer-disconnected':
       return `${at}  * ${who(data.peerId)} disconnected`;
+    case 'trust-changed':
+      return `${at}  * ${who(data.peerId)} is now ${data.trust === 'contact' ? 'a contact' : safeInline(String(data.trust))}`;
+    case 'message-refused':
+      return `${at}  * refused ${Number(data.count) || 1} message(s) from ${who(data.peerId)} (${safeInline(String(data.reason))})`;
+    case 'storage-full':
+      return `${at}  * storage budget reached (${Number(data.usedBytes)} of ${Number(data.maxBytes)} bytes): incoming messages are refused`;
     default:
       return undefined;
   }

@@ -7,6 +7,8 @@ import { registerInfoCommands } from './commands/info.js';
 import { registerMessagingCommands } from './commands/messaging.js';
 import { registerTrustCommands } from './commands/trust.js';
 import { CliError, EXIT } from './context.js';
+import { displayName, type PeerLook } from './format.js';
+import { safeInline } from './terminal-text.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -64,6 +66,12 @@ function buildProgram(): Command {
   return program;
 }
 
+/** A candidate's name in the list of an unknown or ambiguous peer: what it claims, and whether it is a contact. */
+function candidateName(candidate: PeerLook): string {
+  const name = displayName(candidate) ?? '';
+  return candidate.trust === 'stranger' || candidate.trust === 'blocked' ? `${name} (${candidate.trust})`.trimStart() : name;
+}
+
 function fail(message: string, code: number, json: boolean, extra: Record<string, unknown> = {}): never {
   if (json) process.stderr.write(`${JSON.stringify({ error: 'error', message, ...extra })}\n`);
   else process.stderr.write(`p2pchat: ${message}\n`);
@@ -84,15 +92,19 @@ async function main(argv: string[]): Promise<void> {
     }
     if (err instanceof ApiResponseError) {
       const peerError = err.code === 'unknown_peer' || err.code === 'ambiguous_peer';
-      const candidates = Array.isArray(err.body.candidates) ? (err.body.candidates as { peerId: string; name: string | null }[]) : [];
+      const candidates = Array.isArray(err.body.candidates) ? (err.body.candidates as ({ peerId: string } & PeerLook)[]) : [];
       const hint =
         !json && peerError && candidates.length > 0
-          ? `\ncandidates:\n${candidates.map((c) => `  ${c.peerId}  ${c.name ?? ''}`).join('\n')}`
+          ? `\ncandidates:\n${candidates.map((c) => `  ${safeInline(String(c.peerId))}  ${candidateName(c)}`.trimEnd()).join('\n')}`
           : '';
-      fail(`${err.message}${hint}`, peerError ? EXIT.peer : EXIT.error, json, { ...err.body, error: err.code });
+      fail(`${json ? err.message : safeInline(err.message)}${hint}`, peerError ? EXIT.peer : EXIT.error, json, {
+        ...err.body,
+        error: err.code,
+      });
     }
     if (err instanceof CliError) fail(err.message, err.exitCode, json);
-    fail((err as Error).message ?? String(err), EXIT.error, json);
+    const message = (err as Error).message ?? String(err);
+    fail(json ? message : safeInline(message), EXIT.error, json);
   }
 }
 

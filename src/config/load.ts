@@ -99,6 +99,8 @@ export const ENV_VARS: Record<string, { path: string[]; parse: (key: string, v: 
   P2PCHAT_MDNS: { path: ['mdns', 'enabled'], parse: parseBool },
   P2PCHAT_MDNS_INTERVAL_MS: { path: ['mdns', 'intervalMs'], parse: parseIntEnv },
   P2PCHAT_NETWORK: { path: ['mdns', 'network'], parse: (_k, v) => v },
+  P2PCHAT_STORAGE_MAX_BYTES: { path: ['storage', 'maxBytes'], parse: parseIntEnv },
+  P2PCHAT_HISTORY_MAX_AGE_DAYS: { path: ['history', 'maxAgeDays'], parse: parseIntEnv },
   P2PCHAT_TRUST_INBOUND: { path: ['trust', 'inbound'], parse: (_k, v) => v },
 };
 

@@ -32,6 +32,42 @@ export const configSchema = z.strictObject({
     redialMinMs: z.number().int().min(10).describe('First delay before redialing a peer with queued messages.'),
     redialMaxMs: z.number().int().min(10).describe('Longest delay between redials (exponential backoff).'),
   }),
+  history: z.strictObject({
+    maxAgeDays: z
+      .number()
+      .min(0)
+      .describe(
+        'Delete messages stored more than this many days ago (fractions allowed). 0 keeps them forever. Outgoing messages still in the outbox, and message requests, are kept.',
+      ),
+    maxMessagesPerPeer: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        'Keep only this many of the newest messages of each conversation, both directions. 0 keeps them all. Outgoing messages still in the outbox, and message requests, are kept.',
+      ),
+    maxEvents: z.number().int().min(1000).describe('Events kept for `watch --since` catch-up; older ones are pruned.'),
+    pruneIntervalSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .describe('How often history retention and event pruning run (they also run at start-up).'),
+  }),
+  storage: z.strictObject({
+    maxBytes: z
+      .number()
+      .int()
+      .min(0)
+      .refine((n) => n === 0 || n >= 1_048_576, 'at least 1048576 (1 MiB), or 0 for auto')
+      .describe(
+        'Storage budget of the database in bytes: at the budget, incoming messages are refused (history and sending keep working). 0 (auto): a tenth of the database size plus the free space on its filesystem at start, at most 2 GiB and at least 64 MiB.',
+      ),
+    minFreeBytes: z
+      .number()
+      .int()
+      .min(0)
+      .describe('Incoming messages are also refused when the data dir filesystem has less free space than this, whatever the budget.'),
+  }),
   trust: z.strictObject({
     inbound: z
       .enum(['open', 'requests', 'contacts'])
@@ -57,6 +93,31 @@ export const configSchema = z.strictObject({
     }),
     maxFrameBytes: z.number().int().min(1024).max(1_048_576).describe('Largest /chat/1.0.0 frame accepted or sent.'),
     maxConnections: z.number().int().min(1).describe('Most open libp2p connections.'),
+    contactReservedConnections: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        'Connection slots strangers can never take, so that contacts can always connect: strangers together hold at most maxConnections minus this.',
+      ),
+    connectionsPerAddress: z.number().int().min(1).describe('Most connections strangers may hold from one remote IP address.'),
+    connectionsPerSubnet: z
+      .number()
+      .int()
+      .min(1)
+      .describe('Most connections strangers may hold from one /24 (IPv4) or /64 (IPv6) network.'),
+    strangerRetentionSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .describe(
+        'A stranger that left no messages (no history, no message request, nothing queued) is dropped from the peers table once it has not been seen for this long.',
+      ),
+    strangersKept: z
+      .number()
+      .int()
+      .min(0)
+      .describe('Most strangers that left no messages the peers table keeps; the least recently seen are dropped first.'),
     maxInboundStreamsPerPeer: z.number().int().min(1).max(1024).describe('Most concurrent inbound /chat/1.0.0 streams per connection.'),
     controlBodyBytes: z.number().int().min(1024).describe('Largest request body the control API accepts.'),
     partialFrameTimeoutMs: z

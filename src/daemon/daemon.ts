@@ -11,8 +11,12 @@ import { type ChatNode, createChatNode } from '../node/create-node.js';
 import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
 import { messageFrameBytes } from '../protocol/envelope.js';
+import { StorageBudget } from '../store/budget.js';
 import { GroupCommit } from '../store/group-commit.js';
+import { StrangerPruner } from '../store/peer-pruning.js';
+import { Retention } from '../store/retention.js';
 import { Store } from '../store/store.js';
+import { createConnectionGater, type DenialCounts, newDenialCounts } from '../trust/connection-gater.js';
 import { createTrust, type Trust } from '../trust/create-trust.js';
 import { createTrustApi, type TrustApi } from '../trust/trust-api.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
@@ -29,11 +33,15 @@ export class Daemon implements DaemonApi {
   private readonly startedAt = Date.now();
   private readonly cleanups: Array<() => Promise<void> | void> = [];
   private store!: Store;
+  /** Asked before incoming messages are stored (by the trust gate): at the budget they are refused. */
+  private budget!: StorageBudget;
   private node!: ChatNode;
   private peerTracker!: PeerTracker;
   private delivery!: Delivery;
   private trustParts!: Trust;
   trust!: TrustApi;
+  /** Connections the gater refused, by reason (for metrics). */
+  readonly connectionDenials: DenialCounts = newDenialCounts();
   /** Sends (single or batches) that arrive together are stored in one fsynced transaction. */
   private readonly sends = new GroupCommit<OutgoingText[], SentMessage[]>((batches) => {
     const stored = this.store.atomically(() => batches.map((batch) => batch.map((m) => this.store.queueOutgoing(m.peerId, m.text))), true);
@@ -56,7 +64,12 @@ export class Daemon implements DaemonApi {
       if (created) log.info('created a new identity key');
       this.store = new Store(config.dataDir);
       this.cleanups.push(() => this.store.close());
-      const trust = createTrust({ store: this.store, storage: { hasRoomFor: () => true }, log: log.child({ part: 'trust' }) }, config);
+      this.budget = new StorageBudget({ store: this.store, log: log.child({ part: 'storage' }) }, config.storage);
+      const retention = new Retention(
+        { store: this.store, log: log.child({ part: 'storage' }) },
+        { ...config.history, intervalMs: config.history.pruneIntervalSeconds * 1000 },
+      );
+      const trust = createTrust({ store: this.store, storage: this.budget, log: log.child({ part: 'trust' }) }, config);
       this.trustParts = trust;
       this.cleanups.push(() => trust.inbound.stop());
 
@@ -66,8 +79,14 @@ export class Daemon implements DaemonApi {
         maxConnections: config.limits.maxConnections,
         mdns: config.mdns,
         log: log.child({ part: 'lan' }),
+        gater: createConnectionGater({
+          trust: trust.book,
+          limits: config.limits,
+          log: log.child({ part: 'admission' }),
+          denials: this.connectionDenials,
+        }),
       });
-      this.peerTracker = new PeerTracker({ node: this.node, store: this.store, log: log.child({ part: 'peers' }) });
+      this.peerTracker = new PeerTracker({ node: this.node, store: this.store, trust: trust.book, log: log.child({ part: 'peers' }) });
       this.trust = createTrustApi({
         book: trust.book,
         table: trust.table,
@@ -104,6 +123,17 @@ export class Daemon implements DaemonApi {
       await this.node.start();
       this.cleanups.push(() => this.node.stop());
       this.cleanups.push(() => chat.stop());
+      const pruner = new StrangerPruner(
+        {
+          store: this.store,
+          connectedPeers: () => this.peerTracker.connectedPeers(),
+          forgotten: (peerIds) => this.peerTracker.forget(peerIds),
+          log: log.child({ part: 'peers' }),
+        },
+        { retentionMs: config.limits.strangerRetentionSeconds * 1000, maxKept: config.limits.strangersKept },
+      );
+      pruner.start();
+      this.cleanups.push(() => pruner.stop());
       this.delivery.start();
       this.cleanups.push(() => this.delivery.stop());
       this.cleanups.push(() => this.peerTracker.stop());
@@ -117,7 +147,9 @@ export class Daemon implements DaemonApi {
       await control.start();
       this.cleanups.push(() => control.stop());
 
-      this.store.pruneEvents();
+      // Prunes at once (history retention and old events), then periodically.
+      retention.start();
+      this.cleanups.push(() => retention.stop());
       log.info(
         {
           peerId: this.node.peerId.toString(),
@@ -127,6 +159,7 @@ export class Daemon implements DaemonApi {
           dataDir: config.dataDir,
           mdns: config.mdns.enabled ? config.mdns.network : false,
           version: VERSION,
+          storage: { usedBytes: this.budget.usedBytes(), maxBytes: this.budget.maxBytes },
         },
         'p2pchat daemon ready',
       );
@@ -170,6 +203,7 @@ export class Daemon implements DaemonApi {
       network: this.config.mdns.network,
       peers: { connected: this.peerTracker.connectedPeers().size, known: counts.peers },
       messages: { total: counts.messages, outbox: counts.outbox },
+      storage: { usedBytes: this.budget.usedBytes(), maxBytes: this.budget.maxBytes },
       trust: { inbound: this.trustParts.book.policy, ...this.trustParts.book.counts(), requests: this.trustParts.gate.heldRequests() },
     };
   }
@@ -216,6 +250,10 @@ export class Daemon implements DaemonApi {
     if (addr.getComponents().some((c) => c.name === 'p2p' && c.value === this.node.peerId.toString())) {
       throw new ApiError('bad_request', 'that is this daemon’s own address');
     }
+    // Dialling a peer by its address is choosing it: it becomes a contact (unless you blocked it),
+    // before the dial when the address names it, so that the slots kept for strangers do not apply.
+    const named = addr.getComponents().find((c) => c.name === 'p2p')?.value;
+    if (named !== undefined && this.trustParts.book.stateOf(named) === 'stranger') this.trust.addContact(named);
     let peerId: string;
     try {
       const connection = await this.node.dial(addr, { signal: AbortSignal.timeout(10_000) });
@@ -224,7 +262,6 @@ export class Daemon implements DaemonApi {
       throw new ApiError('dial_failed', `could not connect to ${address}: ${(err as Error).message}`);
     }
     this.store.updatePeer(peerId, { seen: true, addresses: [addr.toString()] });
-    // Dialling a peer by its address is choosing it: it becomes a contact (unless you blocked it).
     if (this.trustParts.book.stateOf(peerId) === 'stranger') this.trust.addContact(peerId);
     // Identify tells what the peer is; answering after it makes the reply more useful.
     await this.peerTracker.whenIdentified(peerId, 2000);

@@ -101,11 +101,17 @@ export class Delivery {
     this.reconnectRecentPeers();
   }
 
-  /** After a restart, dial the p2pchat peers we talked to recently, so conversations resume. */
+  /**
+   * After a restart, dial the contacts we saw recently, so conversations resume. Only contacts:
+   * strangers come back by themselves if they want to, and dialling every peer we ever met would
+   * dial whatever addresses strangers announced (hundreds of identities can announce one address).
+   * Peers with queued messages are redialled by tick().
+   */
   private reconnectRecentPeers(): void {
     const since = Date.now() - this.options.expirySeconds * 1000;
     for (const peer of this.store.peers()) {
-      if (peer.p2pchat && peer.lastSeen !== null && Date.parse(peer.lastSeen) >= since) this.redial(peer.peerId, Date.now());
+      const recent = peer.lastSeen !== null && Date.parse(peer.lastSeen) >= since;
+      if (recent && this.trust.stateOf(peer.peerId) === 'contact') this.redial(peer.peerId, Date.now());
     }
   }
 

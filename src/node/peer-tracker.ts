@@ -5,11 +5,18 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
+import type { TrustView } from '../trust/types.js';
 import { dialableAddresses } from './addresses.js';
 import type { ChatNode } from './create-node.js';
+import { DialLimiter } from './dial-limiter.js';
 
 /** When both sides discover each other, the larger peer id waits this long for the other's dial. */
 const SECOND_DIALER_DELAY_MS = 1000;
+/**
+ * Most addresses of a peer we keep and dial. A peer may announce any number (identify, mDNS),
+ * each of them someone else's perhaps: a real host needs a handful.
+ */
+export const MAX_PEER_ADDRESSES = 8;
 
 export function isP2pchatAgent(agent: string | undefined): boolean {
   return agent?.startsWith('p2pchat/') ?? false;
@@ -30,10 +37,14 @@ export class PeerTracker {
   /** Second-dialer timers by peer id: at most one waits per peer. */
   private readonly secondDials = new Map<string, NodeJS.Timeout>();
   private readonly dialing = new Set<string>();
+  private readonly trust: TrustView;
+  /** Our dials per remote host: strangers' announced addresses are never dialled in bulk. */
+  private readonly dialLimiter = new DialLimiter();
 
-  constructor(components: { node: ChatNode; store: Store; log: Logger }) {
+  constructor(components: { node: ChatNode; store: Store; trust: TrustView; log: Logger }) {
     this.node = components.node;
     this.store = components.store;
+    this.trust = components.trust;
     this.log = components.log;
   }
 
@@ -53,7 +64,7 @@ export class PeerTracker {
         addresses: dialableAddresses(
           listenAddrs.map((a) => a.toString()),
           [connection.remoteAddr.toString()],
-        ),
+        ).slice(0, MAX_PEER_ADDRESSES),
         speaksEnvelope: isP2pchatAgent(agentVersion),
       });
       this.identified.add(id);
@@ -95,6 +106,17 @@ export class PeerTracker {
     );
   }
 
+  /** Peers dropped from our peers table: libp2p's peer store (in memory) lets go of them too. */
+  forget(peerIds: string[]): void {
+    for (const id of peerIds) {
+      try {
+        this.node.peerStore.delete(peerIdFromString(id)).catch(() => {});
+      } catch {
+        // not a peer id: nothing libp2p could hold
+      }
+    }
+  }
+
   /** Resolves once identify has run for the peer (or after `timeoutMs`): then its agent is known. */
   whenIdentified(peerId: string, timeoutMs: number): Promise<void> {
     if (this.identified.has(peerId)) return Promise.resolve();
@@ -122,19 +144,31 @@ export class PeerTracker {
     }
   }
 
-  /** Dials a known peer, first teaching libp2p the addresses we remember for it. */
+  /**
+   * Dials a peer the user wants connected (a contact, queued messages, the config), first
+   * teaching libp2p the addresses we remember for it. Waits its turn while enough dials to its
+   * hosts are in flight.
+   */
   async dialPeer(peerId: string, addresses: string[]): Promise<boolean> {
     const id = peerIdFromString(peerId);
     const addrs: Multiaddr[] = [];
-    for (const text of addresses) {
+    for (const text of addresses.slice(0, MAX_PEER_ADDRESSES)) {
       try {
         addrs.push(multiaddr(text));
       } catch {
         // a bad stored address is skipped, not fatal
       }
     }
-    if (addrs.length > 0) await this.node.peerStore.merge(id, { multiaddrs: addrs }).catch(() => {});
-    return this.dial(id, 'redial');
+    if (this.dialing.has(peerId)) return false; // one dial per peer at a time
+    this.dialing.add(peerId);
+    const release = await this.dialLimiter.wanted(addrs.map((a) => a.toString()));
+    try {
+      if (addrs.length > 0) await this.node.peerStore.merge(id, { multiaddrs: addrs }).catch(() => {});
+      return await this.dial(id, 'redial');
+    } finally {
+      this.dialing.delete(peerId);
+      release();
+    }
   }
 
   /**
@@ -145,25 +179,37 @@ export class PeerTracker {
   private onSighting(peer: PeerInfo): void {
     const id = peer.id.toString();
     if (id === this.self || this.isConnected(id) || this.dialing.has(id) || this.secondDials.has(id)) return;
+    const state = this.trust.stateOf(id);
+    if (state === 'blocked') return;
+    const kind = state === 'contact' ? 'wanted' : 'stranger';
     this.log.debug({ peer: id, addresses: peer.multiaddrs.map((a) => a.toString()) }, 'peer seen on the LAN');
-    const target = peer.multiaddrs.map((a) => a.encapsulate(`/p2p/${id}`));
+    const target = peer.multiaddrs.slice(0, MAX_PEER_ADDRESSES).map((a) => a.encapsulate(`/p2p/${id}`));
     if (shouldDialFirst(this.self, id)) {
-      void this.dialOnce(id, target, 'discovered');
+      void this.dialOnce(id, target, kind, 'discovered');
       return;
     }
     const timer = setTimeout(() => {
       this.secondDials.delete(id);
-      if (!this.isConnected(id)) void this.dialOnce(id, target, 'discovered (second dialer)');
+      if (!this.isConnected(id)) void this.dialOnce(id, target, kind, 'discovered (second dialer)');
     }, SECOND_DIALER_DELAY_MS);
     this.secondDials.set(id, timer);
   }
 
-  private async dialOnce(id: string, target: Multiaddr[], why: string): Promise<void> {
+  /** A sighting's dial; a stranger's is skipped when the dial limiter says its host had enough for now. */
+  private async dialOnce(id: string, target: Multiaddr[], kind: 'wanted' | 'stranger', why: string): Promise<void> {
+    const addresses = target.map((a) => a.toString());
     this.dialing.add(id);
+    const release = kind === 'wanted' ? await this.dialLimiter.wanted(addresses) : this.dialLimiter.tryStranger(addresses);
+    if (!release) {
+      this.dialing.delete(id);
+      this.log.debug({ peer: id, why }, 'dial skipped: its host was dialled just now');
+      return;
+    }
     try {
       await this.dial(target, why);
     } finally {
       this.dialing.delete(id);
+      release();
     }
   }
 

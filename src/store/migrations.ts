@@ -56,6 +56,14 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE peers SET trust = 'contact' WHERE peer_id IN (SELECT DISTINCT peer_id FROM messages WHERE direction = 'out');
   CREATE INDEX messages_requests ON messages (peer_id, seq) WHERE request = 1;
   `,
+  // Received texts are stored once: a message-received event refers to its message by seq
+  // (message_seq) instead of holding a copy of it, and is rebuilt from the message row when read.
+  // Existing events are rewritten to that form, which also drops the copies of their texts.
+  `
+  ALTER TABLE events ADD COLUMN message_seq INTEGER;
+  UPDATE events SET message_seq = json_extract(data, '$.message.seq'), data = ''
+    WHERE type = 'message-received' AND json_valid(data) AND json_type(data, '$.message.seq') = 'integer';
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

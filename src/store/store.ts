@@ -4,32 +4,21 @@ import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChatEvent, ChatEventType, Direction, Message, MessageState, PeerInfo, SentMessage, TrustState } from '../types.js';
-import { eventWithLine } from './event-line.js';
+import { EventLog } from './event-log.js';
 import { newMessageId } from './message-id.js';
 import { migrate } from './migrations.js';
+import { iso, type MessageRow, toMessage } from './rows.js';
 
 export const DATABASE_FILE = 'p2pchat.db';
 /**
  * An outgoing message still awaiting its ack. The same condition as the partial index
  * messages_outbox (migration 2), which lets SQLite use that index for every outbox query.
  */
-const IN_OUTBOX = `direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1`;
-/** Events kept for `since=` catch-up; older ones are pruned. */
-const EVENTS_KEPT = 100_000;
-
-interface MessageRow {
-  seq: number;
-  id: string;
-  peer_id: string;
-  direction: Direction;
-  text: string;
-  sent_at: number;
-  stored_at: number;
-  state: MessageState;
-  reason: string | null;
-  expects_ack: number;
-  request: number;
-}
+export const IN_OUTBOX = `direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1`;
+/** Bytes the write-ahead log is trimmed to after a checkpoint. */
+const WAL_SIZE_LIMIT = 8 * 1024 * 1024;
+/** Events kept for `since=` catch-up by default; older ones are pruned. */
+export const EVENTS_KEPT = 100_000;
 
 interface PeerRow {
   peer_id: string;
@@ -40,13 +29,6 @@ interface PeerRow {
   last_seen: number | null;
   trust: TrustState;
   petname: string | null;
-}
-
-interface EventRow {
-  id: number;
-  type: ChatEventType;
-  time: number;
-  data: string;
 }
 
 export interface IncomingMessage {
@@ -84,37 +66,6 @@ export interface PendingMessage {
 
 export type EventListener = (event: ChatEvent) => void;
 
-// Many rows and events share a millisecond; toISOString is costly enough to remember the last one.
-let lastIsoMs = Number.NaN;
-let lastIso = '';
-function iso(ms: number): string {
-  if (ms !== lastIsoMs) {
-    lastIso = new Date(ms).toISOString();
-    lastIsoMs = ms;
-  }
-  return lastIso;
-}
-
-function toMessage(row: MessageRow): Message {
-  return {
-    seq: row.seq,
-    id: row.id,
-    peerId: row.peer_id,
-    direction: row.direction,
-    text: row.text,
-    time: iso(row.sent_at),
-    storedAt: iso(row.stored_at),
-    state: row.state,
-    reason: row.reason ?? undefined,
-    acked: row.expects_ack === 1,
-    request: row.request === 1,
-  };
-}
-
-function toEvent(row: EventRow): ChatEvent {
-  return eventWithLine(row.id, row.type, iso(row.time), JSON.parse(row.data) as Record<string, unknown>, row.data);
-}
-
 export class Store {
   readonly path: string;
   private readonly db: Database.Database;
@@ -122,6 +73,7 @@ export class Store {
   /** Events appended inside the current transaction, published once it commits. */
   private pending: ChatEvent[] = [];
   private readonly stmt;
+  private readonly events: EventLog;
 
   constructor(dataDir: string) {
     this.path = join(dataDir, DATABASE_FILE);
@@ -132,6 +84,9 @@ export class Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL'); // per transaction, see tx()
     this.db.pragma('busy_timeout = 5000');
+    // The write-ahead log keeps the size of its largest burst unless told otherwise; it counts
+    // against the storage budget, so trim it after checkpoints.
+    this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     const db = this.db;
@@ -180,10 +135,8 @@ export class Store {
            last_seen = coalesce(@seen, last_seen)
          WHERE peer_id = @peerId`,
       ),
-      insertEvent: db.prepare('INSERT INTO events (type, time, data) VALUES (?, ?, ?)'),
-      eventsSince: db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
-      pruneEvents: db.prepare('DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?'),
     };
+    this.events = new EventLog(db);
   }
 
   close(): void {
@@ -234,11 +187,14 @@ export class Store {
   }
 
   private appendEvent(type: ChatEventType, data: Record<string, unknown>): number {
-    const now = Date.now();
-    const json = JSON.stringify(data);
-    const id = Number(this.stmt.insertEvent.run(type, now, json).lastInsertRowid);
-    this.pending.push(eventWithLine(id, type, iso(now), data, json));
-    return id;
+    const event = this.events.append(type, data);
+    this.pending.push(event);
+    return event.id;
+  }
+
+  /** A message-received event: stored as a reference to the message, published with the message itself. */
+  private appendMessageReceived(message: Message): void {
+    this.pending.push(this.events.appendMessageReceived(message));
   }
 
   private setState(row: MessageRow, state: MessageState, reason: string | null, expectsAck = row.expects_ack): Message {
@@ -291,14 +247,7 @@ export class Store {
 
   /** Stored events after `id`: at most `limit`, and no more once `maxBytes` of data are read (at least one). */
   eventsSince(id: number, limit = 10_000, maxBytes = Infinity): ChatEvent[] {
-    const events: ChatEvent[] = [];
-    let bytes = 0;
-    for (const row of this.stmt.eventsSince.iterate(id, limit) as IterableIterator<EventRow>) {
-      events.push(toEvent(row));
-      bytes += row.data.length;
-      if (bytes >= maxBytes) break;
-    }
-    return events;
+    return this.events.since(id, limit, maxBytes);
   }
 
   /** Appends an event (in the current transaction if there is one); listeners hear it after the commit. */
@@ -306,8 +255,12 @@ export class Store {
     return this.tx(() => this.appendEvent(type, data));
   }
 
-  pruneEvents(): void {
-    this.stmt.pruneEvents.run(EVENTS_KEPT);
+  /**
+   * Deletes the oldest events beyond the newest `keep`, at most `chunk` of them (a caller that
+   * runs while the daemon serves others deletes in small steps); returns how many were deleted.
+   */
+  pruneEvents(keep = EVENTS_KEPT, chunk = Number.MAX_SAFE_INTEGER): number {
+    return this.tx(() => this.events.prune(keep, chunk));
   }
 
   // ---- outgoing ----------------------------------------------------------------------------
@@ -412,7 +365,7 @@ export class Store {
         // Already stored (a resend after a lost ack): skipped, so it never shows twice.
         if (!row) continue;
         const message = toMessage(row);
-        this.appendEvent('message-received', { message });
+        this.appendMessageReceived(message);
         stored.push(message);
       }
       return stored;

@@ -83,14 +83,16 @@ export class InboundGate {
 
   private refusal(peerId: string, state: ReturnType<TrustView['stateOf']>, bytes: number): RefusalReason | undefined {
     if (state === 'blocked') return 'blocked';
-    if (state === 'stranger' && this.limits.policy === 'contacts') return 'contacts_only';
+    if (state === 'stranger') {
+      if (this.limits.policy === 'contacts') return 'contacts_only';
+      const used = this.usage.get(peerId) ?? { count: 0, bytes: 0 };
+      const quota = this.limits.strangerQuota;
+      if (used.count + 1 > quota.messages || used.bytes + bytes > quota.bytes) return 'quota';
+      if (this.totalBytes + bytes > this.limits.requestsMaxBytes) return 'quota';
+      if (!this.rates.tryTake(peerId, this.limits.rate.stranger, bytes)) return 'rate_limited';
+    }
+    // Last: the budget counts what it is asked about as about to be stored.
     if (!this.deps.storage.hasRoomFor(bytes)) return 'storage_full';
-    if (state === 'contact') return undefined;
-    const used = this.usage.get(peerId) ?? { count: 0, bytes: 0 };
-    const quota = this.limits.strangerQuota;
-    if (used.count + 1 > quota.messages || used.bytes + bytes > quota.bytes) return 'quota';
-    if (this.totalBytes + bytes > this.limits.requestsMaxBytes) return 'quota';
-    if (!this.rates.tryTake(peerId, this.limits.rate.stranger, bytes)) return 'rate_limited';
     return undefined;
   }
 

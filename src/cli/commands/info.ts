@@ -2,11 +2,24 @@
 import type { Command } from 'commander';
 import type { Message, PeerInfo, StatusInfo } from '../../types.js';
 import { context } from '../context.js';
-import { duration, formatHistory, formatPeers, peerLabel } from '../format.js';
+import { duration, formatHistory, formatPeers, type PeerLook, peerLabel } from '../format.js';
+import { safeInline, safeName } from '../terminal-text.js';
 
 function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new Error(`expected a positive whole number, got "${value}"`);
   return Number(value);
+}
+
+/** 1536 → "1.5 KiB". */
+function byteSize(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 const INBOUND_WORDS: Record<StatusInfo['trust']['inbound'], string> = {
@@ -26,15 +39,17 @@ export function registerInfoCommands(program: Command): void {
       ctx.print(
         [
           `Peer ID:    ${s.peerId}`,
-          `Name:       ${s.name}`,
+          `Name:       ${safeName(s.name, 64)}`,
           `Version:    ${s.version}`,
-          `Addresses:  ${s.addresses.join('\n            ') || '(none)'}`,
+          `Addresses:  ${s.addresses.map(safeInline).join('\n            ') || '(none)'}`,
           `Discovery:  ${s.mdns ? `mDNS, network "${s.network}"` : 'off (connect peers by address)'}`,
           `Socket:     ${s.socket}`,
           `Data dir:   ${s.dataDir}`,
           `Uptime:     ${duration(s.uptimeSeconds)} (pid ${s.pid})`,
           `Peers:      ${s.peers.connected} connected, ${s.peers.known} known`,
           `Messages:   ${s.messages.total} stored, ${s.messages.outbox} waiting in the outbox`,
+          `Storage:    ${byteSize(s.storage.usedBytes)} of ${byteSize(s.storage.maxBytes)}${s.storage.usedBytes >= s.storage.maxBytes ? ' (full: incoming messages are refused)' : ''}`,
+
           `Trust:      ${INBOUND_WORDS[s.trust.inbound]}; ${s.trust.contacts} contacts, ${s.trust.blocked} blocked`,
           `Requests:   ${s.trust.requests.strangers === 0 ? 'none' : `${s.trust.requests.strangers} strangers wrote to you (${s.trust.requests.bytes} bytes held); see p2pchat requests`}`,
         ].join('\n'),
@@ -48,7 +63,7 @@ export function registerInfoCommands(program: Command): void {
       const ctx = context(cmd);
       const peers = await ctx.client.request<PeerInfo[]>('GET', '/v1/peers');
       if (ctx.json) return ctx.printJson(peers);
-      ctx.print(formatPeers(peers));
+      ctx.print(formatPeers(peers, ctx.columns()));
     });
 
   program
@@ -59,7 +74,7 @@ export function registerInfoCommands(program: Command): void {
       const ctx = context(cmd);
       const peer = await ctx.client.request<PeerInfo>('POST', '/v1/connect', { multiaddr: address });
       if (ctx.json) return ctx.printJson(peer);
-      ctx.print(`Connected to ${peerLabel(peer.peerId, peer.name)}`);
+      ctx.print(`Connected to ${peerLabel(peer.peerId, peer)}`);
     });
 
   program
@@ -77,7 +92,7 @@ export function registerInfoCommands(program: Command): void {
       if (opts.after !== undefined) q.set('after', String(opts.after));
       const messages = await ctx.client.request<Message[]>('GET', `/v1/messages?${q}`);
       if (ctx.json) return ctx.printJson(messages);
-      ctx.print(formatHistory(messages, await peerNames(ctx.client)));
+      ctx.print(formatHistory(messages, await peerLooks(ctx.client), ctx.columns()));
     });
 
   program
@@ -88,11 +103,12 @@ export function registerInfoCommands(program: Command): void {
       const messages = await ctx.client.request<Message[]>('GET', '/v1/outbox');
       if (ctx.json) return ctx.printJson(messages);
       if (messages.length === 0) return ctx.print('The outbox is empty: every message was delivered.');
-      ctx.print(formatHistory(messages, await peerNames(ctx.client)));
+      ctx.print(formatHistory(messages, await peerLooks(ctx.client), ctx.columns()));
     });
 }
 
-export async function peerNames(client: ReturnType<typeof context>['client']): Promise<Map<string, string | null>> {
+/** Every known peer by id: what labels need (name, petname, trust). */
+export async function peerLooks(client: ReturnType<typeof context>['client']): Promise<Map<string, PeerLook>> {
   const peers = await client.request<PeerInfo[]>('GET', '/v1/peers');
-  return new Map(peers.map((p) => [p.peerId, p.name]));
+  return new Map(peers.map((p) => [p.peerId, p]));
 }

@@ -4,9 +4,10 @@ import type { Command } from 'commander';
 import { type ControlClient, DaemonNotRunningError } from '../../control/client.js';
 import type { Message, PeerInfo, SentMessage } from '../../types.js';
 import { CliError, type Context, context, EXIT } from '../context.js';
-import { formatEvent, localTime, peerLabel } from '../format.js';
+import { displayName, formatEvent, localTime, messageBlock, notePeerEvent, type PeerLook, peerLabel, shortId } from '../format.js';
 import { sendLines } from '../send-lines.js';
-import { peerNames } from './info.js';
+import { safeInline } from '../terminal-text.js';
+import { peerLooks } from './info.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -80,7 +81,7 @@ interface SendOptions {
 async function sendEachLine(ctx: Context, peer: string, opts: SendOptions): Promise<void> {
   // Resolve once: a bad target fails before any input is read, and batches name the full id.
   const target = await ctx.client.request<PeerInfo>('GET', `/v1/peers/${encodeURIComponent(peer)}`);
-  const label = peerLabel(target.peerId, target.name);
+  const label = peerLabel(target.peerId, target);
   const sent: SentMessage[] = [];
   const count = await sendLines(ctx.client, target.peerId, process.stdin, (batch) => {
     if (opts.wait) sent.push(...batch);
@@ -104,6 +105,21 @@ async function sendEachLine(ctx: Context, peer: string, opts: SendOptions): Prom
   throw new CliError(`a message to ${label} was ${outcome}; see 'p2pchat history'`, EXIT.error);
 }
 
+/** The label of a send's target as the daemon knows it (trust included); the short id if it cannot say. */
+async function sentToLabel(client: ControlClient, peerId: string): Promise<string> {
+  try {
+    return peerLabel(peerId, await client.request<PeerInfo>('GET', `/v1/peers/${encodeURIComponent(peerId)}`));
+  } catch {
+    return shortId(peerId);
+  }
+}
+
+/** How `chat` names the other side before each message: its name, and "(stranger)" unless it is a contact. */
+function chatName(peer: PeerInfo): string {
+  const name = displayName(peer) ?? shortId(peer.peerId);
+  return peer.trust === 'contact' ? name : `${name} (${peer.trust})`;
+}
+
 export function registerMessagingCommands(program: Command): void {
   program
     .command('send')
@@ -122,7 +138,7 @@ export function registerMessagingCommands(program: Command): void {
       const text = words.length > 0 ? words.join(' ') : process.stdin.isTTY ? '' : await readStdin();
       if (text === '') throw new CliError('nothing to send: give the text as arguments or on stdin', EXIT.usage);
       const sent = await ctx.client.request<SentMessage>('POST', '/v1/send', { to: peer, text });
-      const label = peerLabel(sent.peerId, peer === sent.peerId ? null : peer);
+      const label = ctx.json ? '' : await sentToLabel(ctx.client, sent.peerId);
       if (!opts.wait) {
         if (ctx.json) return ctx.printJson(sent);
         return ctx.print(`Message ${sent.id} ${sent.state} for ${label}`);
@@ -151,7 +167,7 @@ export function registerMessagingCommands(program: Command): void {
     })
     .action(async (opts: { since?: number }, cmd: Command) => {
       const ctx = context(cmd);
-      const names = ctx.json ? new Map<string, string | null>() : await peerNames(ctx.client);
+      const peers = ctx.json ? new Map<string, PeerLook>() : await peerLooks(ctx.client);
       let lastId = opts.since;
       let stopped = false;
       let current: ReturnType<typeof ctx.client.events> | undefined;
@@ -167,8 +183,8 @@ export function registerMessagingCommands(program: Command): void {
         current = ctx.client.events(lastId, (event) => {
           lastId = event.id;
           if (ctx.json) return process.stdout.write(`${JSON.stringify(event)}\n`);
-          if (event.type === 'peer-connected') names.set(String(event.data.peerId), (event.data.name as string | null) ?? null);
-          const line = formatEvent(event, names);
+          notePeerEvent(event, peers);
+          const line = formatEvent(event, peers, ctx.columns());
           if (line !== undefined) ctx.print(line);
         });
         try {
@@ -190,7 +206,7 @@ export function registerMessagingCommands(program: Command): void {
     .action(async (target: string, _opts, cmd: Command) => {
       const ctx = context(cmd);
       const peer = await ctx.client.request<PeerInfo>('GET', `/v1/peers/${encodeURIComponent(target)}`);
-      const label = peerLabel(peer.peerId, peer.name);
+      const label = peerLabel(peer.peerId, peer);
       const interactive = process.stdin.isTTY === true;
       const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
       const show = (line: string) => {
@@ -206,7 +222,8 @@ export function registerMessagingCommands(program: Command): void {
         if (event.type === 'message-received') {
           const m = event.data.message as Message;
           if (m.peerId !== peer.peerId) return;
-          show(ctx.json ? JSON.stringify(event) : `${localTime(m.time)}  ${peer.name ?? label}: ${m.text}`);
+          const header = `${localTime(m.time)}  ${m.request ? 'request from ' : ''}${chatName(peer)}: `;
+          show(ctx.json ? JSON.stringify(event) : messageBlock(header, m.text, ctx.columns()));
         } else if ((event.type === 'peer-connected' || event.type === 'peer-disconnected') && event.data.peerId === peer.peerId) {
           show(ctx.json ? JSON.stringify(event) : `* ${label} ${event.type === 'peer-connected' ? 'connected' : 'disconnected'}`);
         }
@@ -227,7 +244,7 @@ export function registerMessagingCommands(program: Command): void {
             if (ctx.json) show(JSON.stringify(sent));
           } catch (err) {
             failed = true;
-            show(`! not sent: ${(err as Error).message}`);
+            show(`! not sent: ${safeInline((err as Error).message)}`);
           }
           if (interactive) rl.prompt();
         });

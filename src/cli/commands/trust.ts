@@ -4,6 +4,7 @@ import type { MessageRequests } from '../../trust/trust-api.js';
 import type { PeerInfo } from '../../types.js';
 import { type Context, context } from '../context.js';
 import { peerLabel, table } from '../format.js';
+import { safeInline, safeName } from '../terminal-text.js';
 
 type Action = (ctx: Context, ...args: string[]) => Promise<void>;
 
@@ -25,7 +26,12 @@ function formatContacts(peers: PeerInfo[]): string {
   }
   return table(
     ['NAME', 'PEER ID', 'CLAIMS TO BE', 'STATUS'],
-    peers.map((p) => [p.petname ?? p.claimedName ?? '-', p.peerId, p.claimedName ?? '-', p.connected ? 'connected' : 'offline']),
+    peers.map((p) => [
+      safeName(p.petname ?? p.claimedName ?? '-'),
+      safeInline(p.peerId),
+      safeName(p.claimedName ?? '-'),
+      p.connected ? 'connected' : 'offline',
+    ]),
   );
 }
 
@@ -35,8 +41,8 @@ function formatRequests(requests: MessageRequests[]): string {
     table(
       ['FROM', 'PEER ID', 'MESSAGES', 'BYTES'],
       requests.map((r) => [
-        r.peer.claimedName ? `${r.peer.claimedName} (stranger)` : '(stranger)',
-        r.peer.peerId,
+        r.peer.claimedName ? `${safeName(r.peer.claimedName)} (stranger)` : '(stranger)',
+        safeInline(r.peer.peerId),
         String(r.count),
         String(r.bytes),
       ]),
@@ -67,7 +73,7 @@ export function registerTrustCommands(program: Command): void {
       const ctx = context(cmd);
       const added = await post<PeerInfo>(ctx, '/v1/contacts', { peer, ...(opts.as === undefined ? {} : { as: opts.as }) });
       if (ctx.json) return ctx.printJson(added);
-      ctx.print(`${peerLabel(added.peerId, added.name)} is a contact`);
+      ctx.print(`${peerLabel(added.peerId, added)} is a contact`);
     });
   contacts
     .command('rename')
@@ -78,7 +84,7 @@ export function registerTrustCommands(program: Command): void {
       run(async (ctx, peer, name) => {
         const renamed = await post<PeerInfo>(ctx, '/v1/contacts/rename', { peer, as: name });
         if (ctx.json) return ctx.printJson(renamed);
-        ctx.print(`${peerLabel(renamed.peerId, renamed.name)} renamed`);
+        ctx.print(`${peerLabel(renamed.peerId, renamed)} renamed`);
       }),
     );
   contacts
@@ -89,7 +95,7 @@ export function registerTrustCommands(program: Command): void {
       run(async (ctx, peer) => {
         const removed = await post<PeerInfo>(ctx, '/v1/contacts/remove', { peer });
         if (ctx.json) return ctx.printJson(removed);
-        ctx.print(`${peerLabel(removed.peerId, removed.claimedName)} is no longer a contact`);
+        ctx.print(`${peerLabel(removed.peerId, removed)} is no longer a contact`);
       }),
     );
 
@@ -101,7 +107,7 @@ export function registerTrustCommands(program: Command): void {
       run(async (ctx, peer) => {
         const blocked = await post<PeerInfo>(ctx, '/v1/block', { peer });
         if (ctx.json) return ctx.printJson(blocked);
-        ctx.print(`${peerLabel(blocked.peerId, blocked.name)} is blocked`);
+        ctx.print(`${peerLabel(blocked.peerId, blocked)} is blocked`);
       }),
     );
   program
@@ -112,7 +118,7 @@ export function registerTrustCommands(program: Command): void {
       run(async (ctx, peer) => {
         const unblocked = await post<PeerInfo>(ctx, '/v1/unblock', { peer });
         if (ctx.json) return ctx.printJson(unblocked);
-        ctx.print(`${peerLabel(unblocked.peerId, unblocked.name)} is no longer blocked (a stranger now)`);
+        ctx.print(`${peerLabel(unblocked.peerId, unblocked)} is no longer blocked (a stranger now)`);
       }),
     );
 
@@ -137,7 +143,7 @@ export function registerTrustCommands(program: Command): void {
       run(async (ctx, peer) => {
         const accepted = await post<PeerInfo & { accepted: number }>(ctx, '/v1/requests/accept', { peer });
         if (ctx.json) return ctx.printJson(accepted);
-        ctx.print(`${peerLabel(accepted.peerId, accepted.name)} is a contact; ${accepted.accepted} message(s) moved to history`);
+        ctx.print(`${peerLabel(accepted.peerId, accepted)} is a contact; ${accepted.accepted} message(s) moved to history`);
       }),
     );
 
