@@ -120,6 +120,24 @@ export const configSchema = z.strictObject({
       .describe('Most strangers that left no messages the peers table keeps; the least recently seen are dropped first.'),
     maxInboundStreamsPerPeer: z.number().int().min(1).max(1024).describe('Most concurrent inbound /chat/1.0.0 streams per connection.'),
     controlBodyBytes: z.number().int().min(1024).describe('Largest request body the control API accepts.'),
+    partialFrameTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .describe('A /chat/1.0.0 stream that holds the start of a frame and completes no frame for this long is reset.'),
+    partialFramesMaxBytes: z
+      .number()
+      .int()
+      .min(1_048_576)
+      .describe(
+        'Most bytes of unfinished frames held across all streams; a stream whose partial frame would go past it is reset. At least 1 MiB.',
+      ),
+    maxEventClients: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .describe('Most concurrent event-stream clients (watch, chat, send --wait); more are answered 503 unavailable.'),
   }),
 });
 

@@ -33,6 +33,19 @@ function connectionError(socketPath: string, err: NodeJS.ErrnoException): Error 
   return err;
 }
 
+function eventStreamError(status: number, text: string): ApiResponseError {
+  let body: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null) body = parsed as Record<string, unknown>;
+  } catch {
+    // not JSON: the status alone is the message
+  }
+  const code = typeof body.error === 'string' ? body.error : `http_${status}`;
+  const message = typeof body.message === 'string' ? body.message : `event stream failed (HTTP ${status})`;
+  return new ApiResponseError(status, code, message, body);
+}
+
 export class ControlClient {
   private ownerChecked = false;
 
@@ -106,8 +119,10 @@ export class ControlClient {
         { socketPath: this.socketPath, method: 'GET', path: since === undefined ? '/v1/events' : `/v1/events?since=${since}` },
         (res) => {
           if (res.statusCode !== 200) {
-            reject(new ApiResponseError(res.statusCode ?? 0, 'http_error', `event stream failed (HTTP ${res.statusCode})`, {}));
-            res.resume();
+            // The daemon says why in a JSON body (503 `unavailable`: too many clients).
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => reject(eventStreamError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
             return;
           }
           res.setEncoding('utf8');

@@ -1,19 +1,19 @@
 // The control API: HTTP/JSON over a Unix socket (mode 0600, in a 0700 directory). Every route is in
 // ROUTES below; cross-cutting checks live in one hook; errors map to status codes in one place.
 import { chmodSync } from 'node:fs';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { MAX_SOCKET_PATH_BYTES, socketPathFits } from '../config/paths.js';
 import { throttledLog } from '../log-throttle.js';
 import type { Logger } from '../logger.js';
-import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
-import { eventLine } from '../store/event-line.js';
+import type { Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { isStorageFull, STORAGE_FULL_MESSAGE } from '../store/storage-full.js';
 import type { TrustApi } from '../trust/trust-api.js';
 import { ApiError } from './errors.js';
+import { type EventSource, EventStreams } from './event-stream.js';
 
 /** What the daemon offers the control API. */
-export interface DaemonApi {
+export interface DaemonApi extends EventSource {
   status(): StatusInfo;
   peers(): PeerInfo[];
   connect(multiaddr: string): Promise<PeerInfo>;
@@ -22,8 +22,6 @@ export interface DaemonApi {
   sendMany(messages: OutgoingText[]): Promise<SentMessage[]>;
   history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[];
   outbox(): Message[];
-  eventsSince(id: number): ChatEvent[];
-  subscribe(listener: (event: ChatEvent) => void): () => void;
   trust: TrustApi;
 }
 
@@ -85,7 +83,7 @@ const TRUST_ROUTES = (trust: TrustApi): RouteOptions[] => [
   },
 ];
 
-const ROUTES = (api: DaemonApi): RouteOptions[] => [
+const ROUTES = (api: DaemonApi, events: EventStreams): RouteOptions[] => [
   { method: 'GET', url: '/v1/status', handler: async () => api.status() },
   { method: 'GET', url: '/v1/peers', handler: async () => api.peers() },
   {
@@ -156,83 +154,15 @@ const ROUTES = (api: DaemonApi): RouteOptions[] => [
     schema: {
       querystring: { type: 'object', properties: { since: seq }, additionalProperties: false },
     },
-    handler: async (req, reply) => streamEvents(api, req, reply),
+    handler: async (req, reply) => events.serve(req, reply),
   },
 ];
-
-/**
- * Most bytes of events a client may leave unread in the daemon's socket buffer. Past it, the
- * client is behind: new events stay in the store, and are read from there once it has caught up.
- */
-const EVENT_STREAM_HIGH_WATER = 256 * 1024;
-
-/**
- * NDJSON event stream. With `since`, first replays stored events after that id, then goes live.
- * Events are stored before they are published, so a client that does not keep up is served from
- * the store: however long it stops reading, the daemon holds no more than EVENT_STREAM_HIGH_WATER
- * of written events and one page of stored ones for it, and it still gets every event once, in
- * order. Going live happens in the same synchronous step as the last read of the store, so no
- * event falls between the two.
- */
-function streamEvents(api: DaemonApi, req: FastifyRequest, reply: FastifyReply): void {
-  const { since } = req.query as { since?: number };
-  reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-  res.flushHeaders();
-  let lastId = since ?? 0;
-  // Live: published events are written as they come. Otherwise the stream reads from the store.
-  let live = false;
-  // Events published together (one commit) leave in one socket write: cork until the next tick.
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    res.uncork();
-  };
-  const write = (event: ChatEvent): boolean => {
-    lastId = event.id;
-    if (!corked) {
-      corked = true;
-      res.cork();
-      process.nextTick(uncork);
-    }
-    res.write(`${eventLine(event)}\n`);
-    if (res.writableLength <= EVENT_STREAM_HIGH_WATER) return true;
-    // Behind: continue from the store when the client has read what it was sent.
-    live = false;
-    res.once('drain', catchUp);
-    return false;
-  };
-  // A page of stored events (1,000 at most) being written, and the next one to write: kept while
-  // the client catches up, since reading a page costs far more than writing part of it.
-  let page: ChatEvent[] = [];
-  let next = 0;
-  const catchUp = () => {
-    if (res.destroyed) return;
-    for (;;) {
-      if (next === page.length) {
-        page = api.eventsSince(lastId);
-        next = 0;
-        if (page.length === 0) break;
-      }
-      if (!write(page[next++] as ChatEvent)) return;
-    }
-    live = true;
-  };
-  const unsubscribe = api.subscribe((event) => {
-    if (live && event.id > lastId) write(event);
-  });
-  if (since === undefined) live = true;
-  else catchUp();
-  req.raw.on('close', unsubscribe);
-  res.on('close', unsubscribe);
-}
 
 export class ControlServer {
   private readonly app: FastifyInstance;
   private readonly socketPath: string;
 
-  constructor(components: { api: DaemonApi; log: Logger }, options: { socketPath: string; bodyLimit: number }) {
+  constructor(components: { api: DaemonApi; log: Logger }, options: { socketPath: string; bodyLimit: number; maxEventClients: number }) {
     this.socketPath = options.socketPath;
     this.app = Fastify({
       logger: false,
@@ -272,7 +202,8 @@ export class ControlServer {
     this.app.setNotFoundHandler((req, reply) =>
       reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
     );
-    for (const route of [...ROUTES(components.api), ...TRUST_ROUTES(components.api.trust)]) this.app.route(route);
+    const events = new EventStreams(components.api, { maxClients: options.maxEventClients });
+    for (const route of [...ROUTES(components.api, events), ...TRUST_ROUTES(components.api.trust)]) this.app.route(route);
   }
 
   /** Listens on the socket. The caller has already removed a stale socket and holds the lock. */

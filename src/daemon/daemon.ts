@@ -114,8 +114,13 @@ export class Daemon implements DaemonApi {
         hangUp: (peerId) => this.node.hangUp(peerIdFromString(peerId)).catch(() => {}),
       });
       const chat = new ChatService(
-        { node: this.node, store: this.store, inbound: trust.inbound, log: log.child({ part: 'chat' }) },
-        { name: config.name, maxFrameBytes: config.limits.maxFrameBytes, maxInboundStreams: config.limits.maxInboundStreamsPerPeer },
+        { node: this.node, store: this.store, inbound: trust.inbound, trust: trust.book, log: log.child({ part: 'chat' }) },
+        {
+          name: config.name,
+          maxFrameBytes: config.limits.maxFrameBytes,
+          maxInboundStreams: config.limits.maxInboundStreamsPerPeer,
+          partialFrames: { timeoutMs: config.limits.partialFrameTimeoutMs, maxBytes: config.limits.partialFramesMaxBytes },
+        },
       );
       this.delivery = new Delivery(
         { store: this.store, chat, peers: this.peerTracker, trust: trust.book, log: log.child({ part: 'delivery' }) },
@@ -146,7 +151,7 @@ export class Daemon implements DaemonApi {
       if (removed === 'removed') log.warn({ socket: config.socket }, 'removed a stale control socket');
       const control = new ControlServer(
         { api: this, log: log.child({ part: 'control' }) },
-        { socketPath: config.socket, bodyLimit: config.limits.controlBodyBytes },
+        { socketPath: config.socket, bodyLimit: config.limits.controlBodyBytes, maxEventClients: config.limits.maxEventClients },
       );
       await control.start();
       this.cleanups.push(() => control.stop());
@@ -254,6 +259,10 @@ export class Daemon implements DaemonApi {
     if (addr.getComponents().some((c) => c.name === 'p2p' && c.value === this.node.peerId.toString())) {
       throw new ApiError('bad_request', 'that is this daemon’s own address');
     }
+    // Dialling a peer by its address is choosing it: it becomes a contact (unless you blocked it),
+    // before the dial when the address names it, so that the slots kept for strangers do not apply.
+    const named = addr.getComponents().find((c) => c.name === 'p2p')?.value;
+    if (named !== undefined && this.trustParts.book.stateOf(named) === 'stranger') this.trust.addContact(named);
     let peerId: string;
     try {
       const connection = await this.node.dial(addr, { signal: AbortSignal.timeout(10_000) });
@@ -262,7 +271,6 @@ export class Daemon implements DaemonApi {
       throw new ApiError('dial_failed', `could not connect to ${address}: ${(err as Error).message}`);
     }
     this.store.updatePeer(peerId, { seen: true, addresses: [addr.toString()] });
-    // Dialling a peer by its address is choosing it: it becomes a contact (unless you blocked it).
     if (this.trustParts.book.stateOf(peerId) === 'stranger') this.trust.addContact(peerId);
     // Identify tells what the peer is; answering after it makes the reply more useful.
     await this.peerTracker.whenIdentified(peerId, 2000);
@@ -309,8 +317,8 @@ export class Daemon implements DaemonApi {
   }
 
   /** One page of a replay: a slow event-stream client holds at most this much of the store. */
-  eventsSince(id: number): ChatEvent[] {
-    return this.store.eventsSince(id, 1000, 1024 * 1024);
+  eventsSince(id: number, maxBytes: number): ChatEvent[] {
+    return this.store.eventsSince(id, 1000, maxBytes);
   }
 
   subscribe(listener: (event: ChatEvent) => void): () => void {

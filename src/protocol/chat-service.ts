@@ -11,13 +11,18 @@ import type { IncomingMessage, Store } from '../store/store.js';
 import type { Message } from '../types.js';
 import { VERSION } from '../version.js';
 import type { InboundAdmission } from '../trust/inbound-trust.js';
+import type { TrustView } from '../trust/types.js';
 import { encodeAck, encodeHello, encodeRefused, type Frame, MAX_ACK_IDS, PROTOCOL } from './envelope.js';
 import { FrameStream } from './frame-stream.js';
+import { PartialFrameBudget, type PartialFrameLimits } from './partial-frames.js';
+import { ReportThrottle } from './report-throttle.js';
 
 export interface ChatServiceOptions {
   name: string;
   maxFrameBytes: number;
   maxInboundStreams: number;
+  /** Limits on partial frames across all streams; none when absent. */
+  partialFrames?: PartialFrameLimits | undefined;
 }
 
 export type AckListener = (peerId: string, ids: string[]) => void;
@@ -37,6 +42,8 @@ export class ChatService {
   private readonly node: ChatNode;
   private readonly store: Store;
   private readonly inbound: InboundAdmission;
+  /** Who is a contact: their streams may use the part of the partial-frame budget kept for contacts. */
+  private readonly trust: TrustView | undefined;
   private readonly log: Logger;
   private readonly options: ChatServiceOptions;
   private readonly streams = new Set<FrameStream>();
@@ -45,19 +52,27 @@ export class ChatService {
   /** Store failures in a row per peer (cleared by a successful store), for holdAfterStoreFailure. */
   private readonly storeFailures = new Map<string, number>();
   private readonly logStoreFailure: ThrottledLog;
+  private readonly partialFrames: PartialFrameBudget | undefined;
+  /** A peer sending junk as fast as it can must not fill the log: one line per peer every 10 s. */
+  private readonly invalidReports = new ReportThrottle(10_000);
   private refusedListener: RefusedListener = () => {};
   /** Frames that arrive together, on any stream, are stored in one fsynced transaction. */
   private readonly receives = new GroupCommit<{ peerId: string; incoming: IncomingMessage[] }, Message[]>((items) =>
     this.store.atomically(() => items.map((i) => this.store.receive(i.peerId, i.incoming)), true),
   );
 
-  constructor(components: { node: ChatNode; store: Store; inbound: InboundAdmission; log: Logger }, options: ChatServiceOptions) {
+  constructor(
+    components: { node: ChatNode; store: Store; inbound: InboundAdmission; trust?: TrustView | undefined; log: Logger },
+    options: ChatServiceOptions,
+  ) {
     this.node = components.node;
     this.store = components.store;
     this.inbound = components.inbound;
+    this.trust = components.trust;
     this.log = components.log;
     this.options = options;
     this.logStoreFailure = throttledLog(this.log);
+    this.partialFrames = options.partialFrames && new PartialFrameBudget(options.partialFrames);
   }
 
   async start(): Promise<void> {
@@ -94,18 +109,23 @@ export class ChatService {
   }
 
   private accept(stream: Stream, peerId: string): void {
-    this.attach(stream, peerId);
+    this.attach(stream, peerId, undefined, true);
   }
 
-  private attach(stream: Stream, peerId: string, onClose?: (error?: Error) => void): FrameStream {
-    const frames = new FrameStream(stream, this.options.maxFrameBytes, {
-      onFrames: (batch, fs) => this.handleFrames(peerId, batch, fs),
-      onClose: (fs, error) => {
-        this.streams.delete(fs);
-        if (error) this.log.debug({ peer: peerId, err: error.message }, 'chat stream closed with error');
-        onClose?.(error);
+  private attach(stream: Stream, peerId: string, onClose?: (error?: Error) => void, inbound = false): FrameStream {
+    const frames = new FrameStream(
+      stream,
+      this.options.maxFrameBytes,
+      {
+        onFrames: (batch, fs) => this.handleFrames(peerId, batch, fs),
+        onClose: (fs, error) => {
+          this.streams.delete(fs);
+          if (error) this.log.debug({ peer: peerId, err: error.message }, 'chat stream closed with error');
+          onClose?.(error);
+        },
       },
-    });
+      { budget: this.partialFrames, closeWhenFinished: inbound, contact: this.trust?.effectiveStateOf(peerId) === 'contact' },
+    );
     this.streams.add(frames);
     return frames;
   }
@@ -123,6 +143,7 @@ export class ChatService {
   private handleFrames(peerId: string, frames: Frame[], stream: FrameStream): Promise<void> | undefined {
     const incoming: IncomingMessage[] = [];
     const acked: string[] = [];
+    const invalidIds: string[] = [];
     for (const frame of frames) {
       switch (frame.kind) {
         case 'message':
@@ -144,12 +165,20 @@ export class ChatService {
         case 'unknown':
           this.log.debug({ peer: peerId, type: frame.type }, 'ignored frame of unknown type');
           break;
-        case 'invalid':
-          this.log.warn({ peer: peerId, reason: frame.reason }, 'dropped invalid frame');
+        case 'invalid': {
+          const heldBack = this.invalidReports.take(peerId);
+          if (heldBack !== undefined) this.log.warn({ peer: peerId, reason: frame.reason, heldBack }, 'dropped invalid frame');
+          // A message we can never store is refused by id, so that its sender stops resending it.
+          if (frame.id !== undefined) invalidIds.push(frame.id);
           break;
+        }
       }
     }
     if (acked.length > 0) this.ackListener(peerId, acked);
+    this.sendRefusals(
+      stream,
+      invalidIds.map((id) => ({ id, reason: 'invalid' })),
+    );
     if (incoming.length === 0) return undefined;
     // Trust decides before anything is stored: kept, held as a request, or refused (and told so).
     const verdict = this.inbound.admit(peerId, incoming);

@@ -8,6 +8,14 @@ export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
 export const MAX_ACK_IDS = 256;
 const MAX_ID_LENGTH = 128;
 const MAX_NAME_LENGTH = 64;
+/**
+ * Latest time a message may claim: 9999-12-31T23:59:59.999Z, the last instant an ISO 8601 date
+ * with a four-digit year (what the store writes) can name. A later one would fail inside the
+ * receive transaction and take every other message of that commit with it.
+ */
+export const MAX_MESSAGE_TIME_MS = 253_402_300_799_999;
+/** Printable ASCII without spaces: what message ids are (ours are UUIDs); anything else is refused. */
+const ID_PATTERN = /^[\x21-\x7e]+$/;
 
 export type Frame =
   | { kind: 'message'; id: string; time: number; text: string }
@@ -19,14 +27,22 @@ export type Frame =
   | { kind: 'text'; text: string }
   /** An envelope of a type we do not know: ignored, so the protocol can grow. */
   | { kind: 'unknown'; type: string }
-  /** Not UTF-8, or an envelope whose fields have the wrong types. */
-  | { kind: 'invalid'; reason: string };
+  /**
+   * Not UTF-8, or an envelope whose fields have the wrong types or values. `id` is set when the
+   * frame is a message with a well-formed id, so that the receiver can refuse that message by id.
+   */
+  | { kind: 'invalid'; reason: string; id?: string };
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
 
-function isValidId(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH;
+export function isValidId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH && ID_PATTERN.test(value);
+}
+
+/** A time (ms since the epoch) the store can record and render: 0 up to the year 9999. */
+export function isValidTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_MESSAGE_TIME_MS;
 }
 
 /** Classifies one frame payload. Never throws: bad input becomes `invalid`. */
@@ -52,10 +68,12 @@ export function decodeFrame(payload: Uint8Array): Frame {
 
   switch (obj.type) {
     case 'message': {
-      if (!isValidId(obj.id)) return { kind: 'invalid', reason: 'message.id must be a non-empty string' };
-      if (typeof obj.text !== 'string') return { kind: 'invalid', reason: 'message.text must be a string' };
-      if (typeof obj.time !== 'number' || !Number.isFinite(obj.time) || obj.time < 0) {
-        return { kind: 'invalid', reason: 'message.time must be a non-negative number (ms since epoch)' };
+      if (!isValidId(obj.id)) {
+        return { kind: 'invalid', reason: `message.id must be 1 to ${MAX_ID_LENGTH} printable ASCII characters without spaces` };
+      }
+      if (typeof obj.text !== 'string') return { kind: 'invalid', reason: 'message.text must be a string', id: obj.id };
+      if (!isValidTime(obj.time)) {
+        return { kind: 'invalid', reason: 'message.time must be a number of ms since the epoch, up to the year 9999', id: obj.id };
       }
       return { kind: 'message', id: obj.id, time: Math.floor(obj.time), text: obj.text };
     }

@@ -1,11 +1,13 @@
 // One /chat/1.0.0 stream: varint length-prefixed frames in both directions, with read limits
-// enforced before a frame is buffered and write backpressure through `drain` events.
+// enforced before a frame is buffered and write backpressure through `drain` events. A partial
+// frame is held only within the daemon's budget and time limit; once the peer has finished its
+// side and what it sent is handled, the stream is closed.
 import type { Stream } from '@libp2p/interface';
-import { LengthPrefixedDecoder } from '@libp2p/utils';
 import * as lp from 'it-length-prefixed';
 import { Uint8ArrayList } from 'uint8arraylist';
-import { STREAM_WINDOW_BYTES } from '../node/create-node.js';
 import { decodeFrame, type Frame } from './envelope.js';
+import { FrameDecoder } from './frame-decoder.js';
+import type { PartialFrameBudget } from './partial-frames.js';
 import { streamDrained } from './stream-drained.js';
 
 /** Why reading is paused: frames being handled (stored), or replies we cannot write yet. */
@@ -21,28 +23,54 @@ export interface FrameStreamHandlers {
   onClose(stream: FrameStream, error?: Error): void;
 }
 
+export interface FrameStreamOptions {
+  /** The daemon's account of partial frames; none means no partial-frame limits. */
+  budget?: PartialFrameBudget | undefined;
+  /**
+   * Close our side once the peer has finished its side and its frames are handled: for streams
+   * the peer opened, which would otherwise count against its stream limit until the connection
+   * closes. Our own sending streams stay as they are (delivery decides when to replace them).
+   */
+  closeWhenFinished?: boolean | undefined;
+  /** The peer is a contact: its partial frames may use the part of the budget strangers cannot. */
+  contact?: boolean | undefined;
+}
+
 export class FrameStream {
   readonly stream: Stream;
-  private readonly decoder: LengthPrefixedDecoder;
+  private readonly decoder: FrameDecoder;
   private closed = false;
   private readonly holds = new Set<Hold>();
   private resuming = false;
+  /** The peer has closed its side and every byte it sent has reached the listener. */
+  private remoteEnded = false;
+  private closing = false;
+  private readonly budget: PartialFrameBudget | undefined;
+  private readonly closeWhenFinished: boolean;
+  private readonly contact: boolean;
+  /** Resets the stream when it holds a partial frame and completes none in time. */
+  private partialTimer?: NodeJS.Timeout | undefined;
 
-  constructor(stream: Stream, maxFrameBytes: number, handlers: FrameStreamHandlers) {
+  constructor(stream: Stream, maxFrameBytes: number, handlers: FrameStreamHandlers, options: FrameStreamOptions = {}) {
     this.stream = stream;
-    // maxDataLength rejects an oversized length prefix before its payload is read. A chunk is at
-    // most the stream's receive window (a paused stream hands over what arrived meanwhile as one
-    // chunk), plus the start of a frame left over from the chunk before: maxBufferSize allows
-    // exactly that and bounds what one stream can make us hold.
-    this.decoder = new LengthPrefixedDecoder({ maxDataLength: maxFrameBytes, maxBufferSize: maxFrameBytes + STREAM_WINDOW_BYTES + 16 });
+    this.budget = options.budget;
+    this.closeWhenFinished = options.closeWhenFinished ?? false;
+    this.contact = options.contact ?? false;
+    // A length prefix over maxFrameBytes is rejected before its payload is read; what one stream
+    // holds between chunks is at most one unfinished frame.
+    this.decoder = new FrameDecoder(maxFrameBytes);
     stream.addEventListener('message', (event) => {
-      const frames: Frame[] = [];
-      try {
-        for (const payload of this.decoder.decode(event.data)) frames.push(decodeFrame(payload.subarray()));
-      } catch (err) {
+      const decoded = this.decoder.decode(event.data);
+      const frames = decoded.frames.map((payload) => decodeFrame(payload));
+      if (decoded.error) {
         // A bad length prefix leaves the stream unframeable: handle what was complete, then reset.
         if (frames.length > 0) void handlers.onFrames(frames, this);
-        this.abort(new Error(`bad frame: ${(err as Error).message}`));
+        this.abort(new Error(`bad frame: ${decoded.error.message}`));
+        return;
+      }
+      if (!this.holdPartial(frames.length > 0)) {
+        if (frames.length > 0) void handlers.onFrames(frames, this);
+        this.abort(new Error('too much memory held by partial frames; try again later'));
         return;
       }
       const handling = frames.length > 0 ? handlers.onFrames(frames, this) : undefined;
@@ -53,15 +81,67 @@ export class FrameStream {
         const handled = () => {
           this.holdWhileUnwritable();
           this.release('frames');
+          this.closeIfFinished();
         };
         handling.then(handled, handled);
       }
       this.holdWhileUnwritable();
     });
+    // `end`: the peer will send nothing more and all it sent has been dispatched to the listener
+    // above. Our side is closed once its frames are handled (stored and acked): an inbound stream
+    // left half-open would count against the peer's stream limit until the connection closes.
+    stream.addEventListener('end', () => {
+      this.remoteEnded = true;
+      this.closeIfFinished();
+    });
     stream.addEventListener('close', (event) => {
       this.closed = true;
+      this.clearPartial();
       handlers.onClose(this, event.error);
     });
+  }
+
+  private closeIfFinished(): void {
+    if (!this.closeWhenFinished || !this.remoteEnded || this.holds.has('frames') || this.closing || this.closed) return;
+    this.closing = true;
+    this.clearPartial();
+    void this.close();
+  }
+
+  /**
+   * Accounts for the partial frame the decoder holds after a chunk. Returns false when holding it
+   * would exceed the daemon's budget. A completed frame restarts the time limit, so a busy stream
+   * whose chunks often end inside a frame is never reset; one that only ever sends a part is.
+   */
+  private holdPartial(completedFrame: boolean): boolean {
+    if (!this.budget) return true;
+    const held = this.decoder.heldBytes;
+    if (!this.budget.hold(this, held, this.contact)) return false;
+    if (held === 0 || completedFrame) {
+      clearTimeout(this.partialTimer);
+      this.partialTimer = undefined;
+    }
+    if (held > 0) {
+      this.decoder.compact();
+      this.partialTimer ??= setTimeout(() => this.partialTimedOut(), this.budget.limits.timeoutMs).unref();
+    }
+    return true;
+  }
+
+  private partialTimedOut(): void {
+    this.partialTimer = undefined;
+    // While we are storing its frames the peer cannot progress: that time is ours, not its.
+    if (this.holds.has('frames')) {
+      this.partialTimer = setTimeout(() => this.partialTimedOut(), (this.budget as PartialFrameBudget).limits.timeoutMs).unref();
+      return;
+    }
+    this.abort(new Error('partial frame not completed in time'));
+  }
+
+  private clearPartial(): void {
+    clearTimeout(this.partialTimer);
+    this.partialTimer = undefined;
+    this.budget?.release(this);
   }
 
   /**

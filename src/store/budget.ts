@@ -122,7 +122,14 @@ export class StorageBudget {
    */
   hasRoomFor(bytes: number): boolean {
     this.refreshIfStale();
-    const room = fits(this.measured + this.admitted, this.free - this.admitted, bytes, this.limits);
+    let room = fits(this.measured + this.admitted, this.free - this.admitted, bytes, this.limits);
+    if (!room && !this.full && walBytes(this.store.path) > 0) {
+      // Before refusing, give back what the write-ahead log holds beyond the database: up to a
+      // few MiB of pages already in the database, which a small budget would otherwise count twice.
+      this.store.database.pragma('wal_checkpoint(TRUNCATE)');
+      this.measure();
+      room = fits(this.measured, this.free, bytes, this.limits);
+    }
     if (room) {
       this.admitted += bytes;
       if (this.full) {

@@ -1,5 +1,6 @@
 // Group commit: requests that arrive in the same turn of the event loop share one transaction, and
-// so one fsync. Each caller still learns its own result only after the commit.
+// so one fsync. Each caller still learns its own result only after the commit. One failing item
+// never takes the others down: when a shared commit fails, each item is committed on its own.
 
 interface Pending<I, O> {
   item: I;
@@ -11,7 +12,11 @@ export class GroupCommit<I, O> {
   private pending: Pending<I, O>[] = [];
   private readonly commit: (items: I[]) => O[];
 
-  /** @param commit stores all items in one transaction and returns one result per item, in order. */
+  /**
+   * @param commit stores all items in one transaction and returns one result per item, in order.
+   *   When it throws, nothing of that call may be stored (a transaction rolls back), since the
+   *   items are then committed again, one per call.
+   */
   constructor(commit: (items: I[]) => O[]) {
     this.commit = commit;
   }
@@ -31,9 +36,23 @@ export class GroupCommit<I, O> {
     try {
       results = this.commit(batch.map((p) => p.item));
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      if (batch.length === 1) (batch[0] as Pending<I, O>).reject(err);
+      // One commit per item: the item at fault is rejected alone. A fault that is not an item's
+      // (a full disk) rejects each of them, at the cost of one extra attempt each.
+      else for (const p of batch) this.commitAlone(p);
       return;
     }
     batch.forEach((p, i) => p.resolve(results[i] as O));
+  }
+
+  private commitAlone(p: Pending<I, O>): void {
+    let result: O;
+    try {
+      result = this.commit([p.item])[0] as O;
+    } catch (err) {
+      p.reject(err);
+      return;
+    }
+    p.resolve(result);
   }
 }

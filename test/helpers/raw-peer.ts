@@ -7,10 +7,11 @@ import { yamux } from '@chainsafe/libp2p-yamux';
 import { identify } from '@libp2p/identify';
 import type { Stream } from '@libp2p/interface';
 import { tcp } from '@libp2p/tcp';
-import { lpStream } from '@libp2p/utils';
+import { LengthPrefixedDecoder, lpStream } from '@libp2p/utils';
 import * as lp from 'it-length-prefixed';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
+import { Uint8ArrayList } from 'uint8arraylist';
 import { streamDrained } from '../../src/protocol/stream-drained.js';
 
 export const CHAT = '/chat/1.0.0';
@@ -20,12 +21,26 @@ export interface Flood {
   sentBytes(): number;
 }
 
+/** A stream we opened, with the frames the other side writes back on it (acks, refusals). */
+export interface FrameLink {
+  stream: Stream;
+  /** Frames received on this stream, as UTF-8 text, in order. */
+  replies: string[];
+  /** Writes each text as one frame, in one send. */
+  write(texts: string[]): void;
+}
+
+export interface RawPeerOptions {
+  /** Most /chat/1.0.0 streams this peer may open per connection (libp2p's default is 64). */
+  maxOutboundStreams?: number;
+}
+
 export class RawPeer {
   readonly received: string[] = [];
 
   private constructor(readonly node: Libp2p) {}
 
-  static async start(): Promise<RawPeer> {
+  static async start(options: RawPeerOptions = {}): Promise<RawPeer> {
     const node = await createLibp2p({
       addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
       transports: [tcp()],
@@ -35,14 +50,18 @@ export class RawPeer {
     });
     const peer = new RawPeer(node);
     // Like the chat example: print every frame that arrives on a stream the other side opened.
-    await node.handle(CHAT, async (stream) => {
-      const lp = lpStream(stream);
-      try {
-        while (true) peer.received.push(new TextDecoder().decode((await lp.read()).subarray()));
-      } catch {
-        // the stream ended
-      }
-    });
+    await node.handle(
+      CHAT,
+      async (stream) => {
+        const lp = lpStream(stream);
+        try {
+          while (true) peer.received.push(new TextDecoder().decode((await lp.read()).subarray()));
+        } catch {
+          // the stream ended
+        }
+      },
+      options.maxOutboundStreams === undefined ? {} : { maxOutboundStreams: options.maxOutboundStreams },
+    );
     return peer;
   }
 
@@ -56,6 +75,24 @@ export class RawPeer {
 
   async openStream(address: string): Promise<Stream> {
     return this.node.dialProtocol(multiaddr(address), CHAT);
+  }
+
+  /** Opens a stream and collects what the other side writes back on it. */
+  async openLink(address: string): Promise<FrameLink> {
+    const stream = await this.openStream(address);
+    const replies: string[] = [];
+    const decoder = new LengthPrefixedDecoder();
+    stream.addEventListener('message', (event) => {
+      for (const frame of decoder.decode(event.data)) replies.push(new TextDecoder().decode(frame.subarray()));
+    });
+    const encoder = new TextEncoder();
+    return {
+      stream,
+      replies,
+      write: (texts) => {
+        stream.send(new Uint8ArrayList(...texts.map((t) => lp.encode.single(encoder.encode(t)))));
+      },
+    };
   }
 
   /** Sends UTF-8 text frames on a new stream, as the chat example does with stdin lines. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeFrame, encodeAck, encodeHello, encodeMessage } from '../../src/protocol/envelope.js';
+import { decodeFrame, encodeAck, encodeHello, encodeMessage, encodeRefused, MAX_MESSAGE_TIME_MS } from '../../src/protocol/envelope.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -41,5 +41,41 @@ describe('decodeFrame', () => {
       time: 5,
       text: 't',
     });
+  });
+
+  it('refuses, by id, messages whose time the store could not record', () => {
+    const message = (time: unknown) => bytes(JSON.stringify({ v: 1, type: 'message', id: 'm-1', time, text: 'x' }));
+    for (const time of [1e300, -1, MAX_MESSAGE_TIME_MS + 1, 'now', null]) {
+      const frame = decodeFrame(message(time));
+      assert.equal(frame.kind, 'invalid', `time ${String(time)}`);
+      assert.equal(frame.kind === 'invalid' && frame.id, 'm-1', `time ${String(time)}`);
+    }
+    // Infinity and NaN cannot be written in JSON; the edges of the range can.
+    for (const time of [0, MAX_MESSAGE_TIME_MS]) {
+      assert.equal(decodeFrame(message(time)).kind, 'message');
+      assert.doesNotThrow(() => new Date(time).toISOString());
+    }
+    assert.throws(() => new Date(1e300).toISOString(), RangeError);
+  });
+
+  it('takes only printable, bounded ids, in messages and in acks', () => {
+    const message = (id: unknown) => decodeFrame(bytes(JSON.stringify({ v: 1, type: 'message', id, time: 1, text: 'x' })));
+    for (const id of ['', 'a'.repeat(129), 'has space', 'tab\there', '\u001b[2K', 'é', 5]) {
+      const frame = message(id);
+      assert.equal(frame.kind, 'invalid', `id ${JSON.stringify(id)}`);
+      // An id we do not take is not echoed back either.
+      assert.equal(frame.kind === 'invalid' && frame.id, undefined);
+    }
+    assert.equal(message('a'.repeat(128)).kind, 'message');
+    assert.equal(message('0b5f1c2e-7a4b-4c1d-9e8f-123456789abc').kind, 'message');
+    assert.equal(decodeFrame(bytes('{"v":1,"type":"ack","ids":["ok","not ok"]}')).kind, 'invalid');
+  });
+
+  it('round-trips refusals and bounds their reason', () => {
+    assert.deepEqual(decodeFrame(encodeRefused(['a', 'b'], 'invalid')), { kind: 'refused', ids: ['a', 'b'], reason: 'invalid' });
+    const long = decodeFrame(encodeRefused(['a'], 'r'.repeat(1000)));
+    assert.equal(long.kind === 'refused' && long.reason.length, 64);
+    assert.deepEqual(decodeFrame(bytes('{"v":1,"type":"refused","ids":["a"]}')), { kind: 'refused', ids: ['a'], reason: 'refused' });
+    assert.equal(decodeFrame(bytes('{"v":1,"type":"refused","ids":["not an id"],"reason":"x"}')).kind, 'invalid');
   });
 });

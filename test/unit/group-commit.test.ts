@@ -30,4 +30,23 @@ describe('GroupCommit', () => {
     fail = false;
     assert.equal(await group.submit(3), 3);
   });
+
+  it('isolates an item that fails: the others of its batch are committed and answered', async () => {
+    const commits: number[][] = [];
+    const group = new GroupCommit<number, string>((items) => {
+      // Like a transaction: a bad item rolls back the whole call, so nothing of it counts.
+      if (items.includes(13)) throw new Error(`cannot store 13`);
+      commits.push(items);
+      return items.map((i) => `stored ${i}`);
+    });
+    const results = await Promise.allSettled([group.submit(1), group.submit(13), group.submit(2)]);
+    assert.deepEqual(
+      results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
+      ['stored 1', 'cannot store 13', 'stored 2'],
+    );
+    assert.deepEqual(commits, [[1], [2]]);
+    // The next batch is grouped again.
+    await Promise.all([group.submit(3), group.submit(4)]);
+    assert.deepEqual(commits.at(-1), [3, 4]);
+  });
 });

@@ -47,13 +47,24 @@ async function waitForDelivery(client: ControlClient, sent: SentMessage[], timeo
       if (waiting.size === 0) settle('delivered');
     }
   });
+  // The stream ending means the daemon stopped; failing to open it (503: too many clients) is an
+  // error of its own, reported as such rather than as a failed message.
+  let streamError: unknown;
   stream.done.then(
     () => settle('failed'),
-    () => settle('failed'),
+    (err: unknown) => {
+      streamError = err;
+      settle('failed');
+    },
   );
   const timer = setTimeout(() => settle('timeout'), timeoutMs);
   try {
-    return await result;
+    const outcome = await result;
+    if (streamError !== undefined) {
+      const what = sent.length === 1 ? `message ${(sent[0] as SentMessage).id} is` : `${sent.length} messages are`;
+      throw new CliError(`${what} queued, but its delivery cannot be followed: ${(streamError as Error).message}`, EXIT.error);
+    }
+    return outcome;
   } finally {
     clearTimeout(timer);
     stream.close();
@@ -238,13 +249,18 @@ export function registerMessagingCommands(program: Command): void {
           if (interactive) rl.prompt();
         });
       });
+      let eventsError: unknown;
       await new Promise<void>((resolve) => {
         rl.on('close', resolve);
         rl.on('SIGINT', () => rl.close());
-        events.done.then(resolve, resolve);
+        events.done.then(resolve, (err: unknown) => {
+          eventsError = err;
+          resolve();
+        });
       });
       await sends;
       events.close();
+      if (eventsError !== undefined) throw eventsError;
       if (interactive) process.stdout.write('\n');
       if (failed) throw new CliError('some messages were not sent', EXIT.error);
     });
