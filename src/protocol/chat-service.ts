@@ -159,7 +159,7 @@ export class ChatService {
           this.refusedListener(peerId, frame.ids, frame.reason);
           break;
         case 'hello':
-          this.store.updatePeer(peerId, { name: frame.name, speaksEnvelope: true });
+          this.rememberHello(peerId, frame.name);
           this.sendHello(stream);
           break;
         case 'unknown':
@@ -219,6 +219,25 @@ export class ChatService {
       for (let i = 0; i < ids.length; i += MAX_ACK_IDS) payloads.push(encodeRefused(ids.slice(i, i + MAX_ACK_IDS), reason));
     }
     stream.write(payloads);
+  }
+
+  /**
+   * A hello's name is worth storing but not worth losing the frames that came with it: on a full
+   * disk the update is skipped (the peer says hello again on its next stream) and the messages
+   * still go to the trust gate, which refuses them with a reason the sender can see.
+   */
+  private rememberHello(peerId: string, name: string): void {
+    try {
+      this.store.updatePeer(peerId, { name, speaksEnvelope: true });
+    } catch (err) {
+      if (!isStorageFull(err)) throw err;
+      this.logStoreFailure(
+        'error',
+        'storage-full',
+        { peer: peerId, err: (err as Error).message },
+        'data disk full: a peer’s hello not saved',
+      );
+    }
   }
 
   /**

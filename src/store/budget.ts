@@ -6,6 +6,7 @@ import { statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Logger } from '../logger.js';
+import { isStorageFull } from './storage-full.js';
 import type { Store } from './store.js';
 
 const MiB = 1024 * 1024;
@@ -126,9 +127,14 @@ export class StorageBudget {
     if (!room && !this.full && walBytes(this.store.path) > 0) {
       // Before refusing, give back what the write-ahead log holds beyond the database: up to a
       // few MiB of pages already in the database, which a small budget would otherwise count twice.
-      this.store.database.pragma('wal_checkpoint(TRUNCATE)');
-      this.measure();
-      room = fits(this.measured, this.free, bytes, this.limits);
+      // On a disk that is full already the checkpoint itself cannot write: then there is no room.
+      try {
+        this.store.database.pragma('wal_checkpoint(TRUNCATE)');
+        this.measure();
+        room = fits(this.measured, this.free, bytes, this.limits);
+      } catch (err) {
+        if (!isStorageFull(err)) throw err;
+      }
     }
     if (room) {
       this.admitted += bytes;
