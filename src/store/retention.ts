@@ -6,7 +6,8 @@
 // a large backlog is pruned.
 import type Database from 'better-sqlite3';
 import type { Logger } from '../logger.js';
-import { IN_OUTBOX, type Store } from './store.js';
+import { IN_OUTBOX } from './message-statements.js';
+import type { Store } from './store.js';
 
 const DAY_MS = 86_400_000;
 /** Rows deleted per transaction. */

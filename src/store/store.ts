@@ -3,33 +3,22 @@
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ChatEvent, ChatEventType, Direction, Message, MessageState, PeerInfo, SentMessage, TrustState } from '../types.js';
+import type { ChatEvent, ChatEventType, Direction, Message, MessageState, PeerInfo, SentMessage } from '../types.js';
 import { EventLog } from './event-log.js';
 import { newMessageId } from './message-id.js';
+import { type MessageStatements, prepareMessageStatements } from './message-statements.js';
 import { migrate } from './migrations.js';
-import { iso, type MessageRow, toMessage } from './rows.js';
+import { type HistoryQuery, historySql } from './history-query.js';
+import { PeerTable, type PeerUpdate } from './peer-table.js';
+import { type MessageRow, toMessage } from './rows.js';
+
+export type { HistoryQuery, PeerUpdate };
 
 export const DATABASE_FILE = 'p2pchat.db';
-/**
- * An outgoing message still awaiting its ack. The same condition as the partial index
- * messages_outbox (migration 2), which lets SQLite use that index for every outbox query.
- */
-export const IN_OUTBOX = `direction = 'out' AND state IN ('queued', 'sent') AND expects_ack = 1`;
 /** Bytes the write-ahead log is trimmed to after a checkpoint. */
 const WAL_SIZE_LIMIT = 8 * 1024 * 1024;
 /** Events kept for `since=` catch-up by default; older ones are pruned. */
 export const EVENTS_KEPT = 100_000;
-
-interface PeerRow {
-  peer_id: string;
-  name: string | null;
-  addresses: string;
-  agent: string | null;
-  speaks_envelope: number;
-  last_seen: number | null;
-  trust: TrustState;
-  petname: string | null;
-}
 
 export interface IncomingMessage {
   /** Absent for plain text frames: the store gives them a local id. */
@@ -38,22 +27,6 @@ export interface IncomingMessage {
   sentAt: number;
   /** From a stranger: held as a message request. */
   request?: boolean | undefined;
-}
-
-export interface PeerUpdate {
-  name?: string | undefined;
-  addresses?: string[] | undefined;
-  agent?: string | undefined;
-  speaksEnvelope?: boolean | undefined;
-  seen?: boolean | undefined;
-}
-
-export interface HistoryQuery {
-  peerId?: string | undefined;
-  limit: number;
-  /** Only messages with seq below / above these. */
-  before?: number | undefined;
-  after?: number | undefined;
 }
 
 /** What the delivery pump needs of a queued message: no conversion to the API's shape. */
@@ -72,8 +45,9 @@ export class Store {
   private readonly listeners = new Set<EventListener>();
   /** Events appended inside the current transaction, published once it commits. */
   private pending: ChatEvent[] = [];
-  private readonly stmt;
+  private readonly stmt: MessageStatements;
   private readonly events: EventLog;
+  private readonly peerTable: PeerTable;
 
   constructor(dataDir: string) {
     this.path = join(dataDir, DATABASE_FILE);
@@ -90,53 +64,9 @@ export class Store {
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     const db = this.db;
-    this.stmt = {
-      insertMessage: db.prepare(
-        `INSERT OR IGNORE INTO messages (id, peer_id, direction, text, sent_at, stored_at, state, expects_ack, request, updated_at)
-         VALUES (@id, @peerId, @direction, @text, @sentAt, @now, @state, @expectsAck, @request, @now)`,
-      ),
-      setState: db.prepare(
-        'UPDATE messages SET state = @state, reason = @reason, expects_ack = @expectsAck, updated_at = @now WHERE seq = @seq',
-      ),
-      // One statement per state change on the hot paths: find, update and return in one step.
-      markSent: db.prepare(
-        `UPDATE messages SET state = 'sent', expects_ack = @expectsAck, updated_at = @now
-         WHERE seq = @seq AND state = 'queued' RETURNING id, peer_id`,
-      ),
-      markDelivered: db.prepare(
-        `UPDATE messages SET state = 'delivered', expects_ack = 1, updated_at = @now
-         WHERE peer_id = @peerId AND direction = 'out' AND id IN (SELECT value FROM json_each(@ids)) AND state != 'delivered'
-         RETURNING id, seq`,
-      ),
-      markFailed: db.prepare(
-        `UPDATE messages SET state = 'failed', reason = @reason, updated_at = @now
-         WHERE peer_id = @peerId AND direction = 'out' AND id IN (SELECT value FROM json_each(@ids)) AND state IN ('queued', 'sent')
-         RETURNING id, seq`,
-      ),
-      pending: db.prepare(
-        `SELECT seq, id, text, sent_at AS sentAt FROM messages WHERE ${IN_OUTBOX} AND peer_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-      ),
-      hasPending: db.prepare(`SELECT 1 FROM messages WHERE ${IN_OUTBOX} AND peer_id = ? AND seq > ? LIMIT 1`),
-      outboxAll: db.prepare(`SELECT * FROM messages WHERE ${IN_OUTBOX} ORDER BY seq LIMIT ?`),
-      outboxPeers: db.prepare(`SELECT DISTINCT peer_id FROM messages WHERE ${IN_OUTBOX}`),
-      outboxCount: db.prepare(`SELECT count(*) AS n FROM messages WHERE ${IN_OUTBOX}`),
-      expired: db.prepare(`SELECT * FROM messages WHERE ${IN_OUTBOX} AND stored_at < ?`),
-      messageCount: db.prepare('SELECT count(*) AS n FROM messages'),
-      peer: db.prepare('SELECT * FROM peers WHERE peer_id = ?'),
-      peerCount: db.prepare('SELECT count(*) AS n FROM peers'),
-      peers: db.prepare('SELECT * FROM peers ORDER BY last_seen DESC NULLS LAST, peer_id'),
-      insertPeer: db.prepare(`INSERT OR IGNORE INTO peers (peer_id, first_seen) VALUES (?, ?)`),
-      updatePeer: db.prepare(
-        `UPDATE peers SET
-           name = coalesce(@name, name),
-           addresses = coalesce(@addresses, addresses),
-           agent = coalesce(@agent, agent),
-           speaks_envelope = max(speaks_envelope, @speaksEnvelope),
-           last_seen = coalesce(@seen, last_seen)
-         WHERE peer_id = @peerId`,
-      ),
-    };
+    this.stmt = prepareMessageStatements(db);
     this.events = new EventLog(db);
+    this.peerTable = new PeerTable(db);
   }
 
   close(): void {
@@ -376,26 +306,7 @@ export class Store {
 
   /** The newest `limit` messages matching the query, returned oldest first. */
   history(query: HistoryQuery): Message[] {
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: query.limit };
-    if (query.peerId !== undefined) {
-      where.push('peer_id = @peerId');
-      params.peerId = query.peerId;
-    }
-    if (query.before !== undefined) {
-      where.push('seq < @before');
-      params.before = query.before;
-    }
-    if (query.after !== undefined) {
-      where.push('seq > @after');
-      params.after = query.after;
-    }
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    // With only `after`, page forwards (oldest first); otherwise take the newest.
-    const forward = query.after !== undefined && query.before === undefined;
-    const sql = forward
-      ? `SELECT * FROM messages ${clause} ORDER BY seq ASC LIMIT @limit`
-      : `SELECT * FROM (SELECT * FROM messages ${clause} ORDER BY seq DESC LIMIT @limit) ORDER BY seq ASC`;
+    const { sql, params } = historySql(query);
     return (this.db.prepare(sql).all(params) as MessageRow[]).map(toMessage);
   }
 
@@ -403,47 +314,21 @@ export class Store {
     return {
       messages: (this.stmt.messageCount.get() as { n: number }).n,
       outbox: (this.stmt.outboxCount.get() as { n: number }).n,
-      peers: (this.stmt.peerCount.get() as { n: number }).n,
+      peers: this.peerTable.count(),
     };
   }
 
-  // ---- peers -------------------------------------------------------------------------------
+  // ---- peers (src/store/peer-table.ts) -----------------------------------------------------
 
   updatePeer(peerId: string, update: PeerUpdate): void {
-    this.tx(() => {
-      const now = Date.now();
-      this.stmt.insertPeer.run(peerId, now);
-      this.stmt.updatePeer.run({
-        peerId,
-        name: update.name ?? null,
-        addresses: update.addresses ? JSON.stringify(update.addresses) : null,
-        agent: update.agent ?? null,
-        speaksEnvelope: update.speaksEnvelope ? 1 : 0,
-        seen: update.seen ? now : null,
-      });
-    });
+    this.tx(() => this.peerTable.update(peerId, update));
   }
 
   peer(peerId: string): Omit<PeerInfo, 'connected'> | undefined {
-    const row = this.stmt.peer.get(peerId) as PeerRow | undefined;
-    return row ? toPeer(row) : undefined;
+    return this.peerTable.get(peerId);
   }
 
   peers(): Omit<PeerInfo, 'connected'>[] {
-    return (this.stmt.peers.all() as PeerRow[]).map(toPeer);
+    return this.peerTable.all();
   }
-}
-
-function toPeer(row: PeerRow): Omit<PeerInfo, 'connected'> {
-  return {
-    peerId: row.peer_id,
-    name: row.petname ?? row.name,
-    claimedName: row.name,
-    petname: row.petname,
-    trust: row.trust,
-    addresses: JSON.parse(row.addresses) as string[],
-    agent: row.agent,
-    p2pchat: row.speaks_envelope === 1,
-    lastSeen: row.last_seen === null ? null : iso(row.last_seen),
-  };
 }

@@ -24,6 +24,7 @@ export const REFUSAL_TEXT: Record<RefusalReason, string> = {
   rate_limited: 'sent too fast for a stranger; the peer accepts a few messages a second from strangers',
   quota: 'the peer holds as many message requests from you as it accepts until it accepts you as a contact',
   storage_full: 'the peer’s storage is full',
+  invalid: 'the peer found the message malformed (a bad time or field) and will never store it',
 };
 
 export function refusalText(reason: string): string {

@@ -21,4 +21,4 @@ export interface TrustView {
 }
 
 /** Why an incoming message was refused; also a metric label and the `reason` a sender records. */
-export type RefusalReason = 'blocked' | 'contacts_only' | 'rate_limited' | 'quota' | 'storage_full';
+export type RefusalReason = 'blocked' | 'contacts_only' | 'rate_limited' | 'quota' | 'storage_full' | 'invalid';
