@@ -2,11 +2,9 @@
 // messages and acks. The sender of every message is the Noise-authenticated remote peer.
 import type { Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { type ThrottledLog, throttledLog } from '../log-throttle.js';
 import type { Logger } from '../logger.js';
 import type { ChatNode } from '../node/create-node.js';
 import { GroupCommit } from '../store/group-commit.js';
-import { isStorageFull } from '../store/storage-full.js';
 import type { IncomingMessage, Store } from '../store/store.js';
 import type { Message } from '../types.js';
 import { VERSION } from '../version.js';
@@ -16,6 +14,7 @@ import { encodeAck, encodeHello, encodeRefused, type Frame, MAX_ACK_IDS, PROTOCO
 import { FrameStream } from './frame-stream.js';
 import { PartialFrameBudget, type PartialFrameLimits } from './partial-frames.js';
 import { ReportThrottle } from './report-throttle.js';
+import { StoreFailures } from './store-failures.js';
 
 export interface ChatServiceOptions {
   name: string;
@@ -28,16 +27,6 @@ export interface ChatServiceOptions {
 export type AckListener = (peerId: string, ids: string[]) => void;
 export type RefusedListener = (peerId: string, ids: string[], reason: string) => void;
 
-/**
- * How long a stream whose messages could not be stored is held (not read, not acked) before it is
- * closed, after `failures` failures in a row from that peer: the sender resends on a new stream
- * as soon as one closes, so this paces its retries (1 s, 2 s, 4 s, then every 10 s) while the
- * disk is full, instead of a retry every few milliseconds.
- */
-export function holdAfterStoreFailure(failures: number): number {
-  return Math.min(1000 * 2 ** Math.max(0, failures - 1), 10_000);
-}
-
 export class ChatService {
   private readonly node: ChatNode;
   private readonly store: Store;
@@ -49,9 +38,8 @@ export class ChatService {
   private readonly streams = new Set<FrameStream>();
   private readonly helloSent = new WeakSet<FrameStream>();
   private ackListener: AckListener = () => {};
-  /** Store failures in a row per peer (cleared by a successful store), for holdAfterStoreFailure. */
-  private readonly storeFailures = new Map<string, number>();
-  private readonly logStoreFailure: ThrottledLog;
+  /** Incoming messages that could not be stored: paced retries, throttled logs. */
+  private readonly storeFailures: StoreFailures;
   private readonly partialFrames: PartialFrameBudget | undefined;
   /** A peer sending junk as fast as it can must not fill the log: one line per peer every 10 s. */
   private readonly invalidReports = new ReportThrottle(10_000);
@@ -71,7 +59,7 @@ export class ChatService {
     this.trust = components.trust;
     this.log = components.log;
     this.options = options;
-    this.logStoreFailure = throttledLog(this.log);
+    this.storeFailures = new StoreFailures(this.log);
     this.partialFrames = options.partialFrames && new PartialFrameBudget(options.partialFrames);
   }
 
@@ -159,7 +147,11 @@ export class ChatService {
           this.refusedListener(peerId, frame.ids, frame.reason);
           break;
         case 'hello':
-          this.rememberHello(peerId, frame.name);
+          // On a full disk the name is not saved (the peer says hello again on its next stream),
+          // and the frames that came with it still go on to the trust gate.
+          this.storeFailures.tryWrite(peerId, 'a peer’s hello', () =>
+            this.store.updatePeer(peerId, { name: frame.name, speaksEnvelope: true }),
+          );
           this.sendHello(stream);
           break;
         case 'unknown':
@@ -189,7 +181,7 @@ export class ChatService {
     if (accepted.length > 0) {
       settled = this.receives.submit({ peerId, incoming: accepted }).then(
         (stored) => {
-          this.storeFailures.delete(peerId);
+          this.storeFailures.succeeded(peerId);
           if (stored.length > 0) this.log.debug({ peer: peerId, count: stored.length }, 'messages received');
           this.inbound.settled(peerId, hadRequests);
           // Acks go out only after the commit; duplicates are acked again so that the sender stops.
@@ -221,44 +213,14 @@ export class ChatService {
     stream.write(payloads);
   }
 
-  /**
-   * A hello's name is worth storing but not worth losing the frames that came with it: on a full
-   * disk the update is skipped (the peer says hello again on its next stream) and the messages
-   * still go to the trust gate, which refuses them with a reason the sender can see.
-   */
-  private rememberHello(peerId: string, name: string): void {
-    try {
-      this.store.updatePeer(peerId, { name, speaksEnvelope: true });
-    } catch (err) {
-      if (!isStorageFull(err)) throw err;
-      this.logStoreFailure(
-        'error',
-        'storage-full',
-        { peer: peerId, err: (err as Error).message },
-        'data disk full: a peer’s hello not saved',
-      );
-    }
-  }
-
-  /**
-   * Not stored means not acked: the sender keeps the messages and retries. The stream is held
-   * for a while first, to pace those retries; a full disk is logged once per interval, not per retry.
-   */
+  /** Not stored means not acked: the stream is held a while, then closed, and the sender retries. */
   private storeFailed(peerId: string, stream: FrameStream, err: Error): Promise<void> {
-    const full = isStorageFull(err);
-    const failures = (this.storeFailures.get(peerId) ?? 0) + 1;
-    if (this.storeFailures.size < 10_000 || this.storeFailures.has(peerId)) this.storeFailures.set(peerId, failures);
-    this.logStoreFailure(
-      'error',
-      full ? 'storage-full' : `store-failed:${(err as { code?: unknown }).code ?? 'unknown'}`,
-      { peer: peerId, err: err.message },
-      full ? 'data disk full: incoming messages not stored; senders will retry' : 'failed to store incoming messages',
-    );
+    const holdMs = this.storeFailures.failed(peerId, err);
     return new Promise<void>((resolve) => {
       setTimeout(() => {
         stream.abort(err);
         resolve();
-      }, holdAfterStoreFailure(failures)).unref();
+      }, holdMs).unref();
     });
   }
 

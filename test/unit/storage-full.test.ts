@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { holdAfterStoreFailure } from '../../src/protocol/chat-service.js';
+import { holdAfterStoreFailure } from '../../src/protocol/store-failures.js';
 import { isStorageFull } from '../../src/store/storage-full.js';
 
 it('recognises a full disk by SQLite’s and the system’s codes, and nothing else', () => {
