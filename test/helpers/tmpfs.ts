@@ -1,10 +1,32 @@
 // Small tmpfs mounts for disk-full tests (root only), and a filler that takes every free byte.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 export const IS_ROOT = process.getuid?.() === 0;
+
+export function hasCommand(name: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, name)));
+}
+
+let mountProbe: string | false | undefined;
+
+/**
+ * Why small tmpfs mounts cannot be used here, or false when they can: tests pass this as `skip`.
+ * Root is not enough in a container without CAP_SYS_ADMIN, so a real mount is tried once.
+ */
+export function tmpfsUnavailable(): string | false {
+  if (mountProbe !== undefined) return mountProbe;
+  if (!IS_ROOT) return (mountProbe = 'needs root to mount a small tmpfs');
+  try {
+    mountTmpfs('1m').remove();
+    mountProbe = false;
+  } catch (err) {
+    mountProbe = `cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]})`;
+  }
+  return mountProbe;
+}
 
 export interface Tmpfs {
   dir: string;

@@ -9,9 +9,9 @@ import { after, describe, it } from 'node:test';
 import { ControlClient } from '../../src/control/client.js';
 import type { Message, StatusInfo } from '../../src/types.js';
 import { CLI, connectPair, startDaemon, stopAll, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js';
-import { IS_ROOT, mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
+import { mountTmpfs, type Tmpfs, tmpfsUnavailable } from '../helpers/tmpfs.js';
 
-const skip = IS_ROOT ? false : 'needs root to mount a small tmpfs';
+const skip = tmpfsUnavailable();
 const mounts: Tmpfs[] = [];
 const children: ChildProcess[] = [];
 const homes: string[] = [];

@@ -20,9 +20,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Message } from '../../src/types.js';
 import { CLI, connectPair, runCli, startDaemon, stopAll, TestDaemon, tempHome, waitFor } from '../helpers/daemon.js';
-import { IS_ROOT } from '../helpers/tmpfs.js';
+import { hasCommand, IS_ROOT, tmpfsUnavailable } from '../helpers/tmpfs.js';
 
-const skip = IS_ROOT ? false : 'needs root to create a second user';
+const missing = ['useradd', 'userdel', 'setpriv', 'unshare'].filter((c) => !hasCommand(c));
+const skip = !IS_ROOT ? 'needs root to create a second user' : missing.length > 0 ? `needs ${missing.join(', ')}` : false;
 const OTHER = `p2pchat-t${process.pid % 100_000}`;
 let other = { uid: -1, gid: -1 };
 const children: ChildProcess[] = [];
@@ -37,7 +38,7 @@ function temp(): string {
 const DAEMON_ARGS = ['daemon', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'];
 
 before(() => {
-  if (!IS_ROOT) return;
+  if (skip) return;
   execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', OTHER]);
   other = {
     uid: Number(execFileSync('id', ['-u', OTHER], { encoding: 'utf8' })),
@@ -49,7 +50,7 @@ after(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await stopAll();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  if (IS_ROOT) execFileSync('userdel', [OTHER], { stdio: 'ignore' });
+  if (!skip) execFileSync('userdel', [OTHER], { stdio: 'ignore' });
 });
 
 /** A refusal to start: exit 78, one line on stderr that matches. */
@@ -116,12 +117,13 @@ describe('directories another user could control', { skip }, () => {
   }
   const asOther = () => `setpriv --reuid=${other.uid} --regid=${other.gid} --clear-groups`;
 
-  it('creates the runtime fallback directory 0700 when nobody planted one', async () => {
+  // A private /tmp needs a mount namespace, which needs the same privilege as mounting a tmpfs.
+  it('creates the runtime fallback directory 0700 when nobody planted one', { skip: tmpfsUnavailable() }, async () => {
     const result = await inPrivateTmp('true');
     assert.match(result.stdout, /^started 0 700\nexit 0\n$/, result.stderr);
   });
 
-  it('refuses a fallback directory planted by another user, as a directory or a symlink', async () => {
+  it('refuses a fallback directory planted by another user, as a directory or a symlink', { skip: tmpfsUnavailable() }, async () => {
     const planted = await inPrivateTmp(`${asOther()} mkdir -m 0755 /tmp/p2pchat-0`);
     assert.match(planted.stdout, /^exit 78\n$/);
     assert.match(
