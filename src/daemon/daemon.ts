@@ -22,6 +22,7 @@ import { createTrustApi, type TrustApi } from '../trust/trust-api.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { VERSION } from '../version.js';
 import { loadOrCreateIdentity } from './identity.js';
+import { planListen, listenFailure } from './listen-ports.js';
 import { acquireLock, clearStaleSocket } from './lock.js';
 import { checkDatabase, checkDirectories } from './preflight.js';
 
@@ -82,9 +83,10 @@ export class Daemon implements DaemonApi {
       this.trustParts = trust;
       this.cleanups.push(() => trust.inbound.stop());
 
+      const listen = await planListen(config.listen, config.listenIsDefault);
       this.node = await createChatNode({
         privateKey,
-        listen: config.listen,
+        listen: listen.listen,
         maxConnections: config.limits.maxConnections,
         mdns: config.mdns,
         log: log.child({ part: 'lan' }),
@@ -129,8 +131,18 @@ export class Daemon implements DaemonApi {
 
       this.peerTracker.start();
       await chat.start();
-      await this.node.start();
-      this.cleanups.push(() => this.node.stop());
+      try {
+        await this.node.start();
+      } catch (err) {
+        throw listenFailure(err) ?? err;
+      } finally {
+        // A node that failed half-way may hold sockets: stopping it is harmless either way.
+        this.cleanups.push(() => this.node.stop());
+      }
+      for (const { from } of listen.fellBack) {
+        // mDNS announces the addresses actually bound, so peers on the LAN still find this daemon.
+        log.warn({ taken: from, addresses: this.addresses() }, 'the default port is taken (another daemon?): listening on a free port instead');
+      }
       this.cleanups.push(() => chat.stop());
       const pruner = new StrangerPruner(
         {
