@@ -24,6 +24,7 @@ import { VERSION } from '../version.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { planListen, listenFailure } from './listen-ports.js';
 import { acquireLock, clearStaleSocket } from './lock.js';
+import { idConflict, OutgoingControl } from './outgoing.js';
 import { checkDatabase, checkDirectories } from './preflight.js';
 
 /** How long shutdown may take before the process exits anyway. */
@@ -32,6 +33,8 @@ export const SHUTDOWN_TIMEOUT_MS = 5000;
 export interface DaemonOptions {
   /** `--reset-database`: move an empty or damaged database aside instead of refusing to start. */
   resetDatabase?: boolean | undefined;
+  /** `POST /v1/stop`: the owner stops the daemon as on SIGTERM. Without it the API cannot stop the daemon. */
+  onStopRequested?: (() => void) | undefined;
 }
 
 export class Daemon implements DaemonApi {
@@ -46,13 +49,20 @@ export class Daemon implements DaemonApi {
   private node!: ChatNode;
   private peerTracker!: PeerTracker;
   private delivery!: Delivery;
+  private chat!: ChatService;
+  private outgoing!: OutgoingControl;
+  /** Set once start-up completed: only a daemon that was ready announces its clean stop. */
+  private ready = false;
   private trustParts!: Trust;
   trust!: TrustApi;
   /** Connections the gater refused, by reason (for metrics). */
   readonly connectionDenials: DenialCounts = newDenialCounts();
   /** Sends (single or batches) that arrive together are stored in one fsynced transaction. */
   private readonly sends = new GroupCommit<OutgoingText[], SentMessage[]>((batches) => {
-    const stored = this.store.atomically(() => batches.map((batch) => batch.map((m) => this.store.queueOutgoing(m.peerId, m.text))), true);
+    const stored = this.store.atomically(
+      () => batches.map((batch) => batch.map((m) => this.store.queueOutgoing(m.peerId, m.text, m.id))),
+      true,
+    );
     for (const peerId of new Set(batches.flat().map((m) => m.peerId))) this.delivery.kick(peerId);
     return stored;
   });
@@ -115,7 +125,7 @@ export class Daemon implements DaemonApi {
         peers: () => this.peers(),
         hangUp: (peerId) => this.node.hangUp(peerIdFromString(peerId)).catch(() => {}),
       });
-      const chat = new ChatService(
+      const chat = (this.chat = new ChatService(
         { node: this.node, store: this.store, inbound: trust.inbound, trust: trust.book, log: log.child({ part: 'chat' }) },
         {
           name: config.name,
@@ -123,11 +133,12 @@ export class Daemon implements DaemonApi {
           maxInboundStreams: config.limits.maxInboundStreamsPerPeer,
           partialFrames: { timeoutMs: config.limits.partialFrameTimeoutMs, maxBytes: config.limits.partialFramesMaxBytes },
         },
-      );
+      ));
       this.delivery = new Delivery(
         { store: this.store, chat, peers: this.peerTracker, trust: trust.book, log: log.child({ part: 'delivery' }) },
         { ...config.delivery, peers: config.peers },
       );
+      this.outgoing = new OutgoingControl({ store: this.store, requeued: (peerId, seq) => this.delivery.requeued(peerId, seq) });
 
       this.peerTracker.start();
       await chat.start();
@@ -141,7 +152,10 @@ export class Daemon implements DaemonApi {
       }
       for (const { from } of listen.fellBack) {
         // mDNS announces the addresses actually bound, so peers on the LAN still find this daemon.
-        log.warn({ taken: from, addresses: this.addresses() }, 'the default port is taken (another daemon?): listening on a free port instead');
+        log.warn(
+          { taken: from, addresses: this.addresses() },
+          'the default port is taken (another daemon?): listening on a free port instead',
+        );
       }
       this.cleanups.push(() => chat.stop());
       const pruner = new StrangerPruner(
@@ -184,6 +198,7 @@ export class Daemon implements DaemonApi {
         },
         'p2pchat daemon ready',
       );
+      this.ready = true;
     } catch (err) {
       await this.stop();
       throw err;
@@ -192,6 +207,15 @@ export class Daemon implements DaemonApi {
 
   /** Stops in reverse start order: control socket first (no new requests), libp2p, then the store. */
   async stop(): Promise<void> {
+    if (this.ready) {
+      // Clients of the event stream see this last, then their stream ends: a clean stop, not a crash.
+      this.ready = false;
+      try {
+        this.store.publishEvent('daemon-stopping', {});
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'could not record the daemon-stopping event');
+      }
+    }
     while (this.cleanups.length > 0) {
       const cleanup = this.cleanups.pop() as () => Promise<void> | void;
       try {
@@ -289,8 +313,8 @@ export class Daemon implements DaemonApi {
     return this.resolvePeer(peerId);
   }
 
-  async send(peerId: string, text: string): Promise<SentMessage> {
-    const [sent] = await this.sendMany([{ peerId, text }]);
+  async send(peerId: string, text: string, id?: string): Promise<SentMessage> {
+    const [sent] = await this.sendMany([{ peerId, text, id }]);
     return sent as SentMessage;
   }
 
@@ -300,10 +324,42 @@ export class Daemon implements DaemonApi {
    */
   async sendMany(messages: OutgoingText[]): Promise<SentMessage[]> {
     messages.forEach((m, i) => this.checkSendable(m, messages.length > 1 ? `messages.${i}: ` : ''));
+    const conflict = idConflict(messages, (peerId, id) => this.store.outgoing(peerId, id));
+    if (conflict !== undefined) throw new ApiError('conflict', conflict);
     for (const peerId of new Set(messages.map((m) => m.peerId))) {
       if (this.trustParts.book.stateOf(peerId) === 'stranger') this.trust.addContact(peerId);
     }
-    return this.sends.submit(messages);
+    const sent = await this.sends.submit(messages);
+    // A concurrent send may have stored the same id with another text between the check and the commit.
+    const raced = sent.findIndex((s, i) => s.existing && s.text !== messages[i]?.text);
+    if (raced >= 0) throw new ApiError('conflict', `message id ${sent[raced]?.id} is already used for another text to this peer`);
+    return sent;
+  }
+
+  cancelMessage(target: string): Message {
+    return this.outgoing.cancel(target);
+  }
+
+  retryMessage(target: string): Message {
+    return this.outgoing.retry(target);
+  }
+
+  /** A new display name for this run (the config keeps the old one): connected p2pchat peers get a new hello. */
+  rename(name: string): StatusInfo {
+    const trimmed = name.trim();
+    if (trimmed === '') throw new ApiError('bad_request', 'name: must not be empty or only spaces');
+    this.config.name = trimmed;
+    this.chat.rename(trimmed);
+    this.log.info({ name: trimmed }, 'display name changed');
+    return this.status();
+  }
+
+  requestStop(): void {
+    const stop = this.options.onStopRequested;
+    if (!stop) throw new ApiError('unavailable', 'this daemon cannot be stopped through the API; stop it with a signal');
+    this.log.info('stop requested through the control API');
+    // After this turn, so that the answer is written before the control socket closes.
+    setImmediate(stop);
   }
 
   private checkSendable({ peerId, text }: OutgoingText, where: string): void {

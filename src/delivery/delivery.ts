@@ -127,6 +127,16 @@ export class Delivery {
     void this.pump(this.link(peerId));
   }
 
+  /**
+   * A message to this peer was queued again (retry). Its seq may lie behind what the open stream
+   * has written, so the stream goes back to it; what it writes again is deduplicated by the receiver.
+   */
+  requeued(peerId: string, seq: number): void {
+    const link = this.link(peerId);
+    if (seq <= link.lastSeq) link.lastSeq = seq - 1;
+    this.kick(peerId);
+  }
+
   private link(peerId: string): Link {
     let link = this.links.get(peerId);
     if (!link) {

@@ -118,6 +118,12 @@ export class ChatService {
     return frames;
   }
 
+  /** A new display name: used for new streams, and sent at once in a new hello on every stream that had ours. */
+  rename(name: string): void {
+    this.options.name = name;
+    for (const frames of this.streams) if (this.helloSent.has(frames) && frames.isOpen) frames.write([encodeHello(name, VERSION)]);
+  }
+
   private sendHello(frames: FrameStream): void {
     if (this.helloSent.has(frames) || !frames.isOpen) return;
     this.helloSent.add(frames);

@@ -91,7 +91,10 @@ describe('several daemons with nothing but --home', { skip: netnsUnavailable() }
   it('the second daemon falls back to a free port and says so; an explicit taken port is refused', async () => {
     // Default listen address (0.0.0.0:4747), but inside the namespace, whose only link is lo.
     const first = await startDaemon({ name: 'first', netns: ns, args: ['--no-mdns'] });
-    assert.ok(first.status.addresses.some((a) => a.includes(`/tcp/${DEFAULT_PORT}/`)), first.status.addresses.join(' '));
+    assert.ok(
+      first.status.addresses.some((a) => a.includes(`/tcp/${DEFAULT_PORT}/`)),
+      first.status.addresses.join(' '),
+    );
     const second = await startDaemon({ name: 'second', netns: ns, args: ['--no-mdns'] });
     assert.ok(second.status.addresses.length > 0);
     assert.ok(!second.status.addresses.some((a) => a.includes(`/tcp/${DEFAULT_PORT}/`)), second.status.addresses.join(' '));

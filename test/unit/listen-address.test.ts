@@ -53,9 +53,14 @@ describe('planListen', () => {
     assert.equal(probed, 1);
   });
   it('turns libp2p’s listen error into a line naming the setting', () => {
-    const err = Object.assign(new Error('Some configured addresses failed ... set `transportManager.faultTolerance` to NO_FATAL: /ip4/1.2.3.4/tcp/1: Error: listen EADDRINUSE'), {
-      name: 'UnsupportedListenAddressesError',
-    });
+    const err = Object.assign(
+      new Error(
+        'Some configured addresses failed ... set `transportManager.faultTolerance` to NO_FATAL: /ip4/1.2.3.4/tcp/1: Error: listen EADDRINUSE',
+      ),
+      {
+        name: 'UnsupportedListenAddressesError',
+      },
+    );
     const refusal = listenFailure(err);
     assert.ok(refusal);
     assert.doesNotMatch(refusal.message, /faultTolerance/);
