@@ -10,9 +10,7 @@ import type { Logger } from '../logger.js';
 import { type ChatNode, createChatNode } from '../node/create-node.js';
 import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
-import { messageFrameBytes } from '../protocol/envelope.js';
 import { StorageBudget } from '../store/budget.js';
-import { GroupCommit } from '../store/group-commit.js';
 import { StrangerPruner } from '../store/peer-pruning.js';
 import { Retention } from '../store/retention.js';
 import { Store } from '../store/store.js';
@@ -24,7 +22,7 @@ import { VERSION } from '../version.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { planListen, listenFailure } from './listen-ports.js';
 import { acquireLock, clearStaleSocket } from './lock.js';
-import { idConflict, OutgoingControl } from './outgoing.js';
+import { OutgoingControl } from './outgoing.js';
 import { checkDatabase, checkDirectories } from './preflight.js';
 
 /** How long shutdown may take before the process exits anyway. */
@@ -57,15 +55,6 @@ export class Daemon implements DaemonApi {
   trust!: TrustApi;
   /** Connections the gater refused, by reason (for metrics). */
   readonly connectionDenials: DenialCounts = newDenialCounts();
-  /** Sends (single or batches) that arrive together are stored in one fsynced transaction. */
-  private readonly sends = new GroupCommit<OutgoingText[], SentMessage[]>((batches) => {
-    const stored = this.store.atomically(
-      () => batches.map((batch) => batch.map((m) => this.store.queueOutgoing(m.peerId, m.text, m.id))),
-      true,
-    );
-    for (const peerId of new Set(batches.flat().map((m) => m.peerId))) this.delivery.kick(peerId);
-    return stored;
-  });
 
   constructor(config: ResolvedConfig, log: Logger, options: DaemonOptions = {}) {
     this.config = config;
@@ -138,7 +127,15 @@ export class Daemon implements DaemonApi {
         { store: this.store, chat, peers: this.peerTracker, trust: trust.book, log: log.child({ part: 'delivery' }) },
         { ...config.delivery, peers: config.peers },
       );
-      this.outgoing = new OutgoingControl({ store: this.store, requeued: (peerId, seq) => this.delivery.requeued(peerId, seq) });
+      this.outgoing = new OutgoingControl(
+        {
+          store: this.store,
+          delivery: this.delivery,
+          trust: { stateOf: (peerId) => trust.book.stateOf(peerId), addContact: (peerId) => this.trust.addContact(peerId) },
+          self: () => this.node.peerId.toString(),
+        },
+        { maxFrameBytes: config.limits.maxFrameBytes },
+      );
 
       this.peerTracker.start();
       await chat.start();
@@ -318,22 +315,9 @@ export class Daemon implements DaemonApi {
     return sent as SentMessage;
   }
 
-  /**
-   * Checks every message first, then stores all of them in one transaction, or none. Writing to a
-   * stranger accepts it as a contact, as replying to a message request does in Signal.
-   */
-  async sendMany(messages: OutgoingText[]): Promise<SentMessage[]> {
-    messages.forEach((m, i) => this.checkSendable(m, messages.length > 1 ? `messages.${i}: ` : ''));
-    const conflict = idConflict(messages, (peerId, id) => this.store.outgoing(peerId, id));
-    if (conflict !== undefined) throw new ApiError('conflict', conflict);
-    for (const peerId of new Set(messages.map((m) => m.peerId))) {
-      if (this.trustParts.book.stateOf(peerId) === 'stranger') this.trust.addContact(peerId);
-    }
-    const sent = await this.sends.submit(messages);
-    // A concurrent send may have stored the same id with another text between the check and the commit.
-    const raced = sent.findIndex((s, i) => s.existing && s.text !== messages[i]?.text);
-    if (raced >= 0) throw new ApiError('conflict', `message id ${sent[raced]?.id} is already used for another text to this peer`);
-    return sent;
+  /** Checks every message first, then stores all of them in one transaction, or none (src/daemon/outgoing.ts). */
+  sendMany(messages: OutgoingText[]): Promise<SentMessage[]> {
+    return this.outgoing.send(messages);
   }
 
   cancelMessage(target: string): Message {
@@ -360,20 +344,6 @@ export class Daemon implements DaemonApi {
     this.log.info('stop requested through the control API');
     // After this turn, so that the answer is written before the control socket closes.
     setImmediate(stop);
-  }
-
-  private checkSendable({ peerId, text }: OutgoingText, where: string): void {
-    if (peerId === this.node.peerId.toString()) throw new ApiError('bad_request', `${where}cannot send a message to this daemon itself`);
-    if (this.trustParts.book.stateOf(peerId) === 'blocked') {
-      throw new ApiError('blocked', `${where}you blocked this peer; unblock it first (p2pchat unblock ${peerId})`);
-    }
-    const frameBytes = messageFrameBytes(text);
-    if (frameBytes > this.config.limits.maxFrameBytes) {
-      throw new ApiError(
-        'payload_too_large',
-        `${where}message is ${frameBytes} bytes on the wire; at most ${this.config.limits.maxFrameBytes} fit in one frame`,
-      );
-    }
   }
 
   history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[] {
