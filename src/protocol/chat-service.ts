@@ -10,7 +10,7 @@ import type { Message } from '../types.js';
 import { VERSION } from '../version.js';
 import { LogThrottle } from '../log-throttle.js';
 import type { InboundAdmission } from '../trust/inbound-trust.js';
-import type { TrustView } from '../trust/types.js';
+import type { TrustView } from '../types.js';
 import { encodeAck, encodeHello, encodeRefused, type Frame, MAX_ACK_IDS, PROTOCOL } from './envelope.js';
 import { FrameStream } from './frame-stream.js';
 import { PartialFrameBudget, type PartialFrameLimits } from './partial-frames.js';
