@@ -4,7 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { eventLine } from '../store/event-line.js';
 import type { ChatEvent } from '../types.js';
-import { ApiError } from './errors.js';
+import { ApiError } from '../api-errors.js';
 
 /** What the event stream needs of the daemon. */
 export interface EventSource {

@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import type { Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { isStorageFull, STORAGE_FULL_MESSAGE } from '../store/storage-full.js';
 import type { TrustApi } from '../trust/trust-api.js';
-import { ApiError } from './errors.js';
+import { ApiError } from '../api-errors.js';
 import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from './message-ids.js';
 import { type EventSource, EventStreams } from './event-stream.js';
 

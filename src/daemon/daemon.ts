@@ -2,7 +2,7 @@
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { ResolvedConfig } from '../config/schema.js';
-import { ApiError } from '../control/errors.js';
+import { ApiError } from '../api-errors.js';
 import { resolvePeer } from '../control/resolve-peer.js';
 import { ControlServer, type DaemonApi } from '../control/server.js';
 import { Delivery } from '../delivery/delivery.js';

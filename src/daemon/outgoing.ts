@@ -1,7 +1,7 @@
 // Outgoing messages for the control API: sending (checked, grouped into fsynced commits,
 // idempotent with client-chosen ids), cancel and retry. The decisions are pure functions below;
 // OutgoingControl applies them to the store and wakes delivery.
-import { ApiError } from '../control/errors.js';
+import { ApiError } from '../api-errors.js';
 import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '../control/message-ids.js';
 import { messageFrameBytes } from '../protocol/envelope.js';
 import { GroupCommit } from '../store/group-commit.js';

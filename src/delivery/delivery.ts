@@ -9,7 +9,7 @@ import { encodeMessage, encodeText } from '../protocol/envelope.js';
 import type { FrameStream } from '../protocol/frame-stream.js';
 import type { PendingMessage, Store } from '../store/store.js';
 import { refusalText } from '../trust/inbound-trust.js';
-import type { TrustView } from '../trust/types.js';
+import type { TrustView } from '../types.js';
 
 export interface DeliveryOptions {
   ackTimeoutMs: number;

@@ -8,12 +8,12 @@ import { GroupCommit } from '../store/group-commit.js';
 import type { IncomingMessage, Store } from '../store/store.js';
 import type { Message } from '../types.js';
 import { VERSION } from '../version.js';
+import { LogThrottle } from '../log-throttle.js';
 import type { InboundAdmission } from '../trust/inbound-trust.js';
-import type { TrustView } from '../trust/types.js';
+import type { TrustView } from '../types.js';
 import { encodeAck, encodeHello, encodeRefused, type Frame, MAX_ACK_IDS, PROTOCOL } from './envelope.js';
 import { FrameStream } from './frame-stream.js';
 import { PartialFrameBudget, type PartialFrameLimits } from './partial-frames.js';
-import { ReportThrottle } from './report-throttle.js';
 import { StoreFailures } from './store-failures.js';
 
 export interface ChatServiceOptions {
@@ -42,7 +42,7 @@ export class ChatService {
   private readonly storeFailures: StoreFailures;
   private readonly partialFrames: PartialFrameBudget | undefined;
   /** A peer sending junk as fast as it can must not fill the log: one line per peer every 10 s. */
-  private readonly invalidReports = new ReportThrottle(10_000);
+  private readonly invalidReports = new LogThrottle(10_000);
   private refusedListener: RefusedListener = () => {};
   /** Frames that arrive together, on any stream, are stored in one fsynced transaction. */
   private readonly receives = new GroupCommit<{ peerId: string; incoming: IncomingMessage[] }, Message[]>((items) =>
@@ -164,7 +164,7 @@ export class ChatService {
           this.log.debug({ peer: peerId, type: frame.type }, 'ignored frame of unknown type');
           break;
         case 'invalid': {
-          const heldBack = this.invalidReports.take(peerId);
+          const heldBack = this.invalidReports.admit(peerId);
           if (heldBack !== undefined) this.log.warn({ peer: peerId, reason: frame.reason, heldBack }, 'dropped invalid frame');
           // A message we can never store is refused by id, so that its sender stops resending it.
           if (frame.id !== undefined) invalidIds.push(frame.id);

@@ -1,4 +1,4 @@
-// Errors the control API answers with: one place maps them to HTTP status codes.
+// Errors of the daemon API (the control socket answers with them): one place maps them to HTTP status codes.
 
 export type ApiErrorCode =
   | 'bad_request'
