@@ -3,7 +3,7 @@
 // PTR to its instance name and TXT records "dnsaddr=<multiaddr>/p2p/<peer id>".
 import { isLoopbackAddress } from '../addresses.js';
 import { ipv4Of, type Link, onLink } from '../links.js';
-import { type DnsRecord, type Packet, sameName, TYPE_ANY, TYPE_PTR, TYPE_TXT } from './packet.js';
+import { allRecords, type Answer, AUTHORITATIVE, type Packet, sameName, txtStrings } from './packet.js';
 
 /** How long others may remember an answer, in seconds (the libp2p and RFC 6762 value). */
 const TTL_SECONDS = 120;
@@ -16,24 +16,26 @@ export interface Sighting {
 }
 
 export function queryPacket(id: number, serviceTag: string): Packet {
-  return { id, response: false, questions: [{ name: serviceTag, type: TYPE_PTR }], records: [] };
+  return { type: 'query', id, flags: 0, questions: [{ name: serviceTag, type: 'PTR', class: 'IN' }] };
 }
 
 /** Whether a packet asks for our service. */
 export function asksFor(packet: Packet, serviceTag: string): boolean {
-  return !packet.response && packet.questions.some((q) => (q.type === TYPE_PTR || q.type === TYPE_ANY) && sameName(q.name, serviceTag));
+  return (
+    packet.type === 'query' && (packet.questions ?? []).some((q) => (q.type === 'PTR' || (q.type as string) === 'ANY') && sameName(q.name, serviceTag))
+  );
 }
 
 /** Our answer: the instance name is the peer id, which is short enough for a DNS label (52 characters). */
 export function answerPacket(serviceTag: string, peerId: string, multiaddrs: string[]): Packet {
   const instance = `${peerId}.${serviceTag}`;
-  const records: DnsRecord[] = [{ name: serviceTag, type: TYPE_PTR, ttl: TTL_SECONDS, data: instance }];
+  const records: Answer[] = [{ name: serviceTag, type: 'PTR', class: 'IN', ttl: TTL_SECONDS, data: instance }];
   for (const addr of multiaddrs) {
     const text = `${DNSADDR}${addr}`;
     // A TXT string holds at most 255 bytes; a longer address cannot be announced.
-    if (Buffer.byteLength(text) <= 255) records.push({ name: instance, type: TYPE_TXT, ttl: TTL_SECONDS, data: [text] });
+    if (Buffer.byteLength(text) <= 255) records.push({ name: instance, type: 'TXT', class: 'IN', ttl: TTL_SECONDS, data: [text] });
   }
-  return { id: 0, response: true, questions: [], records };
+  return { type: 'response', id: 0, flags: AUTHORITATIVE, questions: [], answers: records };
 }
 
 function peerIdOf(multiaddr: string): string | undefined {
@@ -45,13 +47,14 @@ function peerIdOf(multiaddr: string): string | undefined {
  * peer id; goodbyes (TTL 0) are not sightings.
  */
 export function readSightings(packet: Packet, serviceTag: string): Sighting[] {
-  if (!packet.response) return [];
+  if (packet.type !== 'response') return [];
+  const records = allRecords(packet);
   const sightings: Sighting[] = [];
-  for (const ptr of packet.records) {
-    if (ptr.type !== TYPE_PTR || !sameName(ptr.name, serviceTag) || ptr.ttl === 0) continue;
-    const multiaddrs = packet.records
-      .filter((r) => r.type === TYPE_TXT && sameName(r.name, ptr.data) && r.ttl > 0)
-      .flatMap((r) => r.data as string[])
+  for (const ptr of records) {
+    if (ptr.type !== 'PTR' || !sameName(ptr.name, serviceTag) || ptr.ttl === 0) continue;
+    const multiaddrs = records
+      .filter((r) => r.type === 'TXT' && sameName(r.name, ptr.data) && r.ttl !== 0)
+      .flatMap(txtStrings)
       .filter((text) => text.startsWith(DNSADDR))
       .map((text) => text.slice(DNSADDR.length));
     const ids = new Set(multiaddrs.map(peerIdOf));
