@@ -7,6 +7,9 @@ import dnsPacket from 'dns-packet';
 export type Packet = dnsPacket.Packet;
 export type Answer = dnsPacket.Answer;
 export type Question = dnsPacket.Question;
+export type StringAnswer = dnsPacket.StringAnswer;
+export type TxtAnswer = dnsPacket.TxtAnswer;
+export type SrvAnswer = dnsPacket.SrvAnswer;
 
 export class MalformedPacketError extends Error {
   override name = 'MalformedPacketError';
@@ -48,4 +51,9 @@ export function txtStrings(record: Answer): string[] {
 /** All records of a packet: answers, authority and additional sections. */
 export function allRecords(packet: Packet): Answer[] {
   return [...(packet.answers ?? []), ...(packet.authorities ?? []), ...(packet.additionals ?? [])];
+}
+
+/** A record's TTL in seconds (0 for the OPT pseudo-record, which has none). */
+export function ttlOf(record: Answer): number {
+  return 'ttl' in record ? (record.ttl ?? 0) : 0;
 }
