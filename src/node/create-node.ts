@@ -9,6 +9,7 @@ import { AGENT } from '../version.js';
 import { announceFilter, isOwnAddress, onLinkFirst } from './addresses.js';
 import { currentLinks } from './links.js';
 import { type LanDiscovery, type LanLog, lanDiscovery } from './mdns/lan-discovery.js';
+import { type NonChatPeers, nonChatPeers } from './non-chat-peers.js';
 
 export interface NodeOptions {
   privateKey: PrivateKey;
@@ -34,7 +35,7 @@ export interface NodeOptions {
  */
 export const STREAM_WINDOW_BYTES = 256 * 1024;
 
-export type ChatNode = Libp2p<{ identify: Identify; lan: LanDiscovery }>;
+export type ChatNode = Libp2p<{ identify: Identify; lan: LanDiscovery; nonChat: NonChatPeers }>;
 
 /**
  * The mDNS service name for a network name. The default network uses libp2p's own service
@@ -82,7 +83,10 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
         maxQueryIntervalMs: options.mdns.intervalMs,
         serviceTag: mdnsServiceTag(options.mdns.network),
         log: options.log,
+        // libp2p nodes found not to speak /chat/1.0.0 are not dialled again when seen.
+        ignore: (peerId) => node.services.nonChat.has(peerId),
       }),
+      nonChat: nonChatPeers(),
     },
     start: false,
   });

@@ -38,6 +38,8 @@ export interface LanDiscoveryInit {
   /** Longest interval between queries on a link (they start 1 s apart and double up to this). */
   maxQueryIntervalMs: number;
   log?: LanLog | undefined;
+  /** Peers whose sightings are not reported (libp2p nodes that are no chat peers). */
+  ignore?: ((peerId: string) => boolean) | undefined;
   /** Only tests change it. */
   port?: number;
 }
@@ -204,7 +206,7 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
     const fromThisHost = source.startsWith('127.') || responders.some((r) => r.link.address === source);
     if (packet.type === 'query') this.onQuery(packet, bytes, source, sourcePort, fromThisHost, responders);
     for (const sighting of readSightings(packet, this.init.serviceTag)) {
-      if (sighting.peerId === this.components.peerId.toString()) continue;
+      if (sighting.peerId === this.components.peerId.toString() || this.init.ignore?.(sighting.peerId)) continue;
       // A peer's loopback address reaches that peer only from its own host.
       const usable = sighting.multiaddrs.filter((a) => fromThisHost || !isLoopbackAddress(a));
       const detail = toPeerInfo(sighting.peerId, usable);
