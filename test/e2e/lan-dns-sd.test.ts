@@ -131,7 +131,9 @@ describe('the daemon seen by other mDNS stacks', { skip: netnsUnavailable() ?? z
     const removed = await Promise.all(
       [left, right].map((b) => b.find('zeroconf to see the goodbye', (l) => l.removed === instanceOf(daemon))),
     );
-    t.diagnostic(`goodbye seen ${removed.map((r) => Math.round((r.at as number) * 1000 - stoppedAt)).join(' and ')} ms after the stop began`);
+    t.diagnostic(
+      `goodbye seen ${removed.map((r) => Math.round((r.at as number) * 1000 - stoppedAt)).join(' and ')} ms after the stop began`,
+    );
   });
 
   it('a one-shot query from a random port gets a unicast reply with its id, its question and short TTLs', async () => {

@@ -90,12 +90,20 @@ describe('stock libp2p nodes with default @libp2p/mdns', { skip: netnsUnavailabl
     await listener.discovered(daemon.peerId);
     await knownPeer(daemon, listenerId);
     await daemon.json<Message>(['send', listenerId, 'hello stock listener']);
-    await waitFor('the listener to print the message', () => listener.lines().some((l) => l.received === 'hello stock listener'), LAN_TIMEOUT_MS);
+    await waitFor(
+      'the listener to print the message',
+      () => listener.lines().some((l) => l.received === 'hello stock listener'),
+      LAN_TIMEOUT_MS,
+    );
   });
 
   it('stock node first: the daemon finds the listener, and a stock dialer reaches the daemon', async () => {
     const lan = newLan();
-    const [chatHost, stockHost, dialerHost] = [lan.addHost('chat'), lan.addHost('stock'), lan.addHost('dial')] as [LanHost, LanHost, LanHost];
+    const [chatHost, stockHost, dialerHost] = [lan.addHost('chat'), lan.addHost('stock'), lan.addHost('dial')] as [
+      LanHost,
+      LanHost,
+      LanHost,
+    ];
     const listener = new StockNode(stockHost, 'listener');
     const listenerId = await listener.peerId();
     const dialer = new StockNode(dialerHost, 'dialer');
@@ -111,7 +119,11 @@ describe('stock libp2p nodes with default @libp2p/mdns', { skip: netnsUnavailabl
     );
     assert.match(received.text, /^hello from a stock dialer\n?$/);
     await daemon.json<Message>(['send', listenerId, 'hello stock listener']);
-    await waitFor('the listener to print the message', () => listener.lines().some((l) => l.received === 'hello stock listener'), LAN_TIMEOUT_MS);
+    await waitFor(
+      'the listener to print the message',
+      () => listener.lines().some((l) => l.received === 'hello stock listener'),
+      LAN_TIMEOUT_MS,
+    );
   });
 
   it('a libp2p node of another application is hung up on, not listed, and not dialled again', async (t) => {

@@ -113,7 +113,9 @@ describe('discovery records', () => {
     const goodbye = announcementPacket(records());
     for (const r of goodbye.answers ?? []) (r as { ttl?: number }).ttl = 0;
     assert.deepEqual(readSightings(goodbye, TAG), []);
-    const mixed = announcementPacket(records(TAG, [ADDR, '/ip4/10.47.1.4/tcp/4747/p2p/12D3KooWJzKJ5ACsJZAHT6PKYxrBWJV8kQgbKp5jpk5ciu9c2bCN']));
+    const mixed = announcementPacket(
+      records(TAG, [ADDR, '/ip4/10.47.1.4/tcp/4747/p2p/12D3KooWJzKJ5ACsJZAHT6PKYxrBWJV8kQgbKp5jpk5ciu9c2bCN']),
+    );
     assert.deepEqual(readSightings(mixed, TAG), []);
   });
 

@@ -90,8 +90,14 @@ describe('timing', () => {
   });
 
   it('delays shared answers by 20 to 120 ms', () => {
-    assert.equal(sharedAnswerDelay(() => 0), 20);
-    assert.equal(sharedAnswerDelay(() => 0.9999), 120);
+    assert.equal(
+      sharedAnswerDelay(() => 0),
+      20,
+    );
+    assert.equal(
+      sharedAnswerDelay(() => 0.9999),
+      120,
+    );
   });
 
   it('sends multicast queries with id 0', () => {

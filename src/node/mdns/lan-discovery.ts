@@ -215,7 +215,14 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
   }
 
   /** Answers on the link the query came from (on every link when that is unknown), each with that link's records. */
-  private onQuery(query: Packet, bytes: Buffer, source: string, sourcePort: number, fromThisHost: boolean, responders: LinkResponder[]): void {
+  private onQuery(
+    query: Packet,
+    bytes: Buffer,
+    source: string,
+    sourcePort: number,
+    fromThisHost: boolean,
+    responders: LinkResponder[],
+  ): void {
     if (fromThisHost && responders.some((r) => r.isOwnQuery(bytes))) return;
     const link = linkOf(
       source,

@@ -5,7 +5,16 @@
 // enumeration PTR.
 import { isLoopbackAddress } from '../addresses.js';
 import { ipv4Of, type Link, onLink } from '../links.js';
-import { allRecords, AUTHORITATIVE, type Packet, sameName, type SrvAnswer, type StringAnswer, txtStrings, type TxtAnswer } from './packet.js';
+import {
+  allRecords,
+  AUTHORITATIVE,
+  type Packet,
+  sameName,
+  type SrvAnswer,
+  type StringAnswer,
+  txtStrings,
+  type TxtAnswer,
+} from './packet.js';
 
 /** How long others may remember our records, in seconds (the value of libp2p and of RFC 6762 for host records). */
 export const TTL_SECONDS = 120;
