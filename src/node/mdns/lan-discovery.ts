@@ -228,11 +228,15 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
       source,
       responders.map((r) => r.link),
     );
+    // A unicast reply goes only to a querier on one of our links (RFC 6762 section 11): a forged
+    // source address elsewhere must not turn us into a reflector.
+    const legacy = isLegacyQuery(sourcePort);
+    if (legacy && !link) return;
     for (const responder of responders) {
       if ((link && responder.link.name !== link.name) || !responder.records) continue;
       const reply = replyTo(query, responder.records);
       if (!reply) continue;
-      if (isLegacyQuery(sourcePort)) responder.sendTo(legacyReplyPacket(query, reply), source, sourcePort);
+      if (legacy) responder.sendTo(legacyReplyPacket(query, reply), source, sourcePort);
       else responder.answer(reply);
     }
   }
