@@ -29,7 +29,14 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Log level.'),
   mdns: z.strictObject({
     enabled: z.boolean().describe('Discover peers on the LAN with mDNS (UDP 5353).'),
-    intervalMs: z.number().int().min(250).max(3_600_000).describe('How often to send an mDNS query, in milliseconds.'),
+    intervalMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(3_600_000)
+      .describe(
+        'Longest interval between mDNS queries on a link, in milliseconds. Queries start 1 s apart when a link comes up and the interval doubles up to this (RFC 6762 section 5.2); new daemons announce themselves, so they are found at once anyway.',
+      ),
     network: z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes, at most 31 characters')

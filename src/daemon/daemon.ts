@@ -96,6 +96,11 @@ export class Daemon implements DaemonApi {
           denials: this.connectionDenials,
         }),
       });
+      // LAN libp2p nodes that speak no /chat/1.0.0 leave the peers list, unless the user chose them.
+      this.node.services.nonChat.setPolicy({
+        keep: (peerId) => trust.book.stateOf(peerId) !== 'stranger',
+        forget: (peerId) => trust.table.forget(peerId, false),
+      });
       this.peerTracker = new PeerTracker({ node: this.node, store: this.store, trust: trust.book, log: log.child({ part: 'peers' }) });
       this.trust = createTrustApi({
         book: trust.book,
