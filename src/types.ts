@@ -97,4 +97,6 @@ export interface StatusInfo {
   storage: { usedBytes: number; maxBytes: number };
   /** Who may message this daemon, and what strangers' message requests hold now. */
   trust: { inbound: InboundPolicy; contacts: number; blocked: number; requests: { strangers: number; bytes: number } };
+  /** Limits a client checks before sending: `send --lines` checks every line against the frame size first. */
+  limits: { maxFrameBytes: number };
 }
