@@ -34,7 +34,7 @@ export function parseConnectTarget(input: string): { multiaddr: string } | HostP
     host = colon === -1 ? address : address.slice(0, colon);
     portText = colon === -1 ? undefined : address.slice(colon + 1);
   }
-  if (!/^[A-Za-z0-9.:_-]+$/.test(host) || host.startsWith('-')) {
+  if (!/^[A-Za-z0-9.:_-]+$/.test(host.replace(/%[\w.-]+$/, '')) || host.startsWith('-')) {
     throw new Error(`"${input}" is not an address: use host:port, [v6addr]:port, a host name, or a multiaddr (/ip4/…/tcp/…)`);
   }
   const port = portText === undefined ? DEFAULT_PORT : Number(portText);
@@ -44,8 +44,10 @@ export function parseConnectTarget(input: string): { multiaddr: string } | HostP
   return { host, port, peer };
 }
 
-/** The multiaddr of an IP address and port (`/ip6/::1/tcp/4747/p2p/…`). */
+/** The multiaddr of an IP address and port (`/ip6/::1/tcp/4747/p2p/…`; a link-local zone as /ip6zone/). */
 export function ipMultiaddr(ip: string, port: number, peer?: string): string {
-  const family = isIP(ip) === 6 ? 'ip6' : 'ip4';
-  return `/${family}/${ip}/tcp/${port}${peer ? `/p2p/${peer}` : ''}`;
+  const tail = `/tcp/${port}${peer ? `/p2p/${peer}` : ''}`;
+  if (isIP(ip) !== 6) return `/ip4/${ip}${tail}`;
+  const [address, zone] = ip.split('%');
+  return `${zone ? `/ip6zone/${zone}` : ''}/ip6/${address}${tail}`;
 }

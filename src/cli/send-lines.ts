@@ -72,9 +72,9 @@ export class LinesSendError extends Error {
 
 /** `messages.5: message is …` from the daemon, with the batch index turned into the input's line number. */
 function withLineNumbers(message: string, batch: LineMessage[]): string {
-  return message.replace(/\bmessages\.(\d+)(\.\w+)?: /, (_all, index: string) => {
+  return message.replace(/\bmessages\.(\d+)(\.\w+)?: /g, (all: string, index: string, field: string | undefined) => {
     const entry = batch[Number(index)];
-    return entry ? `line ${entry.line}: ` : '';
+    return entry ? `line ${entry.line}${field ? ` (${field.slice(1)})` : ''}: ` : all;
   });
 }
 
