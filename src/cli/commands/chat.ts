@@ -41,7 +41,7 @@ export function registerChatCommand(program: Command): void {
     .argument('<peer>', 'peer id, unique peer id prefix, or unique display name')
     .addHelpText(
       'after',
-      '\nEach line you send is marked ✓ when it is sent to the peer, ✓✓ when the peer stored it, ✗ with the reason when it failed.\n\nExample:\n  p2pchat chat bob',
+      '\nEach line you send is marked ✓ when it is sent to the peer, ✓✓ when the peer stored it, ✗ with the reason when it failed; … while it waits for an offline peer.\n\nExample:\n  p2pchat chat bob',
     )
     .action(async (target: string, _opts, cmd: Command) => {
       const ctx = context(cmd);
@@ -63,6 +63,8 @@ export function registerChatCommand(program: Command): void {
       // event can come before the answer).
       const mine = new Map<string, { text: string; acked: boolean; state?: string }>();
       const early = new Map<string, ChatEvent>();
+      // Whether the peer is connected now: a line to an offline peer is marked as waiting.
+      let connected = peer.connected;
       const markLine = (event: ChatEvent) => {
         const id = String(event.data.id);
         const line = mine.get(id);
@@ -90,6 +92,7 @@ export function registerChatCommand(program: Command): void {
           } else if (event.type === 'message-state-changed' && event.data.peerId === peer.peerId) {
             markLine(event);
           } else if ((event.type === 'peer-connected' || event.type === 'peer-disconnected') && event.data.peerId === peer.peerId) {
+            connected = event.type === 'peer-connected';
             show(ctx.json ? JSON.stringify(event) : `* ${label} ${event.type === 'peer-connected' ? 'connected' : 'disconnected'}`);
           }
         },
@@ -112,6 +115,7 @@ export function registerChatCommand(program: Command): void {
             const sent = await ctx.client.request<Message>('POST', '/v1/send', { to: peer.peerId, text });
             mine.set(sent.id, { text, acked: sent.acked !== false });
             if (ctx.json) show(JSON.stringify(sent));
+            else if (!connected) show(`${localTime(sent.time)}  …  queued, ${label} is offline: ${truncate(safeInline(text), 40)}`);
             const seen = early.get(sent.id);
             early.delete(sent.id);
             if (seen) markLine(seen);
