@@ -59,6 +59,7 @@ function buildProgram(): Command {
     .option('-n, --name <text>', 'display name shown to peers (default: host name)')
     .option('--no-mdns', 'do not discover peers with mDNS')
     .option('--reset-database', 'if the database is empty or damaged, move it aside and start with an empty one')
+    .addHelpText('after', '\nExamples:\n  p2pchat daemon\n  p2pchat --home ~/second daemon --name second --no-mdns')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .addOption(
       new Option('--inbound <policy>', 'who may message you: open, requests (strangers held as requests), contacts').choices([

@@ -258,6 +258,22 @@ describe('watch and chat across restarts', () => {
   });
 });
 
+describe('help', () => {
+  it('every command ends its --help with an example; p2pchat --help has the exit codes and global options', async () => {
+    const top = await runCli(['--help']);
+    assert.match(top.stdout, /Exit codes:\n {2}0 {3}success/);
+    assert.match(top.stdout, /--home <dir>/);
+    const commands = [...top.stdout.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1] as string).filter((c) => c !== 'help');
+    assert.ok(commands.includes('completion') && commands.includes('stop'), commands.join(' '));
+    for (const command of commands) {
+      const help = await runCli([command, '--help']);
+      assert.equal(help.code, 0, command);
+      assert.match(help.stdout, /^Examples?:\n {2}(p2pchat|source) /m, command);
+      assert.match(help.stdout, /Global Options:/, command);
+    }
+  });
+});
+
 describe('completion', () => {
   it('bash completes commands and subcommands from the command tree', async () => {
     const script = (await runCli(['completion', 'bash'])).stdout;
