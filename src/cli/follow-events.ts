@@ -69,8 +69,12 @@ export function followEvents(client: ControlClient, since: number | undefined, h
         sawStopping = false;
       }
       await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, retryMs);
+        const timer = setTimeout(resolve, retryMs);
+        // stop() wakes it at once, and the timer must not keep the process alive after that.
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
       wake = undefined;
     }

@@ -85,9 +85,14 @@ async function resolveTarget(client: ControlClient, peer: string): Promise<PeerI
 }
 
 /** Waits with feedback; returns the outcome (the caller reports it). */
-async function waitWithFeedback(ctx: Context, target: PeerInfo, sent: SentMessage[], timeout: number): Promise<Outcome> {
+async function waitWithFeedback(
+  ctx: Context,
+  target: { label: string; connected: boolean },
+  sent: SentMessage[],
+  timeout: number,
+): Promise<Outcome> {
   const say = feedback(ctx);
-  const label = peerLabel(target.peerId, target);
+  const label = target.label;
   const pending = sent.filter((m) => m.state !== 'delivered');
   if (pending.length === 0) return 'delivered';
   const what = pending.length === 1 ? `message ${(pending[0] as SentMessage).id}` : `${pending.length} messages`;
@@ -117,7 +122,8 @@ async function sendOne(ctx: Context, peer: string, text: string, opts: SendOptio
     if (ctx.json) return ctx.printJson(sent);
     return ctx.print(`Message ${sent.id} ${sent.state} for ${label}${again}`);
   }
-  const outcome = target ? await waitWithFeedback(ctx, target, [sent], opts.timeout) : 'failed';
+  // A peer the daemon cannot describe now (it was just forgotten) is still waited for.
+  const outcome = await waitWithFeedback(ctx, { label, connected: target?.connected ?? true }, [sent], opts.timeout);
   if (ctx.json) ctx.printJson({ ...sent, state: outcome === 'timeout' ? 'queued' : outcome });
   if (outcome === 'delivered') {
     if (!ctx.json) ctx.print(`Message ${sent.id} delivered to ${label}${again}`);
@@ -175,7 +181,7 @@ async function sendEachLine(ctx: Context, peer: string, opts: SendOptions): Prom
     if (!ctx.json) ctx.print(summary);
     return;
   }
-  const outcome = await waitWithFeedback(ctx, target, stored, opts.timeout);
+  const outcome = await waitWithFeedback(ctx, { label, connected: target.connected }, stored, opts.timeout);
   if (outcome === 'delivered') {
     if (!ctx.json) ctx.print(`${stored.length} messages delivered to ${label}`);
     return;
