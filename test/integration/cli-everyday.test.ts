@@ -247,6 +247,33 @@ describe('watch and chat across restarts', () => {
     }
   });
 
+  it('chat notices the daemon went away, refuses lines until it is back, then goes on', async () => {
+    const frank = await startDaemon({ name: 'frank' });
+    await connectPair(frank, bob);
+    const child = spawn(process.execPath, [CLI, '--home', frank.home, 'chat', 'bob']);
+    const { out, exit } = capture(child);
+    try {
+      await waitFor('the chat banner', () => out().includes('Chatting with bob'));
+      await frank.kill();
+      await waitFor('chat to notice', () => out().includes('* lost the daemon without a clean stop'));
+      child.stdin.write('while it is away\n');
+      await waitFor('the line refused', () =>
+        out().includes('! not sent: the daemon is not running; type it again once it is back: while it is away'),
+      );
+      await frank.start();
+      await waitFor('chat to follow it back', () => out().includes('* the daemon is back'));
+      child.stdin.write('after it came back\n');
+      await waitFor('bob to receive the line', async () =>
+        (await received(bob, frank.peerId)).some((m) => m.text === 'after it came back'),
+      );
+      child.stdin.end();
+      assert.equal(await exit, 1, 'a refused line makes the exit code 1');
+    } finally {
+      child.kill();
+      await frank.stop();
+    }
+  });
+
   it('chat marks your lines delivered', async () => {
     const child = spawn(process.execPath, [CLI, '--home', alice.home, 'chat', 'bob']);
     const { out, exit } = capture(child);
