@@ -72,6 +72,9 @@ export class LinesSendError extends Error {
 
 /** `messages.5: message is …` from the daemon, with the batch index turned into the input's line number. */
 function withLineNumbers(message: string, batch: LineMessage[]): string {
+  // The daemon names an item only in batches of more than one: a batch of one is its only line.
+  const only = batch.length === 1 ? batch[0] : undefined;
+  if (only && !/\bmessages\.\d+/.test(message)) return `line ${only.line}: ${message}`;
   return message.replace(/\bmessages\.(\d+)(\.\w+)?: /g, (all: string, index: string, field: string | undefined) => {
     const entry = batch[Number(index)];
     return entry ? `line ${entry.line}${field ? ` (${field.slice(1)})` : ''}: ` : all;
