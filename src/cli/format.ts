@@ -150,7 +150,8 @@ export function messageBlock(header: string, text: string, columns?: number): st
 /** Keeps what `watch` knows of peers up to date from the events it prints. A missing name never erases a known one. */
 export function notePeerEvent(event: ChatEvent, peers: Map<string, PeerLook>): void {
   const id = String(event.data.peerId);
-  if (event.type === 'peer-connected' || event.type === 'peer-disconnected') {
+  // `peer-named`: the name arrived after `peer-connected` (a hello comes after the connection), or changed.
+  if (event.type === 'peer-connected' || event.type === 'peer-disconnected' || event.type === 'peer-named') {
     const known = peers.get(id);
     const name = typeof event.data.name === 'string' && event.data.name !== '' ? event.data.name : undefined;
     if (name === undefined) {
@@ -201,6 +202,8 @@ function eventLine(event: ChatEvent, peers: Map<string, PeerLook>): string | und
       return `${at}  * ${who(data.peerId)} connected`;
     case 'peer-disconnected':
       return `${at}  * ${who(data.peerId)} disconnected`;
+    case 'peer-named':
+      return `${at}  * ${who(data.peerId)} named itself`;
     case 'trust-changed':
       return `${at}  * ${who(data.peerId)} is now ${data.trust === 'contact' ? 'a contact' : safeInline(String(data.trust))}`;
     case 'message-refused':

@@ -49,6 +49,17 @@ describe('names in watch', () => {
       /carol \(12D3KooWRbbq…KGVntF, stranger\) disconnected/,
     );
   });
+  it('a name that arrives after the connection (peer-named) is shown from then on', () => {
+    const peers = new Map<string, PeerLook>();
+    notePeerEvent(event('peer-connected', { peerId: ID, name: null }), peers);
+    notePeerEvent(event('peer-named', { peerId: ID, name: 'dave' }), peers);
+    assert.match(
+      formatEvent(event('peer-named', { peerId: ID, name: 'dave' }), peers) ?? '',
+      /\* dave \(12D3KooWRbbq…KGVntF, stranger\) named itself/,
+    );
+    notePeerEvent(event('peer-disconnected', { peerId: ID, name: null }), peers);
+    assert.equal(peers.get(ID)?.name, 'dave');
+  });
   it('a petname stays what is shown', () => {
     const peers = new Map<string, PeerLook>([[ID, { name: 'boss', petname: 'boss', claimedName: 'bob', trust: 'contact' }]]);
     notePeerEvent(event('peer-connected', { peerId: ID, name: 'robert' }), peers);
