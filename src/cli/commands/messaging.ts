@@ -23,15 +23,20 @@ function seconds(value: string): number {
   return n;
 }
 
-type Outcome = 'delivered' | 'expired' | 'failed' | 'timeout';
+/** `sent`: all reached the peer, and some went to a plain chat peer, which never confirms delivery. */
+type Outcome = 'delivered' | 'sent' | 'expired' | 'failed' | 'timeout';
+
+/** Said when a message went to a peer that sends no acks: `sent` is all we will ever know. */
+const UNCONFIRMED = 'this peer does not confirm delivery (a plain chat peer sends no acks)';
 
 /**
- * Waits for sent messages' final states: `delivered` once all are, else the first expired or
- * failed one, else `timeout`. The event stream starts after the first send's own `queued` event,
+ * Waits for sent messages' final states: `delivered` once all are (`sent` when some went to a
+ * plain peer, whose `sent` is final), else the first expired or failed one, else `timeout`. The event stream starts after the first send's own `queued` event,
  * so no state change can be missed between the send and the subscription.
  */
 async function waitForDelivery(client: ControlClient, sent: SentMessage[], timeoutMs: number): Promise<Outcome> {
   const waiting = new Set(sent.map((m) => m.id));
+  let unconfirmed = false;
   let settle: (outcome: Outcome) => void = () => {};
   const result = new Promise<Outcome>((resolve) => {
     settle = resolve;
@@ -42,9 +47,11 @@ async function waitForDelivery(client: ControlClient, sent: SentMessage[], timeo
     if (event.type !== 'message-state-changed' || !waiting.has(String(event.data.id))) return;
     const state = event.data.state;
     if (state === 'expired' || state === 'failed') settle(state);
-    if (state === 'delivered') {
+    const final = state === 'delivered' || (state === 'sent' && event.data.acked === false);
+    if (state === 'sent' && event.data.acked === false) unconfirmed = true;
+    if (final) {
       waiting.delete(String(event.data.id));
-      if (waiting.size === 0) settle('delivered');
+      if (waiting.size === 0) settle(unconfirmed ? 'sent' : 'delivered');
     }
   });
   // The stream ending means the daemon stopped; failing to open it (503: too many clients) is an
@@ -92,8 +99,8 @@ async function sendEachLine(ctx: Context, peer: string, opts: SendOptions): Prom
     return;
   }
   const outcome = await waitForDelivery(ctx.client, sent, opts.timeout * 1000);
-  if (outcome === 'delivered') {
-    if (!ctx.json) ctx.print(`${count} messages delivered to ${label}`);
+  if (outcome === 'delivered' || outcome === 'sent') {
+    if (!ctx.json) ctx.print(`${count} messages ${outcome} to ${label}${outcome === 'sent' ? `; ${UNCONFIRMED}` : ''}`);
     return;
   }
   if (outcome === 'timeout') {
@@ -127,7 +134,7 @@ export function registerMessagingCommands(program: Command): void {
     .argument('<peer>', 'peer id, unique peer id prefix, or unique display name')
     .argument('[text...]', 'the message')
     .option('-l, --lines', 'send each line of stdin as its own message (sent in batches)')
-    .option('-w, --wait', 'wait until the peer has stored the message (delivered)')
+    .option('-w, --wait', 'wait until the peer has stored the message (delivered), or until it is sent to a peer that confirms nothing')
     .option('-t, --timeout <seconds>', 'with --wait: how long to wait', seconds, 30)
     .action(async (peer: string, words: string[], opts: SendOptions, cmd: Command) => {
       const ctx = context(cmd);
@@ -145,8 +152,8 @@ export function registerMessagingCommands(program: Command): void {
       }
       const outcome = await waitForDelivery(ctx.client, [sent], opts.timeout * 1000);
       if (ctx.json) ctx.printJson({ ...sent, state: outcome === 'timeout' ? 'queued' : outcome });
-      if (outcome === 'delivered') {
-        if (!ctx.json) ctx.print(`Message ${sent.id} delivered to ${label}`);
+      if (outcome === 'delivered' || outcome === 'sent') {
+        if (!ctx.json) ctx.print(`Message ${sent.id} ${outcome} to ${label}${outcome === 'sent' ? `; ${UNCONFIRMED}` : ''}`);
         return;
       }
       if (outcome === 'timeout') {
