@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import { type ChatNode, createChatNode } from '../node/create-node.js';
 import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
-import { messageFrameBytes } from '../protocol/envelope.js';
+import { messageFrameBytes, PROTOCOL } from '../protocol/envelope.js';
 import { StorageBudget } from '../store/budget.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { StrangerPruner } from '../store/peer-pruning.js';
@@ -95,7 +95,10 @@ export class Daemon implements DaemonApi {
           denials: this.connectionDenials,
         }),
       });
-      this.peerTracker = new PeerTracker({ node: this.node, store: this.store, trust: trust.book, log: log.child({ part: 'peers' }) });
+      this.peerTracker = new PeerTracker(
+        { node: this.node, store: this.store, trust: trust.book, log: log.child({ part: 'peers' }) },
+        { chatProtocol: PROTOCOL },
+      );
       this.trust = createTrustApi({
         book: trust.book,
         table: trust.table,
@@ -114,7 +117,14 @@ export class Daemon implements DaemonApi {
         hangUp: (peerId) => this.node.hangUp(peerIdFromString(peerId)).catch(() => {}),
       });
       const chat = new ChatService(
-        { node: this.node, store: this.store, inbound: trust.inbound, trust: trust.book, log: log.child({ part: 'chat' }) },
+        {
+          node: this.node,
+          kinds: this.peerTracker.kinds,
+          store: this.store,
+          inbound: trust.inbound,
+          trust: trust.book,
+          log: log.child({ part: 'chat' }),
+        },
         {
           name: config.name,
           maxFrameBytes: config.limits.maxFrameBytes,
