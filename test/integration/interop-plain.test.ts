@@ -51,7 +51,8 @@ for (const identify of [false, true]) {
       assert.match(waited.stdout, /sent to .*this peer does not confirm delivery/);
       const json = await daemon.cli(['send', '--wait', '--json', dialer.peerId, 'second reply']);
       assert.equal(json.code, 0, json.stderr);
-      assert.equal((JSON.parse(json.stdout) as Message).state, 'sent');
+      const shown = JSON.parse(json.stdout) as Message;
+      assert.deepEqual([shown.state, shown.acked], ['sent', false]);
 
       await waitFor('both replies on the dialer’s stream', () => link.replies.length >= 2);
       assert.deepEqual(link.replies, ['hello dialer', 'second reply'], 'plain text only: no hello, ack or refused frame');

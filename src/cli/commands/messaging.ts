@@ -151,7 +151,8 @@ export function registerMessagingCommands(program: Command): void {
         return ctx.print(`Message ${sent.id} ${sent.state} for ${label}`);
       }
       const outcome = await waitForDelivery(ctx.client, [sent], opts.timeout * 1000);
-      if (ctx.json) ctx.printJson({ ...sent, state: outcome === 'timeout' ? 'queued' : outcome });
+      if (ctx.json)
+        ctx.printJson({ ...sent, state: outcome === 'timeout' ? 'queued' : outcome, ...(outcome === 'sent' ? { acked: false } : {}) });
       if (outcome === 'delivered' || outcome === 'sent') {
         if (!ctx.json) ctx.print(`Message ${sent.id} ${outcome} to ${label}${outcome === 'sent' ? `; ${UNCONFIRMED}` : ''}`);
         return;
