@@ -40,7 +40,15 @@ export interface RawPeerOptions {
   handleChat?: boolean;
   /** Whether it runs identify (default true). The chat example runs none. */
   identify?: boolean;
+  /**
+   * Its identify agent version. With P2PCHAT_AGENT it passes for a p2pchat daemon, so that the
+   * daemon reads its frames as envelopes: what an attacker speaking our protocol would do.
+   */
+  agent?: string | undefined;
 }
+
+/** An identify agent that makes a raw peer pass for a p2pchat daemon (see docs/protocol.md). */
+export const P2PCHAT_AGENT = 'p2pchat/0.0.0-raw-test-peer';
 
 export class RawPeer {
   readonly received: string[] = [];
@@ -53,6 +61,7 @@ export class RawPeer {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
+      ...(options.agent === undefined ? {} : { nodeInfo: { userAgent: options.agent } }),
       services: (options.identify === false ? {} : { identify: identify() }) as Record<string, never>,
     });
     const peer = new RawPeer(node);
