@@ -7,6 +7,7 @@ import { type ChatService, NoChatStreamError } from '../protocol/chat-service.js
 import { encodeMessage, encodeText } from '../protocol/envelope.js';
 import type { FrameStream } from '../protocol/frame-stream.js';
 import type { PendingMessage, Store } from '../store/store.js';
+import { afterOpenFailure, NO_CHAT_STREAM_REASON } from './open-failure.js';
 import { refusalText } from '../trust/inbound-trust.js';
 import type { TrustView } from '../trust/types.js';
 
@@ -36,14 +37,6 @@ const TICK_MS = 500;
 const SENT_MARK_MS = 200;
 const EXPIRY_CHECK_MS = 60_000;
 const IDENTIFY_WAIT_MS = 2000;
-/**
- * A plain peer that connected just now may be about to open its stream (the chat example dials,
- * then opens it): only after this long without one do its messages fail for want of a stream.
- */
-const PEER_STREAM_GRACE_MS = 3000;
-/** Why messages to a plain peer fail when it has no way to hear them. */
-const NO_CHAT_STREAM_REASON =
-  'the peer does not accept chat streams and has none open to us: it cannot receive messages (it may not be a chat peer)';
 
 interface Link {
   peerId: string;
@@ -246,8 +239,7 @@ export class Delivery {
 
   /**
    * Opens the link's stream. A plain peer with no way to hear us gets a final answer: its
-   * messages fail with the reason, once, instead of being retried for a week. Other failures
-   * back off, so a peer that keeps refusing costs a log line per backoff step, not per tick.
+   * messages fail with the reason, once, instead of being retried for a week (see open-failure.ts).
    */
   private async tryOpen(link: Link, envelope: boolean): Promise<FrameStream | undefined> {
     try {
@@ -255,13 +247,16 @@ export class Delivery {
       link.openDelay = this.options.redialMinMs;
       return stream;
     } catch (err) {
-      if (err instanceof NoChatStreamError) {
-        if (this.peers.connectedFor(link.peerId) >= PEER_STREAM_GRACE_MS) this.failAllPending(link.peerId);
-        else link.nextOpenAt = Date.now() + TICK_MS;
-        return undefined;
-      }
-      link.nextOpenAt = Date.now() + link.openDelay;
-      link.openDelay = Math.min(link.openDelay * 2, this.options.redialMaxMs);
+      const noStream = err instanceof NoChatStreamError;
+      const retry = afterOpenFailure(
+        noStream ? 'no-chat-stream' : 'error',
+        { now: Date.now(), connectedForMs: this.peers.connectedFor(link.peerId), openDelay: link.openDelay },
+        { retrySoonMs: TICK_MS, maxDelayMs: this.options.redialMaxMs },
+      );
+      link.nextOpenAt = retry.nextOpenAt;
+      link.openDelay = retry.openDelay;
+      if (retry.failAll) this.failAllPending(link.peerId);
+      if (noStream) return undefined;
       throw err;
     }
   }
