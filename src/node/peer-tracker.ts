@@ -1,6 +1,6 @@
 // Follows libp2p's peer events: records peers in the store, publishes connect/disconnect events,
 // dials peers LAN discovery sees, and tells the rest of the daemon when a peer is ready.
-import type { Connection, PeerId, PeerInfo } from '@libp2p/interface';
+import { type Connection, type PeerId, type PeerInfo, UnsupportedProtocolError } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import type { Logger } from '../logger.js';
@@ -13,6 +13,8 @@ import { isP2pchatAgent, PeerKinds } from './peer-kinds.js';
 
 export { isP2pchatAgent };
 
+/** Identify runs on a connection at most this often when it fails by anything but a refusal. */
+const IDENTIFY_ATTEMPTS = 2;
 /** When both sides discover each other, the larger peer id waits this long for the other's dial. */
 const SECOND_DIALER_DELAY_MS = 1000;
 /**
@@ -76,12 +78,20 @@ export class PeerTracker {
    * failure is known too: a peer without identify, like libp2p's chat example, is a plain peer
    * at once, not after a guess and a wait.
    */
-  private identify(connection: Connection): void {
+  private identify(connection: Connection, attempt = 1): void {
     const id = connection.remotePeer.toString();
     this.kinds.connected(id);
     this.node.services.identify.identify(connection).then(
       (result) => this.kinds.identified(id, { agent: result.agentVersion ?? '', protocols: result.protocols }),
       (err: unknown) => {
+        // A connection that closed tells nothing: another one, or the disconnect, decides.
+        if (connection.status !== 'open') return;
+        // Only a refused negotiation says the peer has no identify; a timeout on a busy link may
+        // hide a daemon, whose envelopes would then be read as text: one more try first.
+        if (!(err instanceof UnsupportedProtocolError) && attempt < IDENTIFY_ATTEMPTS) {
+          this.identify(connection, attempt + 1);
+          return;
+        }
         this.log.debug({ peer: id, err: (err as Error).message }, 'identify did not answer: a plain chat peer');
         this.kinds.identified(id, {});
       },

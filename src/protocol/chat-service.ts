@@ -28,9 +28,9 @@ export interface ChatServiceOptions {
 
 /**
  * Longest wait for identify before frames from a peer are read: until then we cannot tell a
- * daemon's hello from a plain user's typed line. Identify gives up after 5 s.
+ * daemon's hello from a plain user's typed line. Identify gives up after 5 s, and is tried twice.
  */
-const IDENTIFY_WAIT_MS = 6000;
+const IDENTIFY_WAIT_MS = 11_000;
 
 /** A plain peer neither accepts our /chat/1.0.0 streams nor has one of its own open to us. */
 export class NoChatStreamError extends Error {
@@ -191,7 +191,11 @@ export class ChatService {
     const decode = (kind: string) => payloads.map((p) => (kind === 'p2pchat' ? decodeFrame(p) : decodePlainFrame(p)));
     const kind = this.kinds.kindOf(peerId);
     if (kind !== 'pending') return this.handleFrames(peerId, decode(kind), stream);
-    return this.kinds.whenKnown(peerId, IDENTIFY_WAIT_MS).then((known) => this.handleFrames(peerId, decode(known), stream));
+    return this.kinds.whenKnown(peerId, IDENTIFY_WAIT_MS).then((known) => {
+      // Still unknown (the peer left meanwhile): store nothing; a daemon resends what was not acked.
+      if (known === 'pending') return stream.abort(new Error('the peer’s identify did not finish'));
+      return this.handleFrames(peerId, decode(known), stream);
+    });
   }
 
   /**
