@@ -1,33 +1,34 @@
 // Rate-limited logging per cause: a fault that repeats many times a second (a full disk refusing
-// every retried message) gives its first line at once, then at most one line per interval with the
-// number of occurrences in between, instead of flooding the log.
+// every retried message, a peer sending bad frames) gives its first line at once, then at most one
+// line per interval with the number of occurrences in between, instead of flooding the log.
 import type { Logger } from './logger.js';
 
-interface CauseState {
-  /** When the next line for this cause may be written. */
-  nextAt: number;
-  suppressed: number;
-}
-
-/** The decision, without I/O: `admit` answers undefined (stay quiet) or how many were suppressed before this one. */
+/**
+ * The decision, without I/O. Causes may be keyed by something a peer controls (its id), so at most
+ * `maxCauses` are remembered; past it the one reported longest ago is forgotten (and may report again).
+ */
 export class LogThrottle {
-  private readonly causes = new Map<string, CauseState>();
+  private readonly causes = new Map<string, { at: number; suppressed: number }>();
 
   constructor(
     private readonly intervalMs = 10_000,
     private readonly now: () => number = Date.now,
+    private readonly maxCauses = 1024,
   ) {}
 
+  /** Undefined: stay quiet. Otherwise report now; the number is how many were held back before this one. */
   admit(cause: string): number | undefined {
     const now = this.now();
     const state = this.causes.get(cause);
-    if (state === undefined || now >= state.nextAt) {
-      const suppressed = state?.suppressed ?? 0;
-      this.causes.set(cause, { nextAt: now + this.intervalMs, suppressed: 0 });
-      return suppressed;
+    if (state && now - state.at < this.intervalMs) {
+      state.suppressed++;
+      return undefined;
     }
-    state.suppressed++;
-    return undefined;
+    const suppressed = state?.suppressed ?? 0;
+    this.causes.delete(cause);
+    if (this.causes.size >= this.maxCauses) this.causes.delete(this.causes.keys().next().value as string);
+    this.causes.set(cause, { at: now, suppressed: 0 });
+    return suppressed;
   }
 }
 

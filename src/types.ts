@@ -1,7 +1,4 @@
 // Shapes shared by the daemon, the control API and the CLI. Types only: importing this costs nothing.
-import type { InboundPolicy, TrustState } from './trust/types.js';
-
-export type { InboundPolicy, TrustState };
 
 export type Direction = 'in' | 'out';
 
@@ -10,9 +7,12 @@ export type Direction = 'in' | 'out';
  * sent: written to the peer's stream (plain chat peers never ack, so for them this is final).
  * delivered: the receiver acked it after storing it durably.
  * expired: not delivered within the expiry time.
+ * failed: the peer refused it for good (the reason says why).
+ * cancelled: the user cancelled it while it was queued or awaiting its ack; it is not sent (again).
  * received: an incoming message.
+ * A failed, expired or cancelled message can be queued again (`retry`), with the same id.
  */
-export type MessageState = 'queued' | 'sent' | 'delivered' | 'expired' | 'failed' | 'received';
+export type MessageState = 'queued' | 'sent' | 'delivered' | 'expired' | 'failed' | 'cancelled' | 'received';
 
 export interface Message {
   /** Position in this daemon's database: increases with every message stored. */
@@ -37,11 +37,18 @@ export interface Message {
 export interface OutgoingText {
   peerId: string;
   text: string;
+  /** Chosen by the client, so that a send can be repeated safely: the same id is stored once. */
+  id?: string | undefined;
 }
 
-/** The control API's answer to a send: the stored message and the id of its `queued` event. */
+/**
+ * The control API's answer to a send: the stored message and the id of its `queued` event. For a
+ * message whose id was already stored (`existing`), `eventId` is the newest event at the time of
+ * the answer: waiting for events after it misses none of that message's later state changes.
+ */
 export interface SentMessage extends Message {
   eventId: number;
+  existing?: true | undefined;
 }
 
 export interface PeerInfo {
@@ -71,7 +78,11 @@ export type ChatEventType =
   /** Incoming messages were refused before being stored: data { peerId, count, reason }. */
   | 'message-refused'
   /** The data dir reached its storage budget; incoming messages are refused: data { usedBytes, maxBytes }. */
-  | 'storage-full';
+  | 'storage-full'
+  /** The name shown for a peer became known or changed (its hello, usually just after peer-connected): data { peerId, name }. */
+  | 'peer-named'
+  /** The daemon is stopping cleanly (stop, SIGTERM, SIGINT); the stream ends after it: data {}. */
+  | 'daemon-stopping';
 
 export interface ChatEvent {
   id: number;
@@ -98,3 +109,28 @@ export interface StatusInfo {
   /** Who may message this daemon, and what strangers' message requests hold now. */
   trust: { inbound: InboundPolicy; contacts: number; blocked: number; requests: { strangers: number; bytes: number } };
 }
+
+// ---- trust: the vocabulary every part may use (the trust part itself is src/trust/) ----
+
+/**
+ * contact: accepted by the user (or listed in the config); stranger: met, not accepted;
+ * blocked: refused at the connection level, never stored, never dialled.
+ */
+export type TrustState = 'contact' | 'stranger' | 'blocked';
+
+/**
+ * How messages from strangers are treated. open: everyone counts as a contact (a lab);
+ * requests: kept as message requests within a quota until accepted or blocked; contacts: refused.
+ */
+export type InboundPolicy = 'open' | 'requests' | 'contacts';
+
+/** What other parts may ask of the trust part: read-only and synchronous (it answers from memory). */
+export interface TrustView {
+  /** The peer's state; a peer never seen is a stranger. */
+  stateOf(peerId: string): TrustState;
+  /** The state that decides limits: under the `open` policy, strangers count as contacts. */
+  effectiveStateOf(peerId: string): TrustState;
+}
+
+/** Why an incoming message was refused; also a metric label and the `reason` a sender records. */
+export type RefusalReason = 'blocked' | 'contacts_only' | 'rate_limited' | 'quota' | 'storage_full' | 'invalid';

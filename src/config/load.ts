@@ -172,5 +172,6 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     socket: config.socket || paths.socketPath,
     home: paths.home,
     configFile,
+    listenIsDefault: fromFile.listen === undefined && !env.P2PCHAT_LISTEN && (flags.listen === undefined || flags.listen.length === 0),
   };
 }

@@ -1,6 +1,10 @@
 import { z } from 'zod';
+import { parseListenAddress } from './listen-address.js';
 
-const multiaddrString = z.string().regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, 'a multiaddr such as /ip4/0.0.0.0/tcp/4747');
+const listenAddress = z.string().superRefine((value, ctx) => {
+  const parsed = parseListenAddress(value);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: `${value}: ${parsed}` });
+});
 
 const rateSchema = z.strictObject({
   messagesPerSecond: z.number().positive().describe('Sustained messages per second.'),
@@ -11,7 +15,12 @@ const rateSchema = z.strictObject({
 /** The one schema for the daemon's configuration; `describe` texts feed docs/configuration.md. */
 export const configSchema = z.strictObject({
   name: z.string().max(64).describe('Display name sent to peers in the hello frame. Empty means the host name.'),
-  listen: z.array(multiaddrString).min(1).describe('Multiaddrs to listen on. Port 0 picks a free port.'),
+  listen: z
+    .array(listenAddress)
+    .min(1)
+    .describe(
+      'TCP multiaddrs to listen on. Port 0 picks a free port. When the default (port 4747) is taken, the daemon falls back to a free port and logs it; a port set explicitly that is taken is an error.',
+    ),
   peers: z
     .array(z.string().regex(/\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/, 'a multiaddr ending in /p2p/<peer id>'))
     .describe('Peers to dial at start-up and keep connected, for peers mDNS cannot reach.'),
@@ -20,7 +29,14 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Log level.'),
   mdns: z.strictObject({
     enabled: z.boolean().describe('Discover peers on the LAN with mDNS (UDP 5353).'),
-    intervalMs: z.number().int().min(250).max(3_600_000).describe('How often to send an mDNS query, in milliseconds.'),
+    intervalMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(3_600_000)
+      .describe(
+        'Longest interval between mDNS queries on a link, in milliseconds. Queries start 1 s apart when a link comes up and the interval doubles up to this (RFC 6762 section 5.2); new daemons announce themselves, so they are found at once anyway.',
+      ),
     network: z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes, at most 31 characters')
@@ -146,5 +162,7 @@ export type Config = z.infer<typeof configSchema>;
 /** Config plus the paths and name resolved from it: what the daemon actually runs with. */
 export interface ResolvedConfig extends Config {
   home?: string | undefined;
+  /** True when `listen` is the built-in default (no file, env var or flag set it): only then may its port fall back. */
+  listenIsDefault: boolean;
   configFile: string;
 }

@@ -4,7 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { eventLine } from '../store/event-line.js';
 import type { ChatEvent } from '../types.js';
-import { ApiError } from './errors.js';
+import { ApiError } from '../api-errors.js';
 
 /** What the event stream needs of the daemon. */
 export interface EventSource {
@@ -50,7 +50,12 @@ interface Client {
   live: boolean;
   /** Writes; returns false when the client is behind (more than the high-water mark unread). */
   write(lines: Buffer, lastId: number): boolean;
+  /** Ends the response once what was written is flushed (or after a short wait). */
+  end(): Promise<void>;
 }
+
+/** How long a stopping daemon waits for a slow event-stream client to take its last events. */
+const END_WAIT_MS = 1000;
 
 /**
  * Serves GET /v1/events. Published events are gathered for the rest of the turn of the event loop
@@ -99,6 +104,16 @@ export class EventStreams {
   }
 
   /**
+   * Ends every stream after writing the events published so far (the daemon's last is
+   * `daemon-stopping`): a client that sees its stream end after that knows the stop was clean.
+   * A client that is behind reads nothing more; it can catch up with `since` after a restart.
+   */
+  async close(): Promise<void> {
+    if (this.batch.length > 0) this.flush();
+    await Promise.all([...this.clients].map((client) => client.end()));
+  }
+
+  /**
    * Serves one client. With `since`, first replays stored events after that id, then goes live.
    * Going live happens in the same synchronous step as the last read of the store, so no event
    * falls between the two.
@@ -118,6 +133,7 @@ export class EventStreams {
     const client: Client = {
       lastId: since ?? 0,
       live: false,
+      end: async () => {},
       write: (lines, lastId) => {
         client.lastId = lastId;
         res.write(lines);
@@ -127,6 +143,19 @@ export class EventStreams {
         return false;
       },
     };
+    client.end = () =>
+      new Promise<void>((resolve) => {
+        if (res.destroyed || res.writableEnded) return resolve();
+        const timer = setTimeout(() => {
+          res.destroy();
+          resolve();
+        }, END_WAIT_MS);
+        timer.unref();
+        res.end(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     const catchUp = () => {
       if (res.destroyed) return;
       for (;;) {

@@ -3,7 +3,7 @@
 // claims), so a stranger can never take over a name: strangers are reached by id or id prefix.
 // Pure function: the control API and tests call it directly.
 import type { PeerInfo } from '../types.js';
-import { ApiError } from './errors.js';
+import { ApiError } from '../api-errors.js';
 
 type Candidate = Pick<PeerInfo, 'peerId' | 'name'> & Partial<Pick<PeerInfo, 'trust' | 'petname' | 'claimedName'>>;
 

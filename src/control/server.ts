@@ -9,7 +9,8 @@ import type { Logger } from '../logger.js';
 import type { Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { isStorageFull, STORAGE_FULL_MESSAGE } from '../store/storage-full.js';
 import type { TrustApi } from '../trust/trust-api.js';
-import { ApiError } from './errors.js';
+import { ApiError } from '../api-errors.js';
+import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from './message-ids.js';
 import { type EventSource, EventStreams } from './event-stream.js';
 
 /** What the daemon offers the control API. */
@@ -18,8 +19,15 @@ export interface DaemonApi extends EventSource {
   peers(): PeerInfo[];
   connect(multiaddr: string): Promise<PeerInfo>;
   resolvePeer(target: string): PeerInfo;
-  send(peerId: string, text: string): Promise<SentMessage>;
+  send(peerId: string, text: string, id?: string): Promise<SentMessage>;
   sendMany(messages: OutgoingText[]): Promise<SentMessage[]>;
+  /** Cancels / re-queues an outgoing message named by its id or a unique id prefix. */
+  cancelMessage(target: string): Message;
+  retryMessage(target: string): Message;
+  /** Changes the display name for this run; connected p2pchat peers are told at once. */
+  rename(name: string): StatusInfo;
+  /** Stops the daemon cleanly, once the answer is written. */
+  requestStop(): void;
   history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[];
   outbox(): Message[];
   trust: TrustApi;
@@ -29,7 +37,10 @@ const peerTarget = { type: 'string', minLength: 1, maxLength: 200 } as const;
 
 // Bodies are checked with zod rather than fastify's ajv, which coerces types (5 would pass as "5").
 const connectBody = z.strictObject({ multiaddr: z.string().min(1).max(1000) });
-const sendBody = z.strictObject({ to: z.string().min(1).max(200), text: z.string().min(1) });
+const messageId = z.string().regex(CLIENT_ID_PATTERN, CLIENT_ID_RULE);
+const sendBody = z.strictObject({ to: z.string().min(1).max(200), text: z.string().min(1), id: messageId.optional() });
+const nameBody = z.strictObject({ name: z.string().max(64) });
+const messageBody = z.strictObject({ id: z.string().min(1).max(128) });
 /** Most messages in one batch: enough to amortise a request and an fsync, small enough to answer promptly. */
 export const MAX_BATCH_MESSAGES = 1000;
 const sendBatchBody = z.strictObject({ messages: z.array(sendBody).min(1).max(MAX_BATCH_MESSAGES) });
@@ -101,10 +112,12 @@ const ROUTES = (api: DaemonApi, events: EventStreams): RouteOptions[] => [
     method: 'POST',
     url: '/v1/send',
     handler: async (req, reply) => {
-      const { to, text } = parseBody(sendBody, req.body);
+      const { to, text, id } = parseBody(sendBody, req.body);
       const peer = api.resolvePeer(to);
-      reply.code(202);
-      return api.send(peer.peerId, text);
+      const sent = await api.send(peer.peerId, text, id);
+      // 200: this id was already stored (a repeated send), nothing new was queued.
+      reply.code(sent.existing ? 200 : 202);
+      return sent;
     },
   },
   {
@@ -114,7 +127,7 @@ const ROUTES = (api: DaemonApi, events: EventStreams): RouteOptions[] => [
       const { messages } = parseBody(sendBatchBody, req.body);
       // Each distinct target is resolved once; any error rejects the whole batch before storing.
       const peers = new Map<string, string>();
-      const resolved = messages.map(({ to, text }, i) => {
+      const resolved = messages.map(({ to, text, id }, i) => {
         let peerId = peers.get(to);
         if (peerId === undefined) {
           try {
@@ -125,10 +138,11 @@ const ROUTES = (api: DaemonApi, events: EventStreams): RouteOptions[] => [
           }
           peers.set(to, peerId);
         }
-        return { peerId, text };
+        return { peerId, text, id };
       });
-      reply.code(202);
-      return { messages: await api.sendMany(resolved) };
+      const sent = await api.sendMany(resolved);
+      reply.code(sent.every((m) => m.existing) ? 200 : 202);
+      return { messages: sent };
     },
   },
   {
@@ -148,6 +162,18 @@ const ROUTES = (api: DaemonApi, events: EventStreams): RouteOptions[] => [
     },
   },
   { method: 'GET', url: '/v1/outbox', handler: async () => api.outbox() },
+  { method: 'POST', url: '/v1/messages/cancel', handler: async (req) => api.cancelMessage(parseBody(messageBody, req.body).id) },
+  { method: 'POST', url: '/v1/messages/retry', handler: async (req) => api.retryMessage(parseBody(messageBody, req.body).id) },
+  { method: 'POST', url: '/v1/name', handler: async (req) => api.rename(parseBody(nameBody, req.body).name) },
+  {
+    method: 'POST',
+    url: '/v1/stop',
+    handler: async (_req, reply) => {
+      api.requestStop();
+      reply.code(202);
+      return { stopping: true };
+    },
+  },
   {
     method: 'GET',
     url: '/v1/events',
@@ -161,6 +187,7 @@ const ROUTES = (api: DaemonApi, events: EventStreams): RouteOptions[] => [
 export class ControlServer {
   private readonly app: FastifyInstance;
   private readonly socketPath: string;
+  private readonly events: EventStreams;
 
   constructor(components: { api: DaemonApi; log: Logger }, options: { socketPath: string; bodyLimit: number; maxEventClients: number }) {
     this.socketPath = options.socketPath;
@@ -202,7 +229,7 @@ export class ControlServer {
     this.app.setNotFoundHandler((req, reply) =>
       reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
     );
-    const events = new EventStreams(components.api, { maxClients: options.maxEventClients });
+    const events = (this.events = new EventStreams(components.api, { maxClients: options.maxEventClients }));
     for (const route of [...ROUTES(components.api, events), ...TRUST_ROUTES(components.api.trust)]) this.app.route(route);
   }
 
@@ -217,6 +244,7 @@ export class ControlServer {
   }
 
   async stop(): Promise<void> {
+    await this.events.close();
     await this.app.close();
   }
 }

@@ -2,7 +2,7 @@
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { ResolvedConfig } from '../config/schema.js';
-import { ApiError } from '../control/errors.js';
+import { ApiError } from '../api-errors.js';
 import { resolvePeer } from '../control/resolve-peer.js';
 import { ControlServer, type DaemonApi } from '../control/server.js';
 import { Delivery } from '../delivery/delivery.js';
@@ -10,9 +10,8 @@ import type { Logger } from '../logger.js';
 import { type ChatNode, createChatNode } from '../node/create-node.js';
 import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
-import { messageFrameBytes, PROTOCOL } from '../protocol/envelope.js';
+import { PROTOCOL } from '../protocol/envelope.js';
 import { StorageBudget } from '../store/budget.js';
-import { GroupCommit } from '../store/group-commit.js';
 import { StrangerPruner } from '../store/peer-pruning.js';
 import { Retention } from '../store/retention.js';
 import { Store } from '../store/store.js';
@@ -22,7 +21,9 @@ import { createTrustApi, type TrustApi } from '../trust/trust-api.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { VERSION } from '../version.js';
 import { loadOrCreateIdentity } from './identity.js';
+import { planListen, listenFailure } from './listen-ports.js';
 import { acquireLock, clearStaleSocket } from './lock.js';
+import { OutgoingControl } from './outgoing.js';
 import { checkDatabase, checkDirectories } from './preflight.js';
 
 /** How long shutdown may take before the process exits anyway. */
@@ -31,6 +32,8 @@ export const SHUTDOWN_TIMEOUT_MS = 5000;
 export interface DaemonOptions {
   /** `--reset-database`: move an empty or damaged database aside instead of refusing to start. */
   resetDatabase?: boolean | undefined;
+  /** `POST /v1/stop`: the owner stops the daemon as on SIGTERM. Without it the API cannot stop the daemon. */
+  onStopRequested?: (() => void) | undefined;
 }
 
 export class Daemon implements DaemonApi {
@@ -45,16 +48,14 @@ export class Daemon implements DaemonApi {
   private node!: ChatNode;
   private peerTracker!: PeerTracker;
   private delivery!: Delivery;
+  private chat!: ChatService;
+  private outgoing!: OutgoingControl;
+  /** Set once start-up completed: only a daemon that was ready announces its clean stop. */
+  private ready = false;
   private trustParts!: Trust;
   trust!: TrustApi;
   /** Connections the gater refused, by reason (for metrics). */
   readonly connectionDenials: DenialCounts = newDenialCounts();
-  /** Sends (single or batches) that arrive together are stored in one fsynced transaction. */
-  private readonly sends = new GroupCommit<OutgoingText[], SentMessage[]>((batches) => {
-    const stored = this.store.atomically(() => batches.map((batch) => batch.map((m) => this.store.queueOutgoing(m.peerId, m.text))), true);
-    for (const peerId of new Set(batches.flat().map((m) => m.peerId))) this.delivery.kick(peerId);
-    return stored;
-  });
 
   constructor(config: ResolvedConfig, log: Logger, options: DaemonOptions = {}) {
     this.config = config;
@@ -82,9 +83,10 @@ export class Daemon implements DaemonApi {
       this.trustParts = trust;
       this.cleanups.push(() => trust.inbound.stop());
 
+      const listen = await planListen(config.listen, config.listenIsDefault);
       this.node = await createChatNode({
         privateKey,
-        listen: config.listen,
+        listen: listen.listen,
         maxConnections: config.limits.maxConnections,
         mdns: config.mdns,
         log: log.child({ part: 'lan' }),
@@ -94,6 +96,11 @@ export class Daemon implements DaemonApi {
           log: log.child({ part: 'admission' }),
           denials: this.connectionDenials,
         }),
+      });
+      // LAN libp2p nodes that speak no /chat/1.0.0 leave the peers list, unless the user chose them.
+      this.node.services.nonChat.setPolicy({
+        keep: (peerId) => trust.book.stateOf(peerId) !== 'stranger',
+        forget: (peerId) => trust.table.forget(peerId, false),
       });
       this.peerTracker = new PeerTracker(
         { node: this.node, store: this.store, trust: trust.book, log: log.child({ part: 'peers' }) },
@@ -116,7 +123,7 @@ export class Daemon implements DaemonApi {
         peers: () => this.peers(),
         hangUp: (peerId) => this.node.hangUp(peerIdFromString(peerId)).catch(() => {}),
       });
-      const chat = new ChatService(
+      const chat = (this.chat = new ChatService(
         {
           node: this.node,
           kinds: this.peerTracker.kinds,
@@ -131,16 +138,38 @@ export class Daemon implements DaemonApi {
           maxInboundStreams: config.limits.maxInboundStreamsPerPeer,
           partialFrames: { timeoutMs: config.limits.partialFrameTimeoutMs, maxBytes: config.limits.partialFramesMaxBytes },
         },
-      );
+      ));
       this.delivery = new Delivery(
         { store: this.store, chat, peers: this.peerTracker, trust: trust.book, log: log.child({ part: 'delivery' }) },
         { ...config.delivery, peers: config.peers },
       );
+      this.outgoing = new OutgoingControl(
+        {
+          store: this.store,
+          delivery: this.delivery,
+          trust: { stateOf: (peerId) => trust.book.stateOf(peerId), addContact: (peerId) => this.trust.addContact(peerId) },
+          self: () => this.node.peerId.toString(),
+        },
+        { maxFrameBytes: config.limits.maxFrameBytes },
+      );
 
       this.peerTracker.start();
       await chat.start();
-      await this.node.start();
-      this.cleanups.push(() => this.node.stop());
+      try {
+        await this.node.start();
+      } catch (err) {
+        throw listenFailure(err) ?? err;
+      } finally {
+        // A node that failed half-way may hold sockets: stopping it is harmless either way.
+        this.cleanups.push(() => this.node.stop());
+      }
+      for (const { from } of listen.fellBack) {
+        // mDNS announces the addresses actually bound, so peers on the LAN still find this daemon.
+        log.warn(
+          { taken: from, addresses: this.addresses() },
+          'the default port is taken (another daemon?): listening on a free port instead',
+        );
+      }
       this.cleanups.push(() => chat.stop());
       const pruner = new StrangerPruner(
         {
@@ -182,6 +211,7 @@ export class Daemon implements DaemonApi {
         },
         'p2pchat daemon ready',
       );
+      this.ready = true;
     } catch (err) {
       await this.stop();
       throw err;
@@ -190,6 +220,15 @@ export class Daemon implements DaemonApi {
 
   /** Stops in reverse start order: control socket first (no new requests), libp2p, then the store. */
   async stop(): Promise<void> {
+    if (this.ready) {
+      // Clients of the event stream see this last, then their stream ends: a clean stop, not a crash.
+      this.ready = false;
+      try {
+        this.store.publishEvent('daemon-stopping', {});
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'could not record the daemon-stopping event');
+      }
+    }
     while (this.cleanups.length > 0) {
       const cleanup = this.cleanups.pop() as () => Promise<void> | void;
       try {
@@ -287,35 +326,40 @@ export class Daemon implements DaemonApi {
     return this.resolvePeer(peerId);
   }
 
-  async send(peerId: string, text: string): Promise<SentMessage> {
-    const [sent] = await this.sendMany([{ peerId, text }]);
+  async send(peerId: string, text: string, id?: string): Promise<SentMessage> {
+    const [sent] = await this.sendMany([{ peerId, text, id }]);
     return sent as SentMessage;
   }
 
-  /**
-   * Checks every message first, then stores all of them in one transaction, or none. Writing to a
-   * stranger accepts it as a contact, as replying to a message request does in Signal.
-   */
-  async sendMany(messages: OutgoingText[]): Promise<SentMessage[]> {
-    messages.forEach((m, i) => this.checkSendable(m, messages.length > 1 ? `messages.${i}: ` : ''));
-    for (const peerId of new Set(messages.map((m) => m.peerId))) {
-      if (this.trustParts.book.stateOf(peerId) === 'stranger') this.trust.addContact(peerId);
-    }
-    return this.sends.submit(messages);
+  /** Checks every message first, then stores all of them in one transaction, or none (src/daemon/outgoing.ts). */
+  sendMany(messages: OutgoingText[]): Promise<SentMessage[]> {
+    return this.outgoing.send(messages);
   }
 
-  private checkSendable({ peerId, text }: OutgoingText, where: string): void {
-    if (peerId === this.node.peerId.toString()) throw new ApiError('bad_request', `${where}cannot send a message to this daemon itself`);
-    if (this.trustParts.book.stateOf(peerId) === 'blocked') {
-      throw new ApiError('blocked', `${where}you blocked this peer; unblock it first (p2pchat unblock ${peerId})`);
-    }
-    const frameBytes = messageFrameBytes(text);
-    if (frameBytes > this.config.limits.maxFrameBytes) {
-      throw new ApiError(
-        'payload_too_large',
-        `${where}message is ${frameBytes} bytes on the wire; at most ${this.config.limits.maxFrameBytes} fit in one frame`,
-      );
-    }
+  cancelMessage(target: string): Message {
+    return this.outgoing.cancel(target);
+  }
+
+  retryMessage(target: string): Message {
+    return this.outgoing.retry(target);
+  }
+
+  /** A new display name for this run (the config keeps the old one): connected p2pchat peers get a new hello. */
+  rename(name: string): StatusInfo {
+    const trimmed = name.trim();
+    if (trimmed === '') throw new ApiError('bad_request', 'name: must not be empty or only spaces');
+    this.config.name = trimmed;
+    this.chat.rename(trimmed);
+    this.log.info({ name: trimmed }, 'display name changed');
+    return this.status();
+  }
+
+  requestStop(): void {
+    const stop = this.options.onStopRequested;
+    if (!stop) throw new ApiError('unavailable', 'this daemon cannot be stopped through the API; stop it with a signal');
+    this.log.info('stop requested through the control API');
+    // After this turn, so that the answer is written before the control socket closes.
+    setImmediate(stop);
   }
 
   history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[] {

@@ -32,7 +32,9 @@ export async function runDaemon(flags: ConfigFlags, options: DaemonOptions = {})
   }
   const log = await createLogger(config.logLevel);
   installStorageFullGuard(log);
-  const daemon = new Daemon(config, log, options);
+  // `POST /v1/stop` takes the same path as SIGTERM, once the signal handlers below exist.
+  let stopRequested = (): void => {};
+  const daemon = new Daemon(config, log, { ...options, onStopRequested: () => stopRequested() });
   try {
     await daemon.start();
   } catch (err) {
@@ -47,7 +49,7 @@ export async function runDaemon(flags: ConfigFlags, options: DaemonOptions = {})
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const shutdown = (signal: NodeJS.Signals) => {
+    const shutdown = (signal: NodeJS.Signals | 'stop request') => {
       if (stopping) {
         log.warn({ signal }, 'second signal: exiting at once');
         resolve(DAEMON_EXIT.failed);
@@ -72,6 +74,7 @@ export async function runDaemon(flags: ConfigFlags, options: DaemonOptions = {})
         },
       );
     };
+    stopRequested = () => shutdown('stop request');
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
   });

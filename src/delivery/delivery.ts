@@ -9,7 +9,7 @@ import type { FrameStream } from '../protocol/frame-stream.js';
 import type { PendingMessage, Store } from '../store/store.js';
 import { afterOpenFailure, NO_CHAT_STREAM_REASON } from './open-failure.js';
 import { refusalText } from '../trust/inbound-trust.js';
-import type { TrustView } from '../trust/types.js';
+import type { TrustView } from '../types.js';
 
 export interface DeliveryOptions {
   ackTimeoutMs: number;
@@ -133,6 +133,16 @@ export class Delivery {
   kick(peerId: string): void {
     if (this.stopped) return;
     void this.pump(this.link(peerId));
+  }
+
+  /**
+   * A message to this peer was queued again (retry). Its seq may lie behind what the open stream
+   * has written, so the stream goes back to it; what it writes again is deduplicated by the receiver.
+   */
+  requeued(peerId: string, seq: number): void {
+    const link = this.link(peerId);
+    if (seq <= link.lastSeq) link.lastSeq = seq - 1;
+    this.kick(peerId);
   }
 
   private link(peerId: string): Link {

@@ -9,6 +9,7 @@ import { AGENT } from '../version.js';
 import { announceFilter, isOwnAddress, onLinkFirst } from './addresses.js';
 import { currentLinks } from './links.js';
 import { type LanDiscovery, type LanLog, lanDiscovery } from './mdns/lan-discovery.js';
+import { type NonChatPeers, nonChatPeers } from './non-chat-peers.js';
 
 export interface NodeOptions {
   privateKey: PrivateKey;
@@ -34,11 +35,16 @@ export interface NodeOptions {
  */
 export const STREAM_WINDOW_BYTES = 256 * 1024;
 
-export type ChatNode = Libp2p<{ identify: Identify; lan: LanDiscovery }>;
+export type ChatNode = Libp2p<{ identify: Identify; lan: LanDiscovery; nonChat: NonChatPeers }>;
 
-/** The mDNS service name for a network name: daemons of other networks never hear our queries. */
+/**
+ * The mDNS service name for a network name. The default network uses libp2p's own service
+ * (`_p2p._udp.local`), so that stock libp2p nodes and p2pchat find each other with no
+ * configuration; any other network has a service name of its own, so that its daemons never hear
+ * other networks' queries (and stock nodes find them only when configured with that name).
+ */
 export function mdnsServiceTag(network: string): string {
-  return network === 'default' ? '_p2pchat._udp.local' : `_p2pchat-${network}._udp.local`;
+  return network === 'default' ? '_p2p._udp.local' : `_p2pchat-${network}._udp.local`;
 }
 
 export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
@@ -75,10 +81,13 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
       identify: identify({ runOnConnectionOpen: false }),
       lan: lanDiscovery({
         enabled: options.mdns.enabled,
-        intervalMs: options.mdns.intervalMs,
+        maxQueryIntervalMs: options.mdns.intervalMs,
         serviceTag: mdnsServiceTag(options.mdns.network),
         log: options.log,
+        // libp2p nodes found not to speak /chat/1.0.0 are not dialled again when seen.
+        ignore: (peerId) => node.services.nonChat.has(peerId),
       }),
+      nonChat: nonChatPeers(),
     },
     start: false,
   });

@@ -2,7 +2,7 @@
 // some address: many identities announcing one address (or a victim's address) get at most one
 // dial at a time to it, spaced out, and the rest are skipped; the dials the user wants (contacts,
 // queued messages, the config) wait their turn, a few at a time per host.
-import { hostOfAddress } from './remote-host.js';
+import { hostOfAddress } from '../trust/remote-host.js';
 
 export interface DialLimits {
   /** Most dials in flight to one host for wanted peers. */

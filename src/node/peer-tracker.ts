@@ -5,7 +5,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
-import type { TrustView } from '../trust/types.js';
+import type { TrustView } from '../types.js';
 import { dialableAddresses } from './addresses.js';
 import type { ChatNode } from './create-node.js';
 import { DialLimiter } from './dial-limiter.js';

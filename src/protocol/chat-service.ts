@@ -9,13 +9,13 @@ import { GroupCommit } from '../store/group-commit.js';
 import type { IncomingMessage, Store } from '../store/store.js';
 import type { Message } from '../types.js';
 import { VERSION } from '../version.js';
+import { LogThrottle } from '../log-throttle.js';
 import type { InboundAdmission } from '../trust/inbound-trust.js';
-import type { TrustView } from '../trust/types.js';
+import type { TrustView } from '../types.js';
 import { decodeFrame, decodePlainFrame, encodeAck, encodeHello, encodeRefused, type Frame, MAX_ACK_IDS, PROTOCOL } from './envelope.js';
 import { FrameStream } from './frame-stream.js';
 import { PartialFrameBudget, type PartialFrameLimits } from './partial-frames.js';
 import { PeerStreams } from './peer-streams.js';
-import { ReportThrottle } from './report-throttle.js';
 import { StoreFailures } from './store-failures.js';
 
 export interface ChatServiceOptions {
@@ -61,7 +61,7 @@ export class ChatService {
   private readonly storeFailures: StoreFailures;
   private readonly partialFrames: PartialFrameBudget | undefined;
   /** A peer sending junk as fast as it can must not fill the log: one line per peer every 10 s. */
-  private readonly invalidReports = new ReportThrottle(10_000);
+  private readonly invalidReports = new LogThrottle(10_000);
   private refusedListener: RefusedListener = () => {};
   /** Frames that arrive together, on any stream, are stored in one fsynced transaction. */
   private readonly receives = new GroupCommit<{ peerId: string; incoming: IncomingMessage[] }, Message[]>((items) =>
@@ -176,6 +176,12 @@ export class ChatService {
     return frames;
   }
 
+  /** A new display name: used for new streams, and sent at once in a new hello on every stream that had ours. */
+  rename(name: string): void {
+    this.options.name = name;
+    for (const frames of this.streams) if (this.helloSent.has(frames) && frames.isOpen) frames.write([encodeHello(name, VERSION)]);
+  }
+
   private sendHello(frames: FrameStream): void {
     if (this.helloSent.has(frames) || !frames.isOpen) return;
     this.helloSent.add(frames);
@@ -232,7 +238,7 @@ export class ChatService {
           this.log.debug({ peer: peerId, type: frame.type }, 'ignored frame of unknown type');
           break;
         case 'invalid': {
-          const heldBack = this.invalidReports.take(peerId);
+          const heldBack = this.invalidReports.admit(peerId);
           if (heldBack !== undefined) this.log.warn({ peer: peerId, reason: frame.reason, heldBack }, 'dropped invalid frame');
           // A message we can never store is refused by id, so that its sender stops resending it.
           if (frame.id !== undefined) invalidIds.push(frame.id);

@@ -40,6 +40,22 @@ export function prepareMessageStatements(db: Database.Database) {
     outboxCount: db.prepare(`SELECT count(*) AS n FROM messages WHERE ${IN_OUTBOX}`),
     expired: db.prepare(`SELECT * FROM messages WHERE ${IN_OUTBOX} AND stored_at < ?`),
     messageCount: db.prepare('SELECT count(*) AS n FROM messages'),
+    outgoingById: db.prepare(`SELECT * FROM messages WHERE peer_id = ? AND direction = 'out' AND id = ?`),
+    // Cancel and retry name a message by id or id prefix, without its peer: a rare, user-typed lookup.
+    outgoingByIdPrefix: db.prepare(
+      `SELECT * FROM messages WHERE direction = 'out' AND substr(id, 1, length(@prefix)) = @prefix ORDER BY seq LIMIT @limit`,
+    ),
+    // Only what is still in the outbox can be cancelled; checked in the statement, so that an ack
+    // that lands meanwhile wins and the message stays delivered.
+    cancel: db.prepare(
+      `UPDATE messages SET state = 'cancelled', reason = @reason, updated_at = @now WHERE seq = @seq AND ${IN_OUTBOX} RETURNING *`,
+    ),
+    // A retry starts the expiry period again (stored_at is what expiry counts from).
+    requeue: db.prepare(
+      `UPDATE messages SET state = 'queued', reason = NULL, expects_ack = 1, stored_at = @now, updated_at = @now
+       WHERE seq = @seq AND direction = 'out' AND state IN ('failed', 'expired', 'cancelled') RETURNING *`,
+    ),
+    lastEventId: db.prepare('SELECT coalesce(max(id), 0) AS id FROM events'),
   };
 }
 

@@ -202,14 +202,56 @@ export class Store {
 
   // ---- outgoing ----------------------------------------------------------------------------
 
-  /** Stores a new outgoing message as queued; once this returns it is on disk. */
-  queueOutgoing(peerId: string, text: string): SentMessage {
+  /**
+   * Stores a new outgoing message as queued; once this returns it is on disk. With a client-chosen
+   * `id` already stored for this peer, nothing is stored and the existing message comes back,
+   * marked `existing` (the caller compares the texts: the same id with another text is a conflict).
+   */
+  queueOutgoing(peerId: string, text: string, id?: string): SentMessage {
     return this.tx(() => {
-      // A fresh random id cannot collide, so the row is always inserted.
-      const row = this.insertMessage(newMessageId(), peerId, 'out', text, Date.now(), 'queued', 1) as MessageRow;
+      // A fresh random id cannot collide, so without a client's id the row is always inserted.
+      const row = this.insertMessage(id ?? newMessageId(), peerId, 'out', text, Date.now(), 'queued', 1);
+      if (!row) {
+        const existing = this.stmt.outgoingById.get(peerId, id) as MessageRow;
+        return { ...toMessage(existing), eventId: this.lastEventId(), existing: true };
+      }
       const eventId = this.appendEvent('message-state-changed', { id: row.id, peerId, seq: row.seq, state: 'queued' });
       return { ...toMessage(row), eventId };
     }, true);
+  }
+
+  /** The outgoing message to `peerId` with this id, if one is stored. */
+  outgoing(peerId: string, id: string): Message | undefined {
+    const row = this.stmt.outgoingById.get(peerId, id) as MessageRow | undefined;
+    return row && toMessage(row);
+  }
+
+  /** Outgoing messages (to any peer) whose id starts with `prefix`, at most `limit`, oldest first. */
+  outgoingByIdPrefix(prefix: string, limit: number): Message[] {
+    return (this.stmt.outgoingByIdPrefix.all({ prefix, limit }) as MessageRow[]).map(toMessage);
+  }
+
+  /** Cancels an outgoing message still in the outbox; undefined when it no longer is (acked meanwhile). */
+  cancelOutgoing(seq: number, reason: string): Message | undefined {
+    return this.tx(() => {
+      const row = this.stmt.cancel.get({ seq, reason, now: Date.now() }) as MessageRow | undefined;
+      if (row) this.stateChanged(row.id, row.peer_id, row.seq, 'cancelled', reason);
+      return row && toMessage(row);
+    }, true);
+  }
+
+  /** Queues a failed, expired or cancelled outgoing message again (same id and seq); undefined when it is in none of those states. */
+  requeueOutgoing(seq: number): Message | undefined {
+    return this.tx(() => {
+      const row = this.stmt.requeue.get({ seq, now: Date.now() }) as MessageRow | undefined;
+      if (row) this.stateChanged(row.id, row.peer_id, row.seq, 'queued');
+      return row && toMessage(row);
+    }, true);
+  }
+
+  /** The id of the newest stored event (0 when there is none). */
+  lastEventId(): number {
+    return (this.stmt.lastEventId.get() as { id: number }).id;
   }
 
   /** The next messages to write to `peerId` after `afterSeq`, oldest first (the delivery pump's query). */
@@ -328,8 +370,18 @@ export class Store {
 
   // ---- peers (src/store/peer-table.ts) -----------------------------------------------------
 
+  /**
+   * Records what we learned about a peer. When that changes the name shown for it (its first hello,
+   * or a new name), a `peer-named` event says so: `peer-connected` comes before the hello.
+   */
   updatePeer(peerId: string, update: PeerUpdate): void {
-    this.tx(() => this.peerTable.update(peerId, update));
+    this.tx(() => {
+      const before = update.name === undefined ? undefined : (this.peerTable.get(peerId)?.name ?? null);
+      this.peerTable.update(peerId, update);
+      if (update.name === undefined) return;
+      const name = this.peerTable.get(peerId)?.name ?? null;
+      if (name !== null && name !== before) this.appendEvent('peer-named', { peerId, name });
+    });
   }
 
   peer(peerId: string): Omit<PeerInfo, 'connected'> | undefined {

@@ -1,6 +1,6 @@
 // The trust part's rows in the store: each peer's trust state and petname, and the message requests
 // (incoming messages from strangers, held until the user accepts or blocks the sender).
-import type { TrustState } from '../trust/types.js';
+import type { TrustState } from '../types.js';
 import type { Store } from './store.js';
 
 /** What a stranger's held messages cost: counted against the per-stranger and global quotas. */

@@ -1,7 +1,7 @@
 // Connection admission: whether a peer may have one more connection, decided from the connections
 // that are open (or being opened) right now. Pure functions: no libp2p, no clock, no I/O.
-import { subnetOf } from '../node/remote-host.js';
-import type { TrustState } from './types.js';
+import { subnetOf } from './remote-host.js';
+import type { TrustState } from '../types.js';
 
 export interface AdmissionLimits {
   /** libp2p's hard cap on open connections (`limits.maxConnections`). */

@@ -2,9 +2,9 @@
 // strangers within their connection limits (admission.ts decides; this file only adapts libp2p).
 import type { Connection, ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface';
 import type { Logger } from '../logger.js';
-import { hostOfAddress } from '../node/remote-host.js';
+import { hostOfAddress } from './remote-host.js';
 import { type AdmissionLimits, admitConnection, type CountedConnection, type DenialReason } from './admission.js';
-import type { TrustState, TrustView } from './types.js';
+import type { TrustState, TrustView } from '../types.js';
 
 /** Refusals since start, by reason: a counter the metrics part can expose as is. */
 export type DenialCounts = Record<DenialReason, number>;

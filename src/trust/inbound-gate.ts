@@ -4,7 +4,7 @@
 import type { IncomingMessage } from '../store/store.js';
 import type { RequestUsage } from '../store/trust-table.js';
 import { type Rate, RateLimiter } from './rate-limit.js';
-import type { InboundPolicy, RefusalReason, TrustView } from './types.js';
+import type { InboundPolicy, RefusalReason, TrustView } from '../types.js';
 
 export interface InboundLimits {
   policy: InboundPolicy;

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { IncomingMessage, Store } from '../store/store.js';
 import type { TrustTable } from '../store/trust-table.js';
 import type { InboundGate, InboundVerdict, Refusal } from './inbound-gate.js';
-import type { RefusalReason } from './types.js';
+import type { RefusalReason } from '../types.js';
 
 /** What the chat protocol asks before storing (see ChatService). */
 export interface InboundAdmission {

@@ -1,6 +1,6 @@
 // The trust operations of the daemon API (contacts, blocks, message requests, forgetting a peer):
 // written once here, served by the control socket to the CLI and any other face of the API.
-import { ApiError } from '../control/errors.js';
+import { ApiError } from '../api-errors.js';
 import type { TrustTable } from '../store/trust-table.js';
 import type { PeerInfo } from '../types.js';
 import type { InboundTrust } from './inbound-trust.js';

@@ -2,7 +2,7 @@
 // paths and written through to the store. The one place that changes trust: the control API's
 // contact, block and request operations all end here.
 import type { RequestUsage, TrustRow, TrustTable } from '../store/trust-table.js';
-import type { InboundPolicy, TrustState, TrustView } from './types.js';
+import type { InboundPolicy, TrustState, TrustView } from '../types.js';
 
 export interface TrustChange {
   peerId: string;

@@ -51,8 +51,13 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   });
 }
 
+/** Temporary directories made by tempHome(): stopAll() removes them, whether a daemon used them or not. */
+const tempHomes = new Set<string>();
+
 export function tempHome(prefix = 'p2pchat-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempHomes.add(dir);
+  return dir;
 }
 
 /** Thrown by a waitFor check to stop waiting at once. */
@@ -190,11 +195,13 @@ export function startDaemon(options: DaemonOptions): Promise<TestDaemon> {
   return new TestDaemon(options).start();
 }
 
-/** Stops every daemon this process started and removes their homes. */
+/** Stops every daemon this process started and removes their homes, and every other tempHome(). */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((d) => d.kill()));
   for (const d of created) d.remove();
   created.clear();
+  for (const dir of tempHomes) rmSync(dir, { recursive: true, force: true });
+  tempHomes.clear();
 }
 
 /** Connects `a` to `b` through the CLI, makes them contacts of each other, and waits until both see each other with names. */

@@ -6,8 +6,25 @@
 import { execFileSync } from 'node:child_process';
 import { type DaemonOptions, TestDaemon } from './daemon.js';
 
-/** Every namespace made here is named `p2pl-<pid>-...`, so a later run knows whose it was. */
-const PREFIX = 'p2pl';
+/**
+ * The test file that runs this process (node --test runs each file in a process of its own), as a
+ * short name: `lan-dns-sd` for dist/test/e2e/lan-dns-sd.test.js.
+ */
+function testFileTag(): string {
+  const file = process.argv.find((a) => /\.test\.[cm]?[jt]s$/.test(a)) ?? 'run';
+  const base = file.split('/').pop() ?? 'run';
+  return base
+    .replace(/\.test\.[cm]?[jt]s$/, '')
+    .replace(/[^a-z0-9]+/gi, '-')
+    .slice(0, 24);
+}
+
+/**
+ * Every namespace made here is named `p2pl-<test file>-<pid>-...`, so a later run knows whose it
+ * was. Stale namespaces are removed only when they are the same test file's: runs of other files
+ * (perhaps in another PID namespace, where their live process looks dead from here) are left alone.
+ */
+const PREFIX = `p2pl-${testFileTag()}`;
 const SUBNET = '10.47';
 /** The daemons' TCP port: each namespace has its own stack, so all use the same one. */
 export const LAN_PORT = 4747;

@@ -1,13 +1,14 @@
 // Event-stream clients (GET /v1/events: watch, chat, send --wait): a cap on how many, a clear 503
 // past it, and a bounded cost for each, including one that stops reading during a flood.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { type IncomingMessage, request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { lineSplitter } from '../../src/control/ndjson.js';
 import type { ChatEvent, Message } from '../../src/types.js';
 import { connectPair, startDaemon, stopAll, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js';
+import { memoryOf, resetPeak } from '../helpers/process-memory.js';
 
 const MAX_CLIENTS = 64;
 
@@ -74,17 +75,6 @@ function openWhenFree(daemon: TestDaemon): Promise<EventClient> {
     c.close();
     return undefined;
   });
-}
-
-/** Starts a new peak (VmHWM) for the process, so that earlier work does not count. */
-function resetPeak(pid: number): void {
-  writeFileSync(`/proc/${pid}/clear_refs`, '5');
-}
-
-function memoryOf(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
-  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
 describe('event-stream clients', () => {

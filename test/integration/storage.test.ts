@@ -217,7 +217,9 @@ describe('storage', () => {
 
     const status = await bob.json<StatusInfo>(['status']);
     assert.equal(status.storage.maxBytes, maxBytes);
-    assert.ok(status.storage.usedBytes <= maxBytes + 256 * 1024, `${status.storage.usedBytes} bytes used of ${maxBytes}`);
+    // Past the budget by at most what was admitted between two measurements (one receive window of
+    // 256 KiB) and the write-ahead log's pages of the bookkeeping since.
+    assert.ok(status.storage.usedBytes <= maxBytes + 512 * 1024, `${status.storage.usedBytes} bytes used of ${maxBytes}`);
     assert.equal(status.messages.total, firstFailed, 'what bob stored is what alice saw delivered');
     t.diagnostic(`stored ${firstFailed} of ${texts.length}; ${status.storage.usedBytes} bytes used of ${maxBytes}`);
 

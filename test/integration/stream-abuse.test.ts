@@ -2,13 +2,14 @@
 // Each attack runs next to a legitimate daemon, and afterwards the victim still answers status and
 // delivers messages both ways.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Stream } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Message } from '../../src/types.js';
 import { connectPair, startDaemon, stopAll, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js';
+import { memoryOf, resetPeak } from '../helpers/process-memory.js';
 import { CHAT, P2PCHAT_AGENT, RawPeer } from '../helpers/raw-peer.js';
 
 const PARTIAL_TIMEOUT_MS = 4000;
@@ -68,18 +69,6 @@ function historyFrom(peerId: string): Promise<Message[]> {
 
 function chatStreams(raw: RawPeer): Stream[] {
   return raw.node.getConnections().flatMap((c) => c.streams.filter((s) => s.protocol === CHAT));
-}
-
-/** Starts a new peak (VmHWM) for the process, so that earlier work does not count. */
-function resetPeak(pid: number): void {
-  writeFileSync(`/proc/${pid}/clear_refs`, '5');
-}
-
-/** Resident and peak resident memory of a process, in bytes. */
-function memoryOf(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
-  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
 describe('one bad message never costs the others', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hostOfAddress, subnetOf } from '../../src/node/remote-host.js';
+import { hostOfAddress, subnetOf } from '../../src/trust/remote-host.js';
 import { type AdmissionLimits, admitConnection, type CountedConnection, strangerCapacity } from '../../src/trust/admission.js';
 
 const limits: AdmissionLimits = { maxConnections: 10, contactReservedConnections: 3, connectionsPerAddress: 2, connectionsPerSubnet: 4 };

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
-import { AUTO_BUDGET, autoMaxBytes, databaseBytes, fits, StorageBudget } from '../../src/store/budget.js';
+import { AUTO_BUDGET, autoMaxBytes, databaseBytes, fits, StorageBudget, STORED_MESSAGE_OVERHEAD } from '../../src/store/budget.js';
 import { Retention } from '../../src/store/retention.js';
 import { Store } from '../../src/store/store.js';
 
@@ -85,7 +85,7 @@ describe('storage budget', () => {
     const budget = new StorageBudget({ store, log, now: () => now }, { maxBytes: 0, minFreeBytes: 0, refreshBytes: 10 * MiB });
     const before = budget.usedBytes();
     assert.equal(budget.hasRoomFor(5000), true);
-    assert.equal(budget.usedBytes(), before + 5000);
+    assert.equal(budget.usedBytes(), before + 5000 + STORED_MESSAGE_OVERHEAD, 'the text and what its rows cost');
     now += 1000;
     assert.equal(budget.usedBytes(), before, 'measured again after a second: nothing was stored');
   });

@@ -1,12 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { defaultPaths, MAX_SOCKET_PATH_BYTES } from '../../src/config/paths.js';
 
-const home = () => mkdtempSync(join(tmpdir(), 'p2pchat-config-'));
+const homes: string[] = [];
+const home = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'p2pchat-config-'));
+  homes.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of homes) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('loadConfig', () => {
   it('uses built-in defaults with a home directory', () => {
@@ -17,6 +25,15 @@ describe('loadConfig', () => {
     assert.deepEqual(config.listen, ['/ip4/0.0.0.0/tcp/4747']);
     assert.equal(config.mdns.enabled, true);
     assert.ok(config.name.length > 0, 'name defaults to the host name');
+  });
+
+  it('tells a built-in listen address (whose port may fall back) from one the user set anywhere', () => {
+    const dir = home();
+    assert.equal(loadConfig({ home: dir }, {}).listenIsDefault, true);
+    assert.equal(loadConfig({ home: dir, listen: ['/ip4/0.0.0.0/tcp/4747'] }, {}).listenIsDefault, false);
+    assert.equal(loadConfig({ home: dir }, { P2PCHAT_LISTEN: '/ip4/0.0.0.0/tcp/4747' }).listenIsDefault, false);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ listen: ['/ip4/0.0.0.0/tcp/4747'] }));
+    assert.equal(loadConfig({ home: dir }, {}).listenIsDefault, false);
   });
 
   it('applies file, then env, then flags', () => {

@@ -5,7 +5,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import { pino } from 'pino';
 import { createConnectionGater, newDenialCounts } from '../../src/trust/connection-gater.js';
-import type { TrustState } from '../../src/trust/types.js';
+import type { TrustState } from '../../src/types.js';
 
 // Real peer ids (the gater parses them); which is which does not matter.
 const IDS = [

@@ -3,41 +3,64 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dialRank, isOwnAddress } from '../../src/node/addresses.js';
 import { ipv4Of, type Link, onLink } from '../../src/node/links.js';
-import { decodePacket, encodePacket, MalformedPacketError, TYPE_PTR, TYPE_TXT } from '../../src/node/mdns/packet.js';
+import { decodePacket, encodePacket, MalformedPacketError } from '../../src/node/mdns/packet.js';
 import {
   addressesForLink,
-  answerPacket,
-  asksFor,
+  announcementPacket,
   discoveryLinks,
+  goodbyePacket,
+  type LinkRecords,
   linkOf,
+  linkRecords,
   queryPacket,
   readSightings,
 } from '../../src/node/mdns/records.js';
 
-const TAG = '_p2pchat._udp.local';
+const TAG = '_p2p._udp.local';
 const ID = '12D3KooWABYuQ9TMdB7Huhev633fZGo34mR4oh3JPaiPN5kANGfA';
 const lan1: Link = { name: 'eth0', address: '10.47.1.3', netmask: '255.255.255.0', internal: false };
 const lan2: Link = { name: 'eth1', address: '10.47.2.1', netmask: '255.255.255.0', internal: false };
 const lo: Link = { name: 'lo', address: '127.0.0.1', netmask: '255.0.0.0', internal: true };
+const ADDR = `/ip4/10.47.1.3/tcp/4747/p2p/${ID}`;
+const TYPE_PTR = 12;
+const TYPE_TXT = 16;
+
+function records(tag = TAG, addrs = [ADDR]): LinkRecords {
+  return linkRecords(tag, ID, lan1, addrs) as LinkRecords;
+}
 
 describe('DNS packets', () => {
-  it('round-trip a query and an answer', () => {
-    const query = queryPacket(4242, TAG);
-    assert.deepEqual(decodePacket(encodePacket(query)), query);
-    const answer = answerPacket(TAG, ID, [`/ip4/10.47.1.3/tcp/4747/p2p/${ID}`]);
-    assert.deepEqual(decodePacket(encodePacket(answer)), answer);
+  it('round-trip a query and an announcement', () => {
+    const query = queryPacket(TAG);
+    const decodedQuery = decodePacket(encodePacket(query));
+    assert.equal(decodedQuery.id, 0, 'multicast queries carry id 0');
+    assert.deepEqual(decodedQuery.questions, query.questions);
+    const decoded = decodePacket(encodePacket(announcementPacket(records())));
+    assert.equal(decoded.type, 'response');
+    assert.deepEqual(readSightings(decoded, TAG), [{ peerId: ID, multiaddrs: [ADDR] }]);
+    assert.deepEqual(
+      decoded.answers?.map((r) => [r.type, 'flush' in r && r.flush]),
+      [
+        ['PTR', false],
+        ['PTR', false],
+        ['TXT', true],
+        ['SRV', true],
+        ['A', true],
+      ],
+      'shared PTRs without, unique records with the cache-flush bit',
+    );
   });
 
   it('follow name compression pointers, as other responders write them', () => {
     // Header: id 0, response, 0 questions, 2 answers; then the PTR's owner name at offset 12.
     const header = Buffer.from([0, 0, 0x84, 0, 0, 0, 0, 2, 0, 0, 0, 0]);
-    const tag = Buffer.from('\x08_p2pchat\x04_udp\x05local\x00', 'latin1');
+    const tag = Buffer.from('\x04_p2p\x04_udp\x05local\x00', 'latin1');
     const instance = Buffer.concat([Buffer.from([ID.length]), Buffer.from(ID), Buffer.from([0xc0, 12])]);
     const rr = (type: number, data: Buffer) =>
       Buffer.concat([Buffer.from([0, type, 0x80, 1, 0, 0, 0, 120]), Buffer.from([data.length >> 8, data.length & 255]), data]);
     const ptrOwnerAt = 12;
     const txtOwner = Buffer.from([0xc0, ptrOwnerAt + tag.length + 10]); // the instance name inside the PTR's data
-    const txt = `dnsaddr=/ip4/10.47.1.3/tcp/4747/p2p/${ID}`;
+    const txt = `dnsaddr=${ADDR}`;
     const bytes = Buffer.concat([
       header,
       tag,
@@ -46,15 +69,18 @@ describe('DNS packets', () => {
       rr(TYPE_TXT, Buffer.concat([Buffer.from([txt.length]), Buffer.from(txt)])),
     ]);
     const packet = decodePacket(bytes);
-    assert.deepEqual(packet.records, [
-      { name: TAG, type: TYPE_PTR, ttl: 120, data: `${ID}.${TAG}` },
-      { name: `${ID}.${TAG}`, type: TYPE_TXT, ttl: 120, data: [txt] },
-    ]);
-    assert.deepEqual(readSightings(packet, TAG), [{ peerId: ID, multiaddrs: [`/ip4/10.47.1.3/tcp/4747/p2p/${ID}`] }]);
+    assert.deepEqual(
+      packet.answers?.map((r) => [r.name, r.type, r.type === 'PTR' ? r.data : null]),
+      [
+        [TAG, 'PTR', `${ID}.${TAG}`],
+        [`${ID}.${TAG}`, 'TXT', null],
+      ],
+    );
+    assert.deepEqual(readSightings(packet, TAG), [{ peerId: ID, multiaddrs: [ADDR] }]);
   });
 
   it('reject truncated packets and pointer loops instead of hanging', () => {
-    const answer = encodePacket(answerPacket(TAG, ID, [`/ip4/10.47.1.3/tcp/4747/p2p/${ID}`]));
+    const answer = encodePacket(announcementPacket(records()));
     assert.throws(() => decodePacket(answer.subarray(0, answer.length - 5)), MalformedPacketError);
     const loop = Buffer.from([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 12, 0, 1]);
     assert.throws(() => decodePacket(loop), MalformedPacketError);
@@ -62,19 +88,34 @@ describe('DNS packets', () => {
 });
 
 describe('discovery records', () => {
-  it('answer queries for our service only', () => {
-    assert.equal(asksFor(queryPacket(1, TAG), TAG), true);
-    assert.equal(asksFor(queryPacket(1, '_p2pchat-red._udp.local'), TAG), false);
-    assert.equal(asksFor(answerPacket(TAG, ID, []), TAG), false);
+  it('resolve as DNS-SD asks: SRV to a host name of our own, A with the link address', () => {
+    const r = records();
+    assert.deepEqual(r.srv.data, { port: 4747, target: `p2pchat-${ID.slice(-12).toLowerCase()}.local` });
+    assert.equal(r.a.data, lan1.address);
+    assert.equal(r.services.data, TAG);
+    assert.equal(linkRecords(TAG, ID, lan1, []), undefined, 'nothing to announce without an address');
+  });
+
+  it('keep the service PTR last, where @libp2p/mdns looks for it', () => {
+    const ptrs = announcementPacket(records()).answers?.filter((r) => r.type === 'PTR');
+    assert.equal(ptrs?.at(-1)?.name, TAG);
+  });
+
+  it('say goodbye with TTL 0 and no TXT, which stock nodes would take for a sighting', () => {
+    const bye = goodbyePacket(records());
+    assert.ok(bye.answers?.every((r) => 'ttl' in r && r.ttl === 0));
+    assert.deepEqual(bye.answers?.map((r) => r.type).sort(), ['A', 'PTR', 'SRV']);
+    assert.deepEqual(readSightings(bye, TAG), []);
   });
 
   it('read no sighting from another service, a goodbye, or addresses naming two peers', () => {
-    const addr = `/ip4/10.47.1.3/tcp/4747/p2p/${ID}`;
-    assert.deepEqual(readSightings(answerPacket('_p2pchat-red._udp.local', ID, [addr]), TAG), []);
-    const goodbye = answerPacket(TAG, ID, [addr]);
-    for (const r of goodbye.records) r.ttl = 0;
+    assert.deepEqual(readSightings(announcementPacket(records('_p2pchat-red._udp.local')), TAG), []);
+    const goodbye = announcementPacket(records());
+    for (const r of goodbye.answers ?? []) (r as { ttl?: number }).ttl = 0;
     assert.deepEqual(readSightings(goodbye, TAG), []);
-    const mixed = answerPacket(TAG, ID, [addr, '/ip4/10.47.1.4/tcp/4747/p2p/12D3KooWJzKJ5ACsJZAHT6PKYxrBWJV8kQgbKp5jpk5ciu9c2bCN']);
+    const mixed = announcementPacket(
+      records(TAG, [ADDR, '/ip4/10.47.1.4/tcp/4747/p2p/12D3KooWJzKJ5ACsJZAHT6PKYxrBWJV8kQgbKp5jpk5ciu9c2bCN']),
+    );
     assert.deepEqual(readSightings(mixed, TAG), []);
   });
 

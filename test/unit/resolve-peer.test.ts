@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiError } from '../../src/control/errors.js';
+import { ApiError } from '../../src/api-errors.js';
 import { resolvePeer } from '../../src/control/resolve-peer.js';
 
 const peers = [

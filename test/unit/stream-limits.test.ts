@@ -4,7 +4,7 @@ import * as lp from 'it-length-prefixed';
 import { Uint8ArrayList } from 'uint8arraylist';
 import { FrameDecoder, readLengthPrefix } from '../../src/protocol/frame-decoder.js';
 import { mayHold, PartialFrameBudget, STRANGER_SHARE } from '../../src/protocol/partial-frames.js';
-import { ReportThrottle } from '../../src/protocol/report-throttle.js';
+import { LogThrottle } from '../../src/log-throttle.js';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const frame = (s: string) => lp.encode.single(new TextEncoder().encode(s)).subarray();
@@ -89,14 +89,19 @@ describe('partial-frame budget', () => {
 
 describe('report throttle', () => {
   it('reports once per key and period, with the count held back', () => {
-    const throttle = new ReportThrottle(1000, 2);
-    assert.equal(throttle.take('a', 0), 0);
-    assert.equal(throttle.take('a', 10), undefined);
-    assert.equal(throttle.take('a', 20), undefined);
-    assert.equal(throttle.take('b', 20), 0);
-    assert.equal(throttle.take('a', 1000), 2);
+    let now = 0;
+    const throttle = new LogThrottle(1000, () => now, 2);
+    const at = (t: number, key: string) => {
+      now = t;
+      return throttle.admit(key);
+    };
+    assert.equal(at(0, 'a'), 0);
+    assert.equal(at(10, 'a'), undefined);
+    assert.equal(at(20, 'a'), undefined);
+    assert.equal(at(20, 'b'), 0);
+    assert.equal(at(1000, 'a'), 2);
     // At most two keys remembered: c pushes out b, the oldest.
-    assert.equal(throttle.take('c', 1001), 0);
-    assert.equal(throttle.take('b', 1002), 0);
+    assert.equal(at(1001, 'c'), 0);
+    assert.equal(at(1002, 'b'), 0);
   });
 });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiError } from '../../src/control/errors.js';
+import { ApiError } from '../../src/api-errors.js';
 import { resolvePeer } from '../../src/control/resolve-peer.js';
 import { InboundGate, type InboundLimits } from '../../src/trust/inbound-gate.js';
 import { RateLimiter } from '../../src/trust/rate-limit.js';
 import { checkPetname } from '../../src/trust/trust-book.js';
-import type { TrustState } from '../../src/trust/types.js';
+import type { TrustState } from '../../src/types.js';
 
 const rate = { messagesPerSecond: 1, bytesPerSecond: 100, burstSeconds: 3 };
 

@@ -1,12 +1,25 @@
-// What to ask, what to answer and how to read answers: pure decisions, no sockets. The records
-// follow libp2p's mDNS discovery: a PTR query for the service name; each node answers with a
-// PTR to its instance name and TXT records "dnsaddr=<multiaddr>/p2p/<peer id>".
+// What we announce and how we read others' announcements: pure decisions, no sockets. The records
+// are libp2p's mDNS discovery records (a PTR from the service to the instance, a TXT string
+// "dnsaddr=<multiaddr>/p2p/<peer id>" per address) plus what DNS-SD (RFC 6763) needs for other
+// stacks (avahi, python-zeroconf, Bonjour) to resolve an instance: SRV, A and the service type
+// enumeration PTR.
 import { isLoopbackAddress } from '../addresses.js';
 import { ipv4Of, type Link, onLink } from '../links.js';
-import { type DnsRecord, type Packet, sameName, TYPE_ANY, TYPE_PTR, TYPE_TXT } from './packet.js';
+import {
+  allRecords,
+  AUTHORITATIVE,
+  type Packet,
+  sameName,
+  type SrvAnswer,
+  type StringAnswer,
+  txtStrings,
+  type TxtAnswer,
+} from './packet.js';
 
-/** How long others may remember an answer, in seconds (the libp2p and RFC 6762 value). */
-const TTL_SECONDS = 120;
+/** How long others may remember our records, in seconds (the value of libp2p and of RFC 6762 for host records). */
+export const TTL_SECONDS = 120;
+/** DNS-SD service type enumeration (RFC 6763 section 9). */
+export const SERVICES_NAME = '_services._dns-sd._udp.local';
 const DNSADDR = 'dnsaddr=';
 
 export interface Sighting {
@@ -15,25 +28,75 @@ export interface Sighting {
   multiaddrs: string[];
 }
 
-export function queryPacket(id: number, serviceTag: string): Packet {
-  return { id, response: false, questions: [{ name: serviceTag, type: TYPE_PTR }], records: [] };
+/** Everything we announce on one link. */
+export interface LinkRecords {
+  /** Shared: `_services._dns-sd._udp.local` → service. */
+  services: StringAnswer;
+  /** Shared: service → instance. */
+  ptr: StringAnswer;
+  /** Unique (cache-flush): instance → dnsaddr strings. */
+  txt: TxtAnswer;
+  /** Unique: instance → host name and TCP port. */
+  srv: SrvAnswer;
+  /** Unique: host name → this link's address. */
+  a: StringAnswer;
 }
 
-/** Whether a packet asks for our service. */
-export function asksFor(packet: Packet, serviceTag: string): boolean {
-  return !packet.response && packet.questions.some((q) => (q.type === TYPE_PTR || q.type === TYPE_ANY) && sameName(q.name, serviceTag));
+export function queryPacket(serviceTag: string): Packet {
+  // Multicast queries carry id 0 (RFC 6762 section 18.1).
+  return { type: 'query', id: 0, flags: 0, questions: [{ name: serviceTag, type: 'PTR', class: 'IN' }] };
 }
 
-/** Our answer: the instance name is the peer id, which is short enough for a DNS label (52 characters). */
-export function answerPacket(serviceTag: string, peerId: string, multiaddrs: string[]): Packet {
+/** Our host name on the LAN: from the peer id, so that two daemons never claim the same name. */
+export function hostName(peerId: string): string {
+  return `p2pchat-${peerId.slice(-12).toLowerCase()}.local`;
+}
+
+function tcpPort(multiaddr: string): number | undefined {
+  const port = /\/tcp\/(\d+)/.exec(multiaddr)?.[1];
+  return port === undefined ? undefined : Number(port);
+}
+
+/**
+ * Our records on a link, for the addresses announced there (see addressesForLink); undefined when
+ * there is nothing to announce. The instance name is the peer id (52 characters: one DNS label).
+ */
+export function linkRecords(serviceTag: string, peerId: string, link: Link, multiaddrs: string[]): LinkRecords | undefined {
+  // A TXT string holds at most 255 bytes; a longer address cannot be announced.
+  const texts = multiaddrs.map((a) => `${DNSADDR}${a}`).filter((t) => Buffer.byteLength(t) <= 255);
+  const port = multiaddrs.map(tcpPort).find((p) => p !== undefined);
+  if (texts.length === 0 || port === undefined) return undefined;
   const instance = `${peerId}.${serviceTag}`;
-  const records: DnsRecord[] = [{ name: serviceTag, type: TYPE_PTR, ttl: TTL_SECONDS, data: instance }];
-  for (const addr of multiaddrs) {
-    const text = `${DNSADDR}${addr}`;
-    // A TXT string holds at most 255 bytes; a longer address cannot be announced.
-    if (Buffer.byteLength(text) <= 255) records.push({ name: instance, type: TYPE_TXT, ttl: TTL_SECONDS, data: [text] });
-  }
-  return { id: 0, response: true, questions: [], records };
+  const host = hostName(peerId);
+  const base = { class: 'IN' as const, ttl: TTL_SECONDS };
+  return {
+    services: { ...base, name: SERVICES_NAME, type: 'PTR', data: serviceTag },
+    ptr: { ...base, name: serviceTag, type: 'PTR', data: instance },
+    txt: { ...base, name: instance, type: 'TXT', flush: true, data: texts },
+    srv: { ...base, name: instance, type: 'SRV', flush: true, data: { port, target: host } },
+    a: { ...base, name: host, type: 'A', flush: true, data: link.address },
+  };
+}
+
+/**
+ * An unsolicited announcement: every record in the answer section. The service PTR comes after the
+ * `_services` one, since @libp2p/mdns reads only the last PTR of a packet and drops the packet when
+ * that PTR is not its service's.
+ */
+export function announcementPacket(records: LinkRecords): Packet {
+  const { services, ptr, txt, srv, a } = records;
+  return { type: 'response', id: 0, flags: AUTHORITATIVE, answers: [services, ptr, txt, srv, a] };
+}
+
+/**
+ * A goodbye (RFC 6762 section 10.1): our PTR, SRV and A with TTL 0, so that other stacks drop us
+ * at once. No TXT: @libp2p/mdns takes any packet with a PTR and TXT records for a sighting, TTL 0
+ * or not, and would dial a daemon that is leaving. The shared `_services` PTR is left to expire,
+ * since other daemons on the link announce it too.
+ */
+export function goodbyePacket(records: LinkRecords): Packet {
+  const answers = [records.ptr, records.srv, records.a].map((r) => ({ ...r, ttl: 0 }));
+  return { type: 'response', id: 0, flags: AUTHORITATIVE, answers };
 }
 
 function peerIdOf(multiaddr: string): string | undefined {
@@ -45,13 +108,14 @@ function peerIdOf(multiaddr: string): string | undefined {
  * peer id; goodbyes (TTL 0) are not sightings.
  */
 export function readSightings(packet: Packet, serviceTag: string): Sighting[] {
-  if (!packet.response) return [];
+  if (packet.type !== 'response') return [];
+  const records = allRecords(packet);
   const sightings: Sighting[] = [];
-  for (const ptr of packet.records) {
-    if (ptr.type !== TYPE_PTR || !sameName(ptr.name, serviceTag) || ptr.ttl === 0) continue;
-    const multiaddrs = packet.records
-      .filter((r) => r.type === TYPE_TXT && sameName(r.name, ptr.data) && r.ttl > 0)
-      .flatMap((r) => r.data as string[])
+  for (const ptr of records) {
+    if (ptr.type !== 'PTR' || !sameName(ptr.name, serviceTag) || ptr.ttl === 0) continue;
+    const multiaddrs = records
+      .filter((r) => r.type === 'TXT' && sameName(r.name, ptr.data) && r.ttl !== 0)
+      .flatMap(txtStrings)
       .filter((text) => text.startsWith(DNSADDR))
       .map((text) => text.slice(DNSADDR.length));
     const ids = new Set(multiaddrs.map(peerIdOf));

@@ -1,4 +1,4 @@
-// Errors the control API answers with: one place maps them to HTTP status codes.
+// Errors of the daemon API (the control socket answers with them): one place maps them to HTTP status codes.
 
 export type ApiErrorCode =
   | 'bad_request'
@@ -12,6 +12,8 @@ export type ApiErrorCode =
   | 'too_many_requests'
   | 'unavailable'
   | 'storage_full'
+  | 'conflict'
+  | 'ambiguous_message'
   | 'internal';
 
 const STATUS: Record<ApiErrorCode, number> = {
@@ -26,6 +28,8 @@ const STATUS: Record<ApiErrorCode, number> = {
   dial_failed: 502,
   unavailable: 503,
   storage_full: 507,
+  conflict: 409,
+  ambiguous_message: 409,
   internal: 500,
 };
 
