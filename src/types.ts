@@ -108,6 +108,8 @@ export interface StatusInfo {
   storage: { usedBytes: number; maxBytes: number };
   /** Who may message this daemon, and what strangers' message requests hold now. */
   trust: { inbound: InboundPolicy; contacts: number; blocked: number; requests: { strangers: number; bytes: number } };
+  /** Limits a client checks before sending: `send --lines` checks every line against the frame size first. */
+  limits: { maxFrameBytes: number };
 }
 
 // ---- trust: the vocabulary every part may use (the trust part itself is src/trust/) ----

@@ -2,6 +2,7 @@
 // Everything a peer controls goes through terminal-text.ts before it is printed; --json output
 // never comes here and stays exact.
 import type { ChatEvent, Message, PeerInfo } from '../types.js';
+import { uniquePrefixes } from './message-ids.js';
 import { displayWidth, safeBodyLines, safeInline, safeName, truncate, wrapLine } from './terminal-text.js';
 
 /** What a label needs to know of a peer; every field may be missing for a peer we know nothing of. */
@@ -81,8 +82,15 @@ export function table(header: string[], rows: string[][], columns?: number): str
   return fit([render(header), ...rows.map(render)].flat(), columns, indent);
 }
 
-export function formatPeers(peers: PeerInfo[], columns?: number): string {
-  if (peers.length === 0) return 'No peers known yet. Peers on the LAN appear within seconds; others: p2pchat connect <multiaddr>';
+/** What `peers` says when it knows none: why, and what to do; LAN discovery only when mDNS is on. */
+export function noPeersText(mdns: boolean): string {
+  return mdns
+    ? 'No peers known yet. Peers on the LAN appear within seconds; others: p2pchat connect <host:port>'
+    : 'No peers known yet, and discovery (mDNS) is off: connect to one with p2pchat connect <host:port>';
+}
+
+export function formatPeers(peers: PeerInfo[], columns?: number, mdns = true): string {
+  if (peers.length === 0) return noPeersText(mdns);
   return table(
     ['NAME', 'PEER ID', 'TRUST', 'STATUS', 'LAST SEEN', 'ADDRESSES'],
     peers.map((p) => [
@@ -105,11 +113,18 @@ function messageState(m: Message): string {
   return m.reason ? `${m.state} (${truncate(safeInline(m.reason), 24)})` : m.state;
 }
 
-export function formatHistory(messages: Message[], peers: Map<string, PeerLook>, columns?: number): string {
-  if (messages.length === 0) return 'No messages yet.';
+/**
+ * Messages as a table: SEQ is what `history --before/--after` take, ID a prefix unique among the
+ * rows (what `cancel` and `retry` take). `empty` is what to say when there are none.
+ */
+export function formatHistory(messages: Message[], peers: Map<string, PeerLook>, columns?: number, empty = 'No messages yet.'): string {
+  if (messages.length === 0) return empty;
+  const ids = uniquePrefixes(messages.map((m) => m.id));
   return table(
-    ['TIME', '', 'PEER', 'STATE', 'TEXT'],
+    ['SEQ', 'ID', 'TIME', '', 'PEER', 'STATE', 'TEXT'],
     messages.map((m) => [
+      String(m.seq),
+      safeInline(ids.get(m.id) ?? m.id),
       localTime(m.time, true),
       ARROW[m.direction],
       peerLabel(m.peerId, peers.get(m.peerId)),
@@ -132,13 +147,19 @@ export function messageBlock(header: string, text: string, columns?: number): st
   return fit([`${header}${first}`, ...more.map((line) => `${BODY_INDENT}${line}`)], columns, BODY_INDENT);
 }
 
-/** Keeps what `watch` knows of peers up to date from the events it prints. */
+/** Keeps what `watch` knows of peers up to date from the events it prints. A missing name never erases a known one. */
 export function notePeerEvent(event: ChatEvent, peers: Map<string, PeerLook>): void {
   const id = String(event.data.peerId);
-  if (event.type === 'peer-connected') {
+  if (event.type === 'peer-connected' || event.type === 'peer-disconnected') {
     const known = peers.get(id);
-    const name = (event.data.name as string | null | undefined) ?? null;
-    peers.set(id, known ? { ...known, name } : { name, claimedName: name, trust: 'stranger' });
+    const name = typeof event.data.name === 'string' && event.data.name !== '' ? event.data.name : undefined;
+    if (name === undefined) {
+      if (!known) peers.set(id, { trust: 'stranger' });
+      return;
+    }
+    // A contact's petname stays what is shown; the event's name is what the peer claims (or our petname).
+    if (known) peers.set(id, known.petname ? known : { ...known, name, claimedName: known.claimedName ?? name });
+    else peers.set(id, { name, claimedName: name, trust: 'stranger' });
   } else if (event.type === 'trust-changed') {
     const known = peers.get(id) ?? {};
     const petname = (event.data.petname as string | null | undefined) ?? null;
@@ -146,15 +167,22 @@ export function notePeerEvent(event: ChatEvent, peers: Map<string, PeerLook>): v
   }
 }
 
-/** What `watch` prints for an event (maybe several lines), or undefined for events not worth a line. */
-export function formatEvent(event: ChatEvent, peers: Map<string, PeerLook>, columns?: number): string | undefined {
+/**
+ * What `watch` prints for an event (maybe several lines), or undefined for events not worth a line.
+ * With `showIds`, each event's first line ends with `#<event id>`, what `watch --since` takes.
+ */
+export function formatEvent(event: ChatEvent, peers: Map<string, PeerLook>, columns?: number, showIds = false): string | undefined {
+  const tag = showIds ? `  #${event.id}` : '';
   if (event.type === 'message-received') {
     const m = event.data.message as Message;
     const header = `${localTime(event.time)}  ${m.request ? 'request from ' : ''}${peerLabel(m.peerId, peers.get(m.peerId))}: `;
-    return messageBlock(header, m.text, columns);
+    const block = messageBlock(header, m.text, columns);
+    if (!showIds) return block;
+    const [first = '', ...rest] = block.split('\n');
+    return [`${first}${tag}`, ...rest].join('\n');
   }
   const line = eventLine(event, peers);
-  return line === undefined ? undefined : fit([line], columns, BODY_INDENT);
+  return line === undefined ? undefined : fit([`${line}${tag}`], columns, BODY_INDENT);
 }
 
 /** The one line of an event other than a message. */
@@ -162,10 +190,12 @@ function eventLine(event: ChatEvent, peers: Map<string, PeerLook>): string | und
   const at = localTime(event.time);
   const data = event.data;
   const who = (id: unknown) => peerLabel(String(id), peers.get(String(id)));
-  switch (event.type) {
+  // As a string: a newer daemon's event types (`daemon-stopping`) reach older type definitions.
+  switch (event.type as string) {
     case 'message-state-changed': {
       const reason = data.reason ? ` (${safeInline(String(data.reason))})` : '';
-      return `${at}  → ${who(data.peerId)}: message ${safeInline(String(data.id).slice(0, 8))} ${safeInline(String(data.state))}${reason}`;
+      // The full id: a stream has no set of ids to shorten against (see message-ids.ts).
+      return `${at}  → ${who(data.peerId)}: message ${safeInline(String(data.id))} ${safeInline(String(data.state))}${reason}`;
     }
     case 'peer-connected':
       return `${at}  * ${who(data.peerId)} connected`;
@@ -175,6 +205,8 @@ function eventLine(event: ChatEvent, peers: Map<string, PeerLook>): string | und
       return `${at}  * ${who(data.peerId)} is now ${data.trust === 'contact' ? 'a contact' : safeInline(String(data.trust))}`;
     case 'message-refused':
       return `${at}  * refused ${Number(data.count) || 1} message(s) from ${who(data.peerId)} (${safeInline(String(data.reason))})`;
+    case 'daemon-stopping':
+      return `${at}  * the daemon is stopping`;
     case 'storage-full':
       return `${at}  * storage budget reached (${Number(data.usedBytes)} of ${Number(data.maxBytes)} bytes): incoming messages are refused`;
     default:

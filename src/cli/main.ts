@@ -5,10 +5,33 @@ import { ApiResponseError, DaemonNotRunningError, UntrustedSocketError } from '.
 import { VERSION } from '../version.js';
 import { registerInfoCommands } from './commands/info.js';
 import { registerMessagingCommands } from './commands/messaging.js';
+import { registerCompletionCommand } from './commands/completion.js';
+import { registerControlCommands } from './commands/control.js';
 import { registerTrustCommands } from './commands/trust.js';
+import { startHint } from './arguments.js';
 import { CliError, EXIT } from './context.js';
 import { displayName, type PeerLook } from './format.js';
 import { safeInline } from './terminal-text.js';
+
+/** `p2pchat --help` ends with what a script needs to know: the exit codes (also in README.md). */
+const EXIT_CODES_HELP = `
+Exit codes:
+  0   success
+  1   error (the daemon refused the request, a message expired or failed)
+  2   usage error (bad command line or option value)
+  3   no daemon is running on the socket
+  4   unknown or ambiguous peer (the candidates are listed)
+  5   send --wait timed out; the message stays queued
+  6   the control socket belongs to another user: nothing was sent
+  78  the daemon refused to start (one line on stderr says why)
+
+Run p2pchat <command> --help for a command's options and an example.`;
+
+/** --json counts only as an option, not as a word of a message's text after `--`. */
+function jsonWanted(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -21,8 +44,12 @@ function buildProgram(): Command {
     .option('--home <dir>', 'keep everything of one daemon in this directory (env P2PCHAT_HOME)')
     .option('--socket <path>', 'control socket of the daemon to talk to (env P2PCHAT_SOCKET)')
     .option('-c, --config <file>', 'config file (env P2PCHAT_CONFIG)')
-    .option('--json', 'print JSON for scripts instead of text')
+    .option('--json', 'print JSON for scripts instead of text; errors are one JSON object on stderr')
     .showHelpAfterError('(run p2pchat --help for usage)')
+    .configureHelp({ showGlobalOptions: true })
+    // With --json, main() prints usage errors as JSON; commander's own text would come first.
+    .configureOutput({ writeErr: (text) => (jsonWanted(process.argv) ? undefined : process.stderr.write(text)) })
+    .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
 
   program
@@ -32,6 +59,7 @@ function buildProgram(): Command {
     .option('-n, --name <text>', 'display name shown to peers (default: host name)')
     .option('--no-mdns', 'do not discover peers with mDNS')
     .option('--reset-database', 'if the database is empty or damaged, move it aside and start with an empty one')
+    .addHelpText('after', '\nExamples:\n  p2pchat daemon\n  p2pchat --home ~/second daemon --name second --no-mdns')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .addOption(
       new Option('--inbound <policy>', 'who may message you: open, requests (strangers held as requests), contacts').choices([
@@ -67,6 +95,9 @@ function buildProgram(): Command {
   registerInfoCommands(program);
   registerMessagingCommands(program);
   registerTrustCommands(program);
+  registerControlCommands(program);
+  // Last: the completion scripts are generated from every command registered above.
+  registerCompletionCommand(program);
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();
     cmd.commands.forEach(exitOverride);
@@ -87,17 +118,29 @@ function fail(message: string, code: number, json: boolean, extra: Record<string
   process.exit(code);
 }
 
+/** What commander says of a usage error, without its "error: " and with our advice for a dash. */
+function usageMessage(err: CommanderError): string {
+  const message = err.message.replace(/^error: /, '');
+  if (err.code === 'commander.unknownOption')
+    return `${message} (text that starts with a dash goes after --: p2pchat send <peer> -- <text>)`;
+  return message;
+}
+
 async function main(argv: string[]): Promise<void> {
-  const json = argv.includes('--json');
+  const json = jsonWanted(argv);
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version exit 0; usage errors have been printed by commander already.
-      process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
+      // --help and --version exit 0. Usage errors: commander printed them already, except with --json.
+      if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(EXIT.ok);
+      if (json) fail(usageMessage(err), EXIT.usage, json, { error: 'usage' });
+      if (err.code === 'commander.unknownOption')
+        process.stderr.write('p2pchat: text that starts with a dash goes after --: p2pchat send <peer> -- <text>\n');
+      process.exit(EXIT.usage);
     }
     if (err instanceof DaemonNotRunningError) {
-      fail(`${err.message}. Start one with: p2pchat daemon`, EXIT.noDaemon, json, { error: 'daemon_not_running' });
+      fail(`${err.message}. Start one with: ${startHint(argv.slice(2))}`, EXIT.noDaemon, json, { error: 'daemon_not_running' });
     }
     if (err instanceof UntrustedSocketError) fail(err.message, EXIT.untrustedSocket, json, { error: 'untrusted_socket' });
     if (err instanceof ApiResponseError) {
@@ -112,7 +155,7 @@ async function main(argv: string[]): Promise<void> {
         error: err.code,
       });
     }
-    if (err instanceof CliError) fail(err.message, err.exitCode, json);
+    if (err instanceof CliError) fail(err.message, err.exitCode, json, err.exitCode === EXIT.usage ? { error: 'usage' } : {});
     const message = (err as Error).message ?? String(err);
     fail(json ? message : safeInline(message), EXIT.error, json);
   }

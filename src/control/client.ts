@@ -110,8 +110,9 @@ export class ControlClient {
   /**
    * Follows the event stream. `since` replays stored events after that id first. Resolves when
    * the daemon ends the stream (for example when it stops); `close()` ends it from our side.
+   * `onOpen` runs once the daemon has accepted the stream, before any event.
    */
-  events(since: number | undefined, onEvent: (event: ChatEvent) => void): { done: Promise<void>; close: () => void } {
+  events(since: number | undefined, onEvent: (event: ChatEvent) => void, onOpen?: () => void): { done: Promise<void>; close: () => void } {
     let closeFn = () => {};
     const done = new Promise<void>((resolve, reject) => {
       this.checkOwner();
@@ -125,6 +126,7 @@ export class ControlClient {
             res.on('end', () => reject(eventStreamError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
             return;
           }
+          onOpen?.();
           res.setEncoding('utf8');
           res.on(
             'data',

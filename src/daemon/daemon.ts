@@ -263,6 +263,7 @@ export class Daemon implements DaemonApi {
       messages: { total: counts.messages, outbox: counts.outbox },
       storage: { usedBytes: this.budget.usedBytes(), maxBytes: this.budget.maxBytes },
       trust: { inbound: this.trustParts.book.policy, ...this.trustParts.book.counts(), requests: this.trustParts.gate.heldRequests() },
+      limits: { maxFrameBytes: this.config.limits.maxFrameBytes },
     };
   }
 

@@ -1,13 +1,39 @@
 // status, peers, connect, history, outbox: one request each, printed for humans or as JSON.
+import { lookup } from 'node:dns/promises';
 import type { Command } from 'commander';
 import type { Message, PeerInfo, StatusInfo } from '../../types.js';
-import { context } from '../context.js';
+import { positiveInt } from '../arguments.js';
+import { ipMultiaddr, parseConnectTarget } from '../connect-address.js';
+import { CliError, context, EXIT } from '../context.js';
 import { duration, formatHistory, formatPeers, type PeerLook, peerLabel } from '../format.js';
 import { safeInline, safeName } from '../terminal-text.js';
 
-function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new Error(`expected a positive whole number, got "${value}"`);
-  return Number(value);
+/** The multiaddr to dial for what the user typed: a multiaddr as is; host:port with the host resolved here. */
+async function connectMultiaddr(input: string): Promise<string> {
+  let target: ReturnType<typeof parseConnectTarget>;
+  try {
+    target = parseConnectTarget(input);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.usage);
+  }
+  if ('multiaddr' in target) return target.multiaddr;
+  try {
+    const { address } = await lookup(target.host);
+    return ipMultiaddr(address, target.port, target.peer);
+  } catch {
+    throw new CliError(`cannot resolve host name "${safeInline(target.host)}"`, EXIT.error);
+  }
+}
+
+/** Why a history query found nothing, and what to do. */
+function noMessagesText(peer: string | undefined, typed: string | undefined, opts: { before?: number; after?: number }): string {
+  const range =
+    opts.before !== undefined || opts.after !== undefined
+      ? ` in that range (${[opts.after !== undefined ? `after seq ${opts.after}` : '', opts.before !== undefined ? `before seq ${opts.before}` : ''].filter(Boolean).join(', ')})`
+      : '';
+  if (peer !== undefined) return `No messages with ${peer}${range}. Send one with: p2pchat send ${safeInline(typed ?? '<peer>')} <text>`;
+  if (range) return `No messages${range}.`;
+  return 'No messages yet. Send one with: p2pchat send <peer> <text> (p2pchat peers lists who you can reach).';
 }
 
 /** 1536 → "1.5 KiB". */
@@ -32,6 +58,7 @@ export function registerInfoCommands(program: Command): void {
   program
     .command('status')
     .description("show the daemon's peer id, addresses and counts")
+    .addHelpText('after', '\nExample:\n  p2pchat status --json')
     .action(async (_opts, cmd: Command) => {
       const ctx = context(cmd);
       const s = await ctx.client.request<StatusInfo>('GET', '/v1/status');
@@ -59,20 +86,27 @@ export function registerInfoCommands(program: Command): void {
   program
     .command('peers')
     .description('list known peers and whether they are connected')
+    .addHelpText('after', '\nExample:\n  p2pchat peers')
     .action(async (_opts, cmd: Command) => {
       const ctx = context(cmd);
       const peers = await ctx.client.request<PeerInfo[]>('GET', '/v1/peers');
       if (ctx.json) return ctx.printJson(peers);
-      ctx.print(formatPeers(peers, ctx.columns()));
+      const mdns = peers.length > 0 || (await ctx.client.request<StatusInfo>('GET', '/v1/status')).mdns;
+      ctx.print(formatPeers(peers, ctx.columns(), mdns));
     });
 
   program
     .command('connect')
-    .description('connect to a peer by multiaddr (for peers mDNS cannot find)')
-    .argument('<multiaddr>', 'for example /ip4/192.168.1.20/tcp/4747/p2p/12D3KooW...')
+    .description('connect to a peer by address (for peers mDNS cannot find); it becomes a contact')
+    .argument('<address>', 'host:port, [v6addr]:port, a host name (port 4747) or a multiaddr; /p2p/<peer id> may follow')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  p2pchat connect 192.168.1.20:4747\n  p2pchat connect laptop.local\n  p2pchat connect [fe80::1%eth0]:4747\n  p2pchat connect /ip4/192.168.1.20/tcp/4747/p2p/12D3KooW...',
+    )
     .action(async (address: string, _opts, cmd: Command) => {
       const ctx = context(cmd);
-      const peer = await ctx.client.request<PeerInfo>('POST', '/v1/connect', { multiaddr: address });
+      const multiaddr = await connectMultiaddr(address);
+      const peer = await ctx.client.request<PeerInfo>('POST', '/v1/connect', { multiaddr });
       if (ctx.json) return ctx.printJson(peer);
       ctx.print(`Connected to ${peerLabel(peer.peerId, peer)}`);
     });
@@ -82,8 +116,12 @@ export function registerInfoCommands(program: Command): void {
     .description('show stored messages, oldest first')
     .argument('[peer]', 'only messages with this peer (id, id prefix or name)')
     .option('-n, --limit <n>', 'how many of the newest messages', positiveInt, 50)
-    .option('--before <seq>', 'only messages stored before this seq', positiveInt)
-    .option('--after <seq>', 'only messages stored after this seq', positiveInt)
+    .option('--before <seq>', 'only messages stored before this seq (the SEQ column)', positiveInt)
+    .option('--after <seq>', 'only messages stored after this seq (the SEQ column)', positiveInt)
+    .addHelpText(
+      'after',
+      '\nSEQ is what --before and --after take; ID (a unique prefix) is what cancel and retry take.\n\nExample:\n  p2pchat history bob -n 20 --before 120',
+    )
     .action(async (peer: string | undefined, opts: { limit: number; before?: number; after?: number }, cmd: Command) => {
       const ctx = context(cmd);
       const q = new URLSearchParams({ limit: String(opts.limit) });
@@ -92,17 +130,24 @@ export function registerInfoCommands(program: Command): void {
       if (opts.after !== undefined) q.set('after', String(opts.after));
       const messages = await ctx.client.request<Message[]>('GET', `/v1/messages?${q}`);
       if (ctx.json) return ctx.printJson(messages);
-      ctx.print(formatHistory(messages, await peerLooks(ctx.client), ctx.columns()));
+      const looks = await peerLooks(ctx.client);
+      // Name the peer as the daemon resolved it, not as typed (a prefix reads like a name).
+      const resolved = peer === undefined ? undefined : await ctx.client.request<PeerInfo>('GET', `/v1/peers/${encodeURIComponent(peer)}`);
+      const who = resolved === undefined ? undefined : peerLabel(resolved.peerId, resolved);
+      ctx.print(formatHistory(messages, looks, ctx.columns(), noMessagesText(who, peer, opts)));
     });
 
   program
     .command('outbox')
     .description('list outgoing messages not yet delivered')
+    .addHelpText('after', '\nExample:\n  p2pchat outbox\n  p2pchat cancel <ID>     # a message you no longer want sent')
     .action(async (_opts, cmd: Command) => {
       const ctx = context(cmd);
       const messages = await ctx.client.request<Message[]>('GET', '/v1/outbox');
       if (ctx.json) return ctx.printJson(messages);
-      if (messages.length === 0) return ctx.print('The outbox is empty: every message was delivered.');
+      if (messages.length === 0) {
+        return ctx.print('The outbox is empty: nothing waits to be sent. Messages that expired or failed are in p2pchat history.');
+      }
       ctx.print(formatHistory(messages, await peerLooks(ctx.client), ctx.columns()));
     });
 }

@@ -6,6 +6,11 @@ import { type Context, context } from '../context.js';
 import { peerLabel, table } from '../format.js';
 import { safeInline, safeName } from '../terminal-text.js';
 
+/** The example each command's --help ends with. */
+function example(line: string): string {
+  return `\nExample:\n  ${line}`;
+}
+
 type Action = (ctx: Context, ...args: string[]) => Promise<void>;
 
 /** Wraps a command's action: a context from the parsed options, then the command's own work. */
@@ -53,10 +58,14 @@ function formatRequests(requests: MessageRequests[]): string {
 }
 
 export function registerTrustCommands(program: Command): void {
-  const contacts = program.command('contacts').description('list, add, rename and remove contacts (peers you accept messages from)');
+  const contacts = program
+    .command('contacts')
+    .description('list, add, rename and remove contacts (peers you accept messages from)')
+    .addHelpText('after', example('p2pchat contacts add 12D3KooWBCiz --as "Alice (work)"'));
   contacts
     .command('list', { isDefault: true })
     .description('list your contacts')
+    .addHelpText('after', example('p2pchat contacts'))
     .action(
       run(async (ctx) => {
         const peers = await ctx.client.request<PeerInfo[]>('GET', '/v1/contacts');
@@ -67,6 +76,7 @@ export function registerTrustCommands(program: Command): void {
   contacts
     .command('add')
     .description('accept a peer as a contact, optionally under a name of your own')
+    .addHelpText('after', example('p2pchat contacts add 12D3KooWBCiz --as alice'))
     .argument('<peer>', 'peer id or unique id prefix (a stranger’s claimed name is not enough)')
     .option('--as <name>', 'your name for this contact; shown instead of the name it claims')
     .action(async (peer: string, opts: { as?: string }, cmd: Command) => {
@@ -78,6 +88,7 @@ export function registerTrustCommands(program: Command): void {
   contacts
     .command('rename')
     .description('give a contact a name of your own')
+    .addHelpText('after', example('p2pchat contacts rename alice "Alice (work)"'))
     .argument('<peer>', 'the contact')
     .argument('<name>', 'the new name')
     .action(
@@ -90,6 +101,7 @@ export function registerTrustCommands(program: Command): void {
   contacts
     .command('remove')
     .description('make a contact a stranger again (history stays)')
+    .addHelpText('after', example('p2pchat contacts remove alice'))
     .argument('<peer>', 'the contact')
     .action(
       run(async (ctx, peer) => {
@@ -102,6 +114,7 @@ export function registerTrustCommands(program: Command): void {
   program
     .command('block')
     .description('refuse a peer: no connection, no messages, its message requests deleted')
+    .addHelpText('after', example('p2pchat block 12D3KooWBCiz'))
     .argument('<peer>', 'peer id, id prefix, or a contact’s name')
     .action(
       run(async (ctx, peer) => {
@@ -113,6 +126,7 @@ export function registerTrustCommands(program: Command): void {
   program
     .command('unblock')
     .description('lift a block: the peer becomes a stranger again')
+    .addHelpText('after', example('p2pchat unblock 12D3KooWBCiz'))
     .argument('<peer>', 'peer id or id prefix')
     .action(
       run(async (ctx, peer) => {
@@ -124,10 +138,12 @@ export function registerTrustCommands(program: Command): void {
 
   const requests = program
     .command('requests')
-    .description('message requests: what strangers sent you, held until you accept or block them');
+    .description('message requests: what strangers sent you, held until you accept or block them')
+    .addHelpText('after', example('p2pchat requests accept 12D3KooWBCiz'));
   requests
     .command('list', { isDefault: true })
     .description('list pending message requests')
+    .addHelpText('after', example('p2pchat requests'))
     .action(
       run(async (ctx) => {
         const pending = await ctx.client.request<MessageRequests[]>('GET', '/v1/requests');
@@ -138,6 +154,7 @@ export function registerTrustCommands(program: Command): void {
   requests
     .command('accept')
     .description('accept a stranger as a contact; its requests become ordinary history')
+    .addHelpText('after', example('p2pchat requests accept 12D3KooWBCiz'))
     .argument('<peer>', 'peer id or id prefix')
     .action(
       run(async (ctx, peer) => {
@@ -150,6 +167,7 @@ export function registerTrustCommands(program: Command): void {
   program
     .command('forget')
     .description('drop a peer from the peers list (and, with --history, every message with it)')
+    .addHelpText('after', example('p2pchat forget 12D3KooWBCiz --history'))
     .argument('<peer>', 'peer id, id prefix, or a contact’s name')
     .option('--history', 'also delete every message exchanged with it')
     .action(async (peer: string, opts: { history?: boolean }, cmd: Command) => {
