@@ -3,13 +3,18 @@ import type { ControlClient } from '../control/client.js';
 import type { SentMessage } from '../types.js';
 import { CliError, EXIT } from './context.js';
 
-export type Outcome = 'delivered' | 'expired' | 'failed' | 'cancelled' | 'timeout';
+/** `sent`: all reached the peer, and some went to a plain chat peer, which never confirms delivery. */
+export type Outcome = 'delivered' | 'sent' | 'expired' | 'failed' | 'cancelled' | 'timeout';
+
+/** Said when a message went to a peer that sends no acks: `sent` is all we will ever know. */
+export const UNCONFIRMED = 'this peer does not confirm delivery (a plain chat peer sends no acks)';
 
 /** States after which a message is not delivered unless someone retries it. */
 const GIVEN_UP = new Set(['expired', 'failed', 'cancelled']);
 
 /**
- * Waits for sent messages' final states: `delivered` once all are, else the first expired, failed
+ * Waits for sent messages' final states: `delivered` once all are (`sent` when some went to a
+ * plain chat peer, whose `sent` is final: its event says `acked: false`), else the first expired, failed
  * or cancelled one, else `timeout`. The event stream starts at the first send's own `queued` event,
  * so no state change can be missed between the send and the subscription. `onState` sees every
  * state change of the messages waited for.
@@ -21,6 +26,7 @@ export async function waitForDelivery(
   onState?: (id: string, state: string) => void,
 ): Promise<Outcome> {
   const waiting = new Set(sent.map((m) => m.id));
+  let unconfirmed = false;
   let settle: (outcome: Outcome) => void = () => {};
   const result = new Promise<Outcome>((resolve) => {
     settle = resolve;
@@ -34,9 +40,10 @@ export async function waitForDelivery(
     const state = String(event.data.state);
     onState?.(String(event.data.id), state);
     if (GIVEN_UP.has(state)) settle(state as Outcome);
-    if (state === 'delivered') {
+    if (state === 'sent' && event.data.acked === false) unconfirmed = true;
+    if (state === 'delivered' || (state === 'sent' && event.data.acked === false)) {
       waiting.delete(String(event.data.id));
-      if (waiting.size === 0) settle('delivered');
+      if (waiting.size === 0) settle(unconfirmed ? 'sent' : 'delivered');
     }
   });
   // The stream ending means the daemon stopped; failing to open it (503: too many clients) is an

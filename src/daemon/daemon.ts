@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { type ChatNode, createChatNode } from '../node/create-node.js';
 import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
+import { PROTOCOL } from '../protocol/envelope.js';
 import { StorageBudget } from '../store/budget.js';
 import { StrangerPruner } from '../store/peer-pruning.js';
 import { Retention } from '../store/retention.js';
@@ -101,7 +102,10 @@ export class Daemon implements DaemonApi {
         keep: (peerId) => trust.book.stateOf(peerId) !== 'stranger',
         forget: (peerId) => trust.table.forget(peerId, false),
       });
-      this.peerTracker = new PeerTracker({ node: this.node, store: this.store, trust: trust.book, log: log.child({ part: 'peers' }) });
+      this.peerTracker = new PeerTracker(
+        { node: this.node, store: this.store, trust: trust.book, log: log.child({ part: 'peers' }) },
+        { chatProtocol: PROTOCOL },
+      );
       this.trust = createTrustApi({
         book: trust.book,
         table: trust.table,
@@ -120,7 +124,14 @@ export class Daemon implements DaemonApi {
         hangUp: (peerId) => this.node.hangUp(peerIdFromString(peerId)).catch(() => {}),
       });
       const chat = (this.chat = new ChatService(
-        { node: this.node, store: this.store, inbound: trust.inbound, trust: trust.book, log: log.child({ part: 'chat' }) },
+        {
+          node: this.node,
+          kinds: this.peerTracker.kinds,
+          store: this.store,
+          inbound: trust.inbound,
+          trust: trust.book,
+          log: log.child({ part: 'chat' }),
+        },
         {
           name: config.name,
           maxFrameBytes: config.limits.maxFrameBytes,

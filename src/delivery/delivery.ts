@@ -3,11 +3,11 @@
 // peers with queued messages with backoff, expiring what is too old.
 import type { Logger } from '../logger.js';
 import type { PeerTracker } from '../node/peer-tracker.js';
-import { isP2pchatAgent } from '../node/peer-tracker.js';
-import type { ChatService } from '../protocol/chat-service.js';
+import { type ChatService, NoChatStreamError } from '../protocol/chat-service.js';
 import { encodeMessage, encodeText } from '../protocol/envelope.js';
 import type { FrameStream } from '../protocol/frame-stream.js';
 import type { PendingMessage, Store } from '../store/store.js';
+import { afterOpenFailure, NO_CHAT_STREAM_REASON } from './open-failure.js';
 import { refusalText } from '../trust/inbound-trust.js';
 import type { TrustView } from '../types.js';
 
@@ -37,7 +37,6 @@ const TICK_MS = 500;
 const SENT_MARK_MS = 200;
 const EXPIRY_CHECK_MS = 60_000;
 const IDENTIFY_WAIT_MS = 2000;
-const NO_IDENTIFY_PLAIN_AFTER_MS = 10_000;
 
 interface Link {
   peerId: string;
@@ -55,6 +54,9 @@ interface Link {
   again: boolean;
   nextDialAt: number;
   dialDelay: number;
+  /** After a stream could not be opened: no new attempt before this time, with backoff. */
+  nextOpenAt: number;
+  openDelay: number;
 }
 
 export class Delivery {
@@ -93,7 +95,13 @@ export class Delivery {
     this.peers.onConnected((peerId) => {
       const link = this.link(peerId);
       link.dialDelay = this.options.redialMinMs;
+      link.nextOpenAt = 0;
+      link.openDelay = this.options.redialMinMs;
       this.kick(peerId);
+    });
+    // A plain peer that takes no streams of ours can be reached once it opens one of its own.
+    this.chat.onPeerStream((peerId) => {
+      if (this.store.hasPending(peerId)) this.kick(peerId);
     });
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
@@ -151,6 +159,8 @@ export class Delivery {
         again: false,
         nextDialAt: 0,
         dialDelay: this.options.redialMinMs,
+        nextOpenAt: 0,
+        openDelay: this.options.redialMinMs,
       };
       this.links.set(peerId, link);
     }
@@ -180,11 +190,14 @@ export class Delivery {
     if (!this.peers.isConnected(link.peerId)) return;
     let stream = link.stream;
     if (!stream?.isOpen) {
+      if (Date.now() < link.nextOpenAt) return; // the last attempt failed: backing off
       const kind = await this.peerKind(link.peerId);
       if (kind === 'unknown') return; // identify has not answered yet: the next tick tries again
       // A p2pchat peer gets a stream (and so our hello) as soon as it connects, even with nothing to send.
       if (kind === 'plain' && !this.store.hasPending(link.peerId)) return;
-      stream = await this.openStream(link, kind === 'envelope');
+      const opened = await this.tryOpen(link, kind === 'envelope');
+      if (!opened) return;
+      stream = opened;
     }
     while (!this.stopped && stream.isOpen && link.unacked.size < WINDOW) {
       let inFlight = 0;
@@ -225,16 +238,55 @@ export class Delivery {
   }
 
   /**
-   * Whether the peer speaks envelopes: it sent a hello once, or identify names it as p2pchat.
-   * Until identify has answered we cannot tell, and guessing wrong either loses acks or shows a
-   * plain peer JSON; only a peer connected for a while without identify is taken as plain.
+   * Whether the peer speaks envelopes: identify names it as p2pchat (see src/node/peer-kinds.ts).
+   * Until identify has answered or failed we cannot tell, and guessing wrong either loses acks or
+   * shows a plain peer JSON. A peer without identify fails it within a round trip.
    */
   private async peerKind(peerId: string): Promise<'envelope' | 'plain' | 'unknown'> {
-    await this.peers.whenIdentified(peerId, IDENTIFY_WAIT_MS);
-    const known = this.store.peer(peerId);
-    if (known?.p2pchat || isP2pchatAgent(known?.agent ?? undefined)) return 'envelope';
-    if (known?.agent) return 'plain';
-    return this.peers.connectedFor(peerId) > NO_IDENTIFY_PLAIN_AFTER_MS ? 'plain' : 'unknown';
+    const kind = await this.peers.kinds.whenKnown(peerId, IDENTIFY_WAIT_MS);
+    return kind === 'p2pchat' ? 'envelope' : kind === 'plain' ? 'plain' : 'unknown';
+  }
+
+  /**
+   * Opens the link's stream. A plain peer with no way to hear us gets a final answer: its
+   * messages fail with the reason, once, instead of being retried for a week (see open-failure.ts).
+   */
+  private async tryOpen(link: Link, envelope: boolean): Promise<FrameStream | undefined> {
+    try {
+      const stream = await this.openStream(link, envelope);
+      link.openDelay = this.options.redialMinMs;
+      return stream;
+    } catch (err) {
+      const noStream = err instanceof NoChatStreamError;
+      const retry = afterOpenFailure(
+        noStream ? 'no-chat-stream' : 'error',
+        { now: Date.now(), connectedForMs: this.peers.connectedFor(link.peerId), openDelay: link.openDelay },
+        { retrySoonMs: TICK_MS, maxDelayMs: this.options.redialMaxMs },
+      );
+      link.nextOpenAt = retry.nextOpenAt;
+      link.openDelay = retry.openDelay;
+      if (retry.failAll) this.failAllPending(link.peerId);
+      if (noStream) return undefined;
+      throw err;
+    }
+  }
+
+  private failAllPending(peerId: string): void {
+    let failed = 0;
+    for (;;) {
+      const batch = this.store.pendingFor(peerId, 0, BATCH);
+      const count =
+        batch.length === 0
+          ? 0
+          : this.store.markFailed(
+              peerId,
+              batch.map((m) => m.id),
+              NO_CHAT_STREAM_REASON,
+            );
+      if (count === 0) break;
+      failed += count;
+    }
+    if (failed > 0) this.log.info({ peer: peerId, count: failed }, 'messages failed: the peer has no chat stream for them');
   }
 
   private async openStream(link: Link, envelope: boolean): Promise<FrameStream> {

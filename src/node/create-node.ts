@@ -77,7 +77,8 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
       denyOutboundUpgradedConnection: (peerId, maConn) => trustGater().denyOutboundUpgradedConnection?.(peerId, maConn) ?? false,
     },
     services: {
-      identify: identify(),
+      // The peer tracker runs identify on each connection itself, to learn when a peer has none.
+      identify: identify({ runOnConnectionOpen: false }),
       lan: lanDiscovery({
         enabled: options.mdns.enabled,
         maxQueryIntervalMs: options.mdns.intervalMs,

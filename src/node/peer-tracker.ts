@@ -1,6 +1,6 @@
 // Follows libp2p's peer events: records peers in the store, publishes connect/disconnect events,
 // dials peers LAN discovery sees, and tells the rest of the daemon when a peer is ready.
-import type { PeerId, PeerInfo } from '@libp2p/interface';
+import { type Connection, type PeerId, type PeerInfo, UnsupportedProtocolError } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import type { Logger } from '../logger.js';
@@ -9,7 +9,12 @@ import type { TrustView } from '../types.js';
 import { dialableAddresses } from './addresses.js';
 import type { ChatNode } from './create-node.js';
 import { DialLimiter } from './dial-limiter.js';
+import { isP2pchatAgent, PeerKinds } from './peer-kinds.js';
 
+export { isP2pchatAgent };
+
+/** Identify runs on a connection at most this often when it fails by anything but a refusal. */
+const IDENTIFY_ATTEMPTS = 2;
 /** When both sides discover each other, the larger peer id waits this long for the other's dial. */
 const SECOND_DIALER_DELAY_MS = 1000;
 /**
@@ -17,10 +22,6 @@ const SECOND_DIALER_DELAY_MS = 1000;
  * each of them someone else's perhaps: a real host needs a handful.
  */
 export const MAX_PEER_ADDRESSES = 8;
-
-export function isP2pchatAgent(agent: string | undefined): boolean {
-  return agent?.startsWith('p2pchat/') ?? false;
-}
 
 /** Only one side dials first, so that a pair does not end up with two connections. */
 export function shouldDialFirst(self: string, other: string): boolean {
@@ -31,8 +32,8 @@ export class PeerTracker {
   private readonly node: ChatNode;
   private readonly store: Store;
   private readonly log: Logger;
-  private readonly identified = new Set<string>();
-  private readonly waiters = new Map<string, Set<() => void>>();
+  /** What each connected peer is (a p2pchat daemon or a plain chat peer), from identify. */
+  readonly kinds: PeerKinds;
   private readonly connectListeners = new Set<(peerId: string) => void>();
   /** Second-dialer timers by peer id: at most one waits per peer. */
   private readonly secondDials = new Map<string, NodeJS.Timeout>();
@@ -41,7 +42,8 @@ export class PeerTracker {
   /** Our dials per remote host: strangers' announced addresses are never dialled in bulk. */
   private readonly dialLimiter = new DialLimiter();
 
-  constructor(components: { node: ChatNode; store: Store; trust: TrustView; log: Logger }) {
+  constructor(components: { node: ChatNode; store: Store; trust: TrustView; log: Logger }, options: { chatProtocol: string }) {
+    this.kinds = new PeerKinds(options.chatProtocol);
     this.node = components.node;
     this.store = components.store;
     this.trust = components.trust;
@@ -54,6 +56,7 @@ export class PeerTracker {
 
   start(): void {
     this.node.services.lan.addEventListener('peer', (evt) => this.onSighting((evt as CustomEvent<PeerInfo>).detail));
+    this.node.addEventListener('connection:open', (evt) => this.identify(evt.detail));
     this.node.addEventListener('peer:connect', (evt) => this.onConnect(evt.detail));
     this.node.addEventListener('peer:disconnect', (evt) => this.onDisconnect(evt.detail));
     this.node.addEventListener('peer:identify', (evt) => {
@@ -67,17 +70,38 @@ export class PeerTracker {
         ).slice(0, MAX_PEER_ADDRESSES),
         speaksEnvelope: isP2pchatAgent(agentVersion),
       });
-      this.identified.add(id);
-      for (const wake of this.waiters.get(id) ?? []) wake();
-      this.waiters.delete(id);
     });
+  }
+
+  /**
+   * Runs identify on every new connection (the node does not run it by itself), so that its
+   * failure is known too: a peer without identify, like libp2p's chat example, is a plain peer
+   * at once, not after a guess and a wait.
+   */
+  private identify(connection: Connection, attempt = 1): void {
+    const id = connection.remotePeer.toString();
+    this.kinds.connected(id);
+    this.node.services.identify.identify(connection).then(
+      (result) => this.kinds.identified(id, { agent: result.agentVersion ?? '', protocols: result.protocols }),
+      (err: unknown) => {
+        // A connection that closed tells nothing: another one, or the disconnect, decides.
+        if (connection.status !== 'open') return;
+        // Only a refused negotiation says the peer has no identify; a timeout on a busy link may
+        // hide a daemon, whose envelopes would then be read as text: one more try first.
+        if (!(err instanceof UnsupportedProtocolError) && attempt < IDENTIFY_ATTEMPTS) {
+          this.identify(connection, attempt + 1);
+          return;
+        }
+        this.log.debug({ peer: id, err: (err as Error).message }, 'identify did not answer: a plain chat peer');
+        this.kinds.identified(id, {});
+      },
+    );
   }
 
   stop(): void {
     for (const timer of this.secondDials.values()) clearTimeout(timer);
     this.secondDials.clear();
-    for (const set of this.waiters.values()) for (const wake of set) wake();
-    this.waiters.clear();
+    this.kinds.stop();
   }
 
   onConnected(listener: (peerId: string) => void): void {
@@ -117,20 +141,9 @@ export class PeerTracker {
     }
   }
 
-  /** Resolves once identify has run for the peer (or after `timeoutMs`): then its agent is known. */
-  whenIdentified(peerId: string, timeoutMs: number): Promise<void> {
-    if (this.identified.has(peerId)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const set = this.waiters.get(peerId) ?? new Set();
-      this.waiters.set(peerId, set);
-      const timer = setTimeout(wake, timeoutMs);
-      function wake() {
-        clearTimeout(timer);
-        set.delete(wake);
-        resolve();
-      }
-      set.add(wake);
-    });
+  /** Resolves once identify has answered or failed for the peer (or after `timeoutMs`). */
+  async whenIdentified(peerId: string, timeoutMs: number): Promise<void> {
+    await this.kinds.whenKnown(peerId, timeoutMs);
   }
 
   /** Dials a peer, logging failures: a dial error is never fatal. */
@@ -227,7 +240,7 @@ export class PeerTracker {
 
   private onDisconnect(peerId: PeerId): void {
     const id = peerId.toString();
-    this.identified.delete(id);
+    this.kinds.disconnected(id);
     this.store.updatePeer(id, { seen: true });
     this.store.publishEvent('peer-disconnected', { peerId: id, name: this.store.peer(id)?.name ?? null });
     this.log.info({ peer: id }, 'peer disconnected');

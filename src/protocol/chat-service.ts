@@ -1,9 +1,10 @@
 // /chat/1.0.0 sessions: accepts inbound streams, opens outbound ones, and turns frames into stored
 // messages and acks. The sender of every message is the Noise-authenticated remote peer.
-import type { Stream } from '@libp2p/interface';
+import { type Stream, UnsupportedProtocolError } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Logger } from '../logger.js';
 import type { ChatNode } from '../node/create-node.js';
+import type { PeerKindView } from '../node/peer-kinds.js';
 import { GroupCommit } from '../store/group-commit.js';
 import type { IncomingMessage, Store } from '../store/store.js';
 import type { Message } from '../types.js';
@@ -11,9 +12,10 @@ import { VERSION } from '../version.js';
 import { LogThrottle } from '../log-throttle.js';
 import type { InboundAdmission } from '../trust/inbound-trust.js';
 import type { TrustView } from '../types.js';
-import { encodeAck, encodeHello, encodeRefused, type Frame, MAX_ACK_IDS, PROTOCOL } from './envelope.js';
+import { decodeFrame, decodePlainFrame, encodeAck, encodeHello, encodeRefused, type Frame, MAX_ACK_IDS, PROTOCOL } from './envelope.js';
 import { FrameStream } from './frame-stream.js';
 import { PartialFrameBudget, type PartialFrameLimits } from './partial-frames.js';
+import { PeerStreams } from './peer-streams.js';
 import { StoreFailures } from './store-failures.js';
 
 export interface ChatServiceOptions {
@@ -24,11 +26,28 @@ export interface ChatServiceOptions {
   partialFrames?: PartialFrameLimits | undefined;
 }
 
+/**
+ * Longest wait for identify before frames from a peer are read: until then we cannot tell a
+ * daemon's hello from a plain user's typed line. Identify gives up after 5 s, and is tried twice.
+ */
+const IDENTIFY_WAIT_MS = 11_000;
+
+/** A plain peer neither accepts our /chat/1.0.0 streams nor has one of its own open to us. */
+export class NoChatStreamError extends Error {
+  constructor() {
+    super('the peer does not accept /chat/1.0.0 streams and has no chat stream open to us');
+    this.name = 'NoChatStreamError';
+  }
+}
+
 export type AckListener = (peerId: string, ids: string[]) => void;
 export type RefusedListener = (peerId: string, ids: string[], reason: string) => void;
 
 export class ChatService {
   private readonly node: ChatNode;
+  private readonly kinds: PeerKindView;
+  /** Streams peers opened to us: a plain peer that takes no streams of ours hears us on its own. */
+  private readonly peerStreams = new PeerStreams();
   private readonly store: Store;
   private readonly inbound: InboundAdmission;
   /** Who is a contact: their streams may use the part of the partial-frame budget kept for contacts. */
@@ -50,10 +69,18 @@ export class ChatService {
   );
 
   constructor(
-    components: { node: ChatNode; store: Store; inbound: InboundAdmission; trust?: TrustView | undefined; log: Logger },
+    components: {
+      node: ChatNode;
+      kinds: PeerKindView;
+      store: Store;
+      inbound: InboundAdmission;
+      trust?: TrustView | undefined;
+      log: Logger;
+    },
     options: ChatServiceOptions,
   ) {
     this.node = components.node;
+    this.kinds = components.kinds;
     this.store = components.store;
     this.inbound = components.inbound;
     this.trust = components.trust;
@@ -85,19 +112,49 @@ export class ChatService {
     this.refusedListener = listener;
   }
 
+  /** A peer opened a /chat/1.0.0 stream to us (delivery may now reach a plain peer on it). */
+  onPeerStream(listener: (peerId: string) => void): void {
+    this.peerStreams.onOpened(listener);
+  }
+
   /**
    * Opens a stream for sending to `peerId`. With `envelope`, a hello goes first; plain chat peers
    * get no hello, since they would print it as text.
    */
   async open(peerId: string, envelope: boolean, onClose: (error?: Error) => void): Promise<FrameStream> {
-    const stream = await this.node.dialProtocol(peerIdFromString(peerId), PROTOCOL, { signal: AbortSignal.timeout(10_000) });
+    if (!envelope) return this.openPlain(peerId, onClose);
+    const stream = await this.dial(peerId);
     const frames = this.attach(stream, peerId, onClose);
-    if (envelope) this.sendHello(frames);
+    this.sendHello(frames);
     return frames;
   }
 
+  /**
+   * A stream to a plain peer: one we open if it takes ours, else the newest one it opened to us
+   * (libp2p's chat example dialer handles no streams and reads only the one it opened).
+   * Throws NoChatStreamError when there is neither.
+   */
+  private async openPlain(peerId: string, onClose: (error?: Error) => void): Promise<FrameStream> {
+    if (this.kinds.acceptsChat(peerId) !== false) {
+      try {
+        return this.attach(await this.dial(peerId), peerId, onClose);
+      } catch (err) {
+        if (!(err instanceof UnsupportedProtocolError)) throw err;
+        this.kinds.refusedChat(peerId);
+      }
+    }
+    const theirs = this.peerStreams.newest(peerId);
+    if (!theirs) throw new NoChatStreamError();
+    this.peerStreams.whenClosed(theirs, onClose);
+    return theirs;
+  }
+
+  private dial(peerId: string): Promise<Stream> {
+    return this.node.dialProtocol(peerIdFromString(peerId), PROTOCOL, { signal: AbortSignal.timeout(10_000) });
+  }
+
   private accept(stream: Stream, peerId: string): void {
-    this.attach(stream, peerId, undefined, true);
+    this.peerStreams.opened(peerId, this.attach(stream, peerId, undefined, true));
   }
 
   private attach(stream: Stream, peerId: string, onClose?: (error?: Error) => void, inbound = false): FrameStream {
@@ -105,9 +162,10 @@ export class ChatService {
       stream,
       this.options.maxFrameBytes,
       {
-        onFrames: (batch, fs) => this.handleFrames(peerId, batch, fs),
+        onFrames: (batch, fs) => this.handlePayloads(peerId, batch, fs),
         onClose: (fs, error) => {
           this.streams.delete(fs);
+          this.peerStreams.closed(peerId, fs, error);
           if (error) this.log.debug({ peer: peerId, err: error.message }, 'chat stream closed with error');
           onClose?.(error);
         },
@@ -131,6 +189,22 @@ export class ChatService {
   }
 
   /**
+   * How a frame reads depends on who sent it: from a p2pchat daemon it may be an envelope; from
+   * anyone else it is text, even when it looks like one. Until identify has told which, the
+   * stream is not read (the returned promise holds it).
+   */
+  private handlePayloads(peerId: string, payloads: Uint8Array[], stream: FrameStream): Promise<void> | undefined {
+    const decode = (kind: string) => payloads.map((p) => (kind === 'p2pchat' ? decodeFrame(p) : decodePlainFrame(p)));
+    const kind = this.kinds.kindOf(peerId);
+    if (kind !== 'pending') return this.handleFrames(peerId, decode(kind), stream);
+    return this.kinds.whenKnown(peerId, IDENTIFY_WAIT_MS).then((known) => {
+      // Still unknown (the peer left meanwhile): store nothing; a daemon resends what was not acked.
+      if (known === 'pending') return stream.abort(new Error('the peer’s identify did not finish'));
+      return this.handleFrames(peerId, decode(known), stream);
+    });
+  }
+
+  /**
    * Frames that arrived together are stored in one transaction and acked in one frame per stream.
    * Returns the pending commit, if any: the stream is not read until it is done.
    */
@@ -144,7 +218,8 @@ export class ChatService {
           incoming.push({ id: frame.id, text: frame.text, sentAt: frame.time });
           break;
         case 'text':
-          incoming.push({ text: frame.text, sentAt: Date.now() });
+          // An empty line (a plain user pressing Enter) is no message.
+          if (frame.text !== '') incoming.push({ text: frame.text, sentAt: Date.now() });
           break;
         case 'ack':
           acked.push(...frame.ids);
@@ -153,11 +228,10 @@ export class ChatService {
           this.refusedListener(peerId, frame.ids, frame.reason);
           break;
         case 'hello':
-          // On a full disk the name is not saved (the peer says hello again on its next stream),
-          // and the frames that came with it still go on to the trust gate.
-          this.storeFailures.tryWrite(peerId, 'a peer’s hello', () =>
-            this.store.updatePeer(peerId, { name: frame.name, speaksEnvelope: true }),
-          );
+          // Only a peer identify named as p2pchat gets here (see handlePayloads). On a full disk the
+          // name is not saved (the peer says hello again on its next stream), and the frames that
+          // came with it still go on to the trust gate.
+          this.storeFailures.tryWrite(peerId, 'a peer’s hello', () => this.store.updatePeer(peerId, { name: frame.name }));
           this.sendHello(stream);
           break;
         case 'unknown':

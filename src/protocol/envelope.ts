@@ -45,7 +45,24 @@ export function isValidTime(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_MESSAGE_TIME_MS;
 }
 
-/** Classifies one frame payload. Never throws: bad input becomes `invalid`. */
+/**
+ * A plain chat peer's line as the user typed it: libp2p's chat example sends each stdin line with
+ * its newline, so exactly one trailing "\n" or "\r\n" is dropped (and nothing else).
+ */
+export function plainText(text: string): string {
+  return text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
+/** A frame from a plain chat peer: all of it is text, whatever it looks like. Never throws. */
+export function decodePlainFrame(payload: Uint8Array): Frame {
+  try {
+    return { kind: 'text', text: plainText(decoder.decode(payload)) };
+  } catch {
+    return { kind: 'invalid', reason: 'frame is not valid UTF-8' };
+  }
+}
+
+/** Classifies one frame payload from a p2pchat peer. Never throws: bad input becomes `invalid`. */
 export function decodeFrame(payload: Uint8Array): Frame {
   let text: string;
   try {
@@ -53,17 +70,18 @@ export function decodeFrame(payload: Uint8Array): Frame {
   } catch {
     return { kind: 'invalid', reason: 'frame is not valid UTF-8' };
   }
-  if (!text.startsWith('{')) return { kind: 'text', text };
+  const asText: Frame = { kind: 'text', text: plainText(text) };
+  if (!text.startsWith('{')) return asText;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return { kind: 'text', text };
+    return asText;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'text', text };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return asText;
   const obj = value as Record<string, unknown>;
   // An envelope is a JSON object with an integer version `v` and a string `type`; anything else is text.
-  if (!Number.isInteger(obj.v) || typeof obj.type !== 'string') return { kind: 'text', text };
+  if (!Number.isInteger(obj.v) || typeof obj.type !== 'string') return asText;
   if ((obj.v as number) < 1) return { kind: 'invalid', reason: `unsupported envelope version ${String(obj.v)}` };
 
   switch (obj.type) {

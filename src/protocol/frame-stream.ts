@@ -5,7 +5,6 @@
 import type { Stream } from '@libp2p/interface';
 import * as lp from 'it-length-prefixed';
 import { Uint8ArrayList } from 'uint8arraylist';
-import { decodeFrame, type Frame } from './envelope.js';
 import { FrameDecoder } from './frame-decoder.js';
 import type { PartialFrameBudget } from './partial-frames.js';
 import { streamDrained } from './stream-drained.js';
@@ -15,11 +14,12 @@ type Hold = 'frames' | 'drain';
 
 export interface FrameStreamHandlers {
   /**
-   * Frames that arrived in one chunk: handle them together (one commit, one ack). While the
+   * Frame payloads that arrived in one chunk, undecoded (how to read them depends on the peer):
+   * handle them together (one commit, one ack). While the
    * returned promise is pending the stream is not read, so the peer gets no more window and what
    * arrives meanwhile (at most the window) waits as bytes, to be handed over as one chunk.
    */
-  onFrames(frames: Frame[], stream: FrameStream): Promise<void> | void;
+  onFrames(frames: Uint8Array[], stream: FrameStream): Promise<void> | void;
   onClose(stream: FrameStream, error?: Error): void;
 }
 
@@ -61,7 +61,7 @@ export class FrameStream {
     this.decoder = new FrameDecoder(maxFrameBytes);
     stream.addEventListener('message', (event) => {
       const decoded = this.decoder.decode(event.data);
-      const frames = decoded.frames.map((payload) => decodeFrame(payload));
+      const frames = decoded.frames;
       if (decoded.error) {
         // A bad length prefix leaves the stream unframeable: handle what was complete, then reset.
         if (frames.length > 0) void handlers.onFrames(frames, this);

@@ -52,7 +52,7 @@ export class PeerTable {
            name = coalesce(@name, name),
            addresses = coalesce(@addresses, addresses),
            agent = coalesce(@agent, agent),
-           speaks_envelope = max(speaks_envelope, @speaksEnvelope),
+           speaks_envelope = coalesce(@speaksEnvelope, speaks_envelope),
            last_seen = coalesce(@seen, last_seen)
          WHERE peer_id = @peerId`,
       ),
@@ -68,7 +68,7 @@ export class PeerTable {
       name: update.name ?? null,
       addresses: update.addresses ? JSON.stringify(update.addresses) : null,
       agent: update.agent ?? null,
-      speaksEnvelope: update.speaksEnvelope ? 1 : 0,
+      speaksEnvelope: update.speaksEnvelope === undefined ? null : update.speaksEnvelope ? 1 : 0,
       seen: update.seen ? now : null,
     });
   }

@@ -133,8 +133,15 @@ export class Store {
     return toMessage({ ...row, state, reason, expects_ack: expectsAck });
   }
 
-  private stateChanged(id: string, peerId: string, seq: number, state: MessageState, reason: string | null = null): void {
-    this.appendEvent('message-state-changed', { id, peerId, seq, state, ...(reason ? { reason } : {}) });
+  private stateChanged(
+    id: string,
+    peerId: string,
+    seq: number,
+    state: MessageState,
+    reason: string | null = null,
+    extra: Record<string, unknown> = {},
+  ): void {
+    this.appendEvent('message-state-changed', { id, peerId, seq, state, ...(reason ? { reason } : {}), ...extra });
   }
 
   /** Inserts a message; returns its row as stored, or undefined when its id is already stored. */
@@ -276,7 +283,8 @@ export class Store {
       for (const seq of seqs) {
         // A resend of a message already `sent` changes nothing a user can see: no row comes back.
         const row = this.stmt.markSent.get({ seq, expectsAck: acked ? 1 : 0, now }) as { id: string; peer_id: string } | undefined;
-        if (row) this.stateChanged(row.id, row.peer_id, seq, 'sent');
+        // `acked: false`: this `sent` is final (a plain peer), so a waiting client can stop waiting.
+        if (row) this.stateChanged(row.id, row.peer_id, seq, 'sent', null, acked ? {} : { acked: false });
       }
     });
   }

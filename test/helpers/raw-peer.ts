@@ -33,12 +33,27 @@ export interface FrameLink {
 export interface RawPeerOptions {
   /** Most /chat/1.0.0 streams this peer may open per connection (libp2p's default is 64). */
   maxOutboundStreams?: number;
+  /**
+   * Whether it handles /chat/1.0.0 (default true). libp2p's chat example dialer does not: it
+   * reads and writes only on the stream it opened, and streams opened to it fail negotiation.
+   */
+  handleChat?: boolean;
+  /** Whether it runs identify (default true). The chat example runs none. */
+  identify?: boolean;
+  /**
+   * Its identify agent version. With P2PCHAT_AGENT it passes for a p2pchat daemon, so that the
+   * daemon reads its frames as envelopes: what an attacker speaking our protocol would do.
+   */
+  agent?: string | undefined;
 }
+
+/** An identify agent that makes a raw peer pass for a p2pchat daemon (see docs/protocol.md). */
+export const P2PCHAT_AGENT = 'p2pchat/0.0.0-raw-test-peer';
 
 export class RawPeer {
   readonly received: string[] = [];
 
-  private constructor(readonly node: Libp2p) {}
+  private constructor(readonly node: Libp2p<Record<string, unknown>>) {}
 
   static async start(options: RawPeerOptions = {}): Promise<RawPeer> {
     const node = await createLibp2p({
@@ -46,9 +61,11 @@ export class RawPeer {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
-      services: { identify: identify() },
+      ...(options.agent === undefined ? {} : { nodeInfo: { userAgent: options.agent } }),
+      services: (options.identify === false ? {} : { identify: identify() }) as Record<string, never>,
     });
     const peer = new RawPeer(node);
+    if (options.handleChat === false) return peer;
     // Like the chat example: print every frame that arrives on a stream the other side opened.
     await node.handle(
       CHAT,
@@ -75,6 +92,11 @@ export class RawPeer {
 
   async openStream(address: string): Promise<Stream> {
     return this.node.dialProtocol(multiaddr(address), CHAT);
+  }
+
+  /** Connects without opening any stream (as a libp2p node that does not chat would). */
+  async connect(address: string): Promise<void> {
+    await this.node.dial(multiaddr(address));
   }
 
   /** Opens a stream and collects what the other side writes back on it. */

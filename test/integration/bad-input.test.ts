@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { lpStream } from '@libp2p/utils';
 import type { Message } from '../../src/types.js';
 import { connectPair, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
-import { RawPeer } from '../helpers/raw-peer.js';
+import { P2PCHAT_AGENT, RawPeer } from '../helpers/raw-peer.js';
 
 let alice: TestDaemon;
 let bob: TestDaemon;
@@ -17,7 +17,8 @@ let round = 0;
 before(async () => {
   [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startDaemon({ name: 'bob' })]);
   await connectPair(alice, bob);
-  raw = await RawPeer.start();
+  // It speaks our envelopes, so it passes for a p2pchat daemon: plain peers' frames are all text.
+  raw = await RawPeer.start({ agent: P2PCHAT_AGENT });
 });
 
 after(async () => {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { displayWidth } from '../../src/cli/terminal-text.js';
 import type { Message, PeerInfo } from '../../src/types.js';
 import { CLI, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
-import { RawPeer } from '../helpers/raw-peer.js';
+import { P2PCHAT_AGENT, RawPeer } from '../helpers/raw-peer.js';
 
 /** What must never reach the terminal from a peer: ESC, CR, C1 controls, bidi controls. */
 const RAW = /[\x1b\r\u0080-\u009f\u202a-\u202e\u2066-\u2069]/u;
@@ -28,7 +28,8 @@ const envelope = (value: Record<string, unknown>) => JSON.stringify({ v: 1, ...v
 
 before(async () => {
   alice = await startDaemon({ name: 'alice-victim' });
-  raw = await RawPeer.start();
+  // It speaks our envelopes, so it passes for a p2pchat daemon: plain peers' frames are all text.
+  raw = await RawPeer.start({ agent: P2PCHAT_AGENT });
   // One stream as a p2pchat peer would use it: a hello with a hostile name, then messages.
   await raw.sendText(alice.address, [
     envelope({ type: 'hello', name: EVIL_NAME, version: '\x1b]0;agent\x07' }),

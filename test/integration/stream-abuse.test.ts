@@ -10,7 +10,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import type { Message } from '../../src/types.js';
 import { connectPair, startDaemon, stopAll, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js';
 import { memoryOf, resetPeak } from '../helpers/process-memory.js';
-import { CHAT, RawPeer } from '../helpers/raw-peer.js';
+import { CHAT, P2PCHAT_AGENT, RawPeer } from '../helpers/raw-peer.js';
 
 const PARTIAL_TIMEOUT_MS = 4000;
 const PARTIAL_BUDGET = 8 * 1024 * 1024;
@@ -46,7 +46,8 @@ after(async () => {
 });
 
 async function rawPeer(options: Parameters<typeof RawPeer.start>[0] = {}): Promise<RawPeer> {
-  const raw = await RawPeer.start(options);
+  // It speaks our envelopes, so it passes for a p2pchat daemon: plain peers' frames are all text.
+  const raw = await RawPeer.start({ agent: P2PCHAT_AGENT, ...options });
   raws.push(raw);
   return raw;
 }
@@ -110,7 +111,7 @@ describe('streams', () => {
   it('a plain peer that opens one stream per message loses none of them, and its streams are closed', async () => {
     // A daemon with the default limits (16 inbound streams per connection), as the issue found it.
     const carol = await startDaemon({ name: 'carol', env: { P2PCHAT_TRUST_INBOUND: 'open' } });
-    const raw = await rawPeer();
+    const raw = await rawPeer({ agent: undefined }); // a plain peer: the daemon opens no stream of its own to it
     const count = 300;
     for (let i = 0; i < count; i++) await raw.sendText(carol.address, [`one stream each ${i}`]);
     const stored = await waitFor(`all ${count} messages to be stored`, async () => {

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeFrame, encodeAck, encodeHello, encodeMessage, encodeRefused, MAX_MESSAGE_TIME_MS } from '../../src/protocol/envelope.js';
+import {
+  decodeFrame,
+  decodePlainFrame,
+  encodeAck,
+  encodeHello,
+  encodeMessage,
+  encodeRefused,
+  MAX_MESSAGE_TIME_MS,
+  plainText,
+} from '../../src/protocol/envelope.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -17,7 +26,7 @@ describe('decodeFrame', () => {
   });
 
   it('takes plain UTF-8 and non-envelope JSON as text', () => {
-    assert.deepEqual(decodeFrame(bytes('hello there\n')), { kind: 'text', text: 'hello there\n' });
+    assert.deepEqual(decodeFrame(bytes('hello there\n')), { kind: 'text', text: 'hello there' });
     assert.deepEqual(decodeFrame(bytes('{"hello": 1}')), { kind: 'text', text: '{"hello": 1}' });
     assert.deepEqual(decodeFrame(bytes('{not json')), { kind: 'text', text: '{not json' });
     assert.deepEqual(decodeFrame(bytes('[1,2]')), { kind: 'text', text: '[1,2]' });
@@ -77,5 +86,29 @@ describe('decodeFrame', () => {
     assert.equal(long.kind === 'refused' && long.reason.length, 64);
     assert.deepEqual(decodeFrame(bytes('{"v":1,"type":"refused","ids":["a"]}')), { kind: 'refused', ids: ['a'], reason: 'refused' });
     assert.equal(decodeFrame(bytes('{"v":1,"type":"refused","ids":["not an id"],"reason":"x"}')).kind, 'invalid');
+  });
+});
+
+describe('plain text frames', () => {
+  it('lose exactly one trailing newline, \\n or \\r\\n, and nothing else', () => {
+    assert.equal(plainText('line\n'), 'line');
+    assert.equal(plainText('line\r\n'), 'line');
+    assert.equal(plainText('line\n\n'), 'line\n');
+    assert.equal(plainText('line\r'), 'line\r');
+    assert.equal(plainText('  spaced  \n'), '  spaced  ');
+    assert.equal(plainText('\n'), '');
+    assert.equal(plainText('no newline'), 'no newline');
+  });
+
+  it('from a plain peer are text whatever they look like', () => {
+    assert.deepEqual(decodePlainFrame(bytes('{"v":1,"type":"hello","name":"x"}\n')), {
+      kind: 'text',
+      text: '{"v":1,"type":"hello","name":"x"}',
+    });
+    assert.deepEqual(decodePlainFrame(bytes('{"v":1,"type":"ack","ids":["a"]}')), {
+      kind: 'text',
+      text: '{"v":1,"type":"ack","ids":["a"]}',
+    });
+    assert.equal(decodePlainFrame(new Uint8Array([0xff, 0x41])).kind, 'invalid');
   });
 });

@@ -9,7 +9,7 @@ import { CliError, type Context, context, EXIT } from '../context.js';
 import { peerLabel, shortId } from '../format.js';
 import { ID_KEY_PATTERN, LinesSendError, planLines, sendPlanned } from '../send-lines.js';
 import { safeInline } from '../terminal-text.js';
-import { type Outcome, waitForDelivery } from '../wait-delivery.js';
+import { type Outcome, UNCONFIRMED, waitForDelivery } from '../wait-delivery.js';
 
 /** What a message id may be (docs/control-api.md): printable ASCII without spaces. */
 const MESSAGE_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
@@ -124,9 +124,10 @@ async function sendOne(ctx: Context, peer: string, text: string, opts: SendOptio
   }
   // A peer the daemon cannot describe now (it was just forgotten) is still waited for.
   const outcome = await waitWithFeedback(ctx, { label, connected: target?.connected ?? true }, [sent], opts.timeout);
-  if (ctx.json) ctx.printJson({ ...sent, state: outcome === 'timeout' ? 'queued' : outcome });
-  if (outcome === 'delivered') {
-    if (!ctx.json) ctx.print(`Message ${sent.id} delivered to ${label}${again}`);
+  if (ctx.json)
+    ctx.printJson({ ...sent, state: outcome === 'timeout' ? 'queued' : outcome, ...(outcome === 'sent' ? { acked: false } : {}) });
+  if (outcome === 'delivered' || outcome === 'sent') {
+    if (!ctx.json) ctx.print(`Message ${sent.id} ${outcome} to ${label}${again}${outcome === 'sent' ? `; ${UNCONFIRMED}` : ''}`);
     return;
   }
   if (outcome === 'timeout') {
@@ -182,8 +183,8 @@ async function sendEachLine(ctx: Context, peer: string, opts: SendOptions): Prom
     return;
   }
   const outcome = await waitWithFeedback(ctx, { label, connected: target.connected }, stored, opts.timeout);
-  if (outcome === 'delivered') {
-    if (!ctx.json) ctx.print(`${stored.length} messages delivered to ${label}`);
+  if (outcome === 'delivered' || outcome === 'sent') {
+    if (!ctx.json) ctx.print(`${stored.length} messages ${outcome} to ${label}${outcome === 'sent' ? `; ${UNCONFIRMED}` : ''}`);
     return;
   }
   if (outcome === 'timeout') {
@@ -202,7 +203,7 @@ export function registerSendCommand(program: Command): void {
     .argument('<peer>', 'peer id, unique peer id prefix, or unique display name')
     .argument('[text...]', 'the message')
     .option('-l, --lines', 'send each line of stdin as its own message (all checked first, then sent in batches)')
-    .option('-w, --wait', 'wait until the peer has stored the message (delivered)')
+    .option('-w, --wait', 'wait until the peer has stored the message (delivered), or until it is sent to a peer that confirms nothing')
     .option('-t, --timeout <seconds>', 'with --wait: how long to wait', seconds, 30)
     .option(
       '--id <id>',
