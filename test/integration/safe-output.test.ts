@@ -78,7 +78,7 @@ describe('human output is safe', () => {
     assert.equal(result.code, 0, result.stderr);
     assertSafe(result.stdout, 'history');
     assertVisible(result.stdout, 'history');
-    assertUnderHeaders(result.stdout, /^(TIME|\d{4}-\d\d-\d\d )/, 'history');
+    assertUnderHeaders(result.stdout, /^(SEQ|\d+ +\S+ +\d{4}-\d\d-\d\d )/, 'history');
     assert.ok(result.stdout.includes('␛[1malice␛[0m (12D3'), 'history shows the name with its escapes visible');
     assert.match(result.stdout, /␛\[1malice␛\[0m \(12D3\S+, stranger\)\s+request\s/, 'a stranger’s held messages are marked');
   });
