@@ -1,9 +1,7 @@
 // Wires the parts together and owns start-up and shutdown order. No protocol or storage logic here.
 import { peerIdFromString } from '@libp2p/peer-id';
-import { multiaddr } from '@multiformats/multiaddr';
 import type { ResolvedConfig } from '../config/schema.js';
 import { ApiError } from '../api-errors.js';
-import { resolvePeer } from '../control/resolve-peer.js';
 import { ControlServer, type DaemonApi } from '../control/server.js';
 import { Delivery } from '../delivery/delivery.js';
 import type { Logger } from '../logger.js';
@@ -24,6 +22,7 @@ import { loadOrCreateIdentity } from './identity.js';
 import { planListen, listenFailure } from './listen-ports.js';
 import { acquireLock, clearStaleSocket } from './lock.js';
 import { OutgoingControl } from './outgoing.js';
+import { PeerOperations } from './peer-operations.js';
 import { checkDatabase, checkDirectories } from './preflight.js';
 
 /** How long shutdown may take before the process exits anyway. */
@@ -50,6 +49,7 @@ export class Daemon implements DaemonApi {
   private delivery!: Delivery;
   private chat!: ChatService;
   private outgoing!: OutgoingControl;
+  private peerOps!: PeerOperations;
   /** Set once start-up completed: only a daemon that was ready announces its clean stop. */
   private ready = false;
   private trustParts!: Trust;
@@ -106,20 +106,20 @@ export class Daemon implements DaemonApi {
         { node: this.node, store: this.store, trust: trust.book, log: log.child({ part: 'peers' }) },
         { chatProtocol: PROTOCOL },
       );
+      this.peerOps = new PeerOperations({
+        node: this.node,
+        store: this.store,
+        peerTracker: this.peerTracker,
+        book: trust.book,
+        addContact: (peerId) => this.trust.addContact(peerId),
+      });
       this.trust = createTrustApi({
         book: trust.book,
         table: trust.table,
         inbound: trust.inbound,
         self: () => this.node.peerId.toString(),
         resolve: (target) => this.resolvePeer(target),
-        parsePeerId: (target) => {
-          try {
-            return peerIdFromString(target.trim()).toString();
-          } catch {
-            return undefined;
-          }
-        },
-        peer: (peerId) => this.peerInfo(peerId),
+        peer: (peerId) => this.peerOps.info(peerId),
         peers: () => this.peers(),
         hangUp: (peerId) => this.node.hangUp(peerIdFromString(peerId)).catch(() => {}),
       });
@@ -268,63 +268,15 @@ export class Daemon implements DaemonApi {
   }
 
   peers(): PeerInfo[] {
-    const connected = this.peerTracker.connectedPeers();
-    return this.store.peers().map((p) => ({ ...p, connected: connected.has(p.peerId) }));
+    return this.peerOps.peers();
   }
 
   resolvePeer(target: string): PeerInfo {
-    // Scripts and the bench name peers by full id: answer those without listing every peer.
-    const known = this.store.peer(target.trim());
-    if (known) return { ...known, connected: this.peerTracker.isConnected(known.peerId) };
-    return resolvePeer(target, this.peers(), { strangersAreContacts: this.trustParts.book.policy === 'open' });
+    return this.peerOps.resolve(target);
   }
 
-  /** A peer as the API shows it; a peer id the store does not know yet is a stranger with no name. */
-  private peerInfo(peerId: string): PeerInfo {
-    const known = this.store.peer(peerId);
-    const connected = this.peerTracker.isConnected(peerId);
-    if (known) return { ...known, connected };
-    const trust = this.trustParts.book.stateOf(peerId);
-    return {
-      peerId,
-      name: null,
-      claimedName: null,
-      petname: null,
-      trust,
-      connected,
-      addresses: [],
-      agent: null,
-      p2pchat: false,
-      lastSeen: null,
-    };
-  }
-
-  async connect(address: string): Promise<PeerInfo> {
-    let addr: ReturnType<typeof multiaddr>;
-    try {
-      addr = multiaddr(address);
-    } catch (err) {
-      throw new ApiError('bad_request', `not a valid multiaddr: ${(err as Error).message}`);
-    }
-    if (addr.getComponents().some((c) => c.name === 'p2p' && c.value === this.node.peerId.toString())) {
-      throw new ApiError('bad_request', 'that is this daemon’s own address');
-    }
-    // Dialling a peer by its address is choosing it: it becomes a contact (unless you blocked it),
-    // before the dial when the address names it, so that the slots kept for strangers do not apply.
-    const named = addr.getComponents().find((c) => c.name === 'p2p')?.value;
-    if (named !== undefined && this.trustParts.book.stateOf(named) === 'stranger') this.trust.addContact(named);
-    let peerId: string;
-    try {
-      const connection = await this.node.dial(addr, { signal: AbortSignal.timeout(10_000) });
-      peerId = connection.remotePeer.toString();
-    } catch (err) {
-      throw new ApiError('dial_failed', `could not connect to ${address}: ${(err as Error).message}`);
-    }
-    this.store.updatePeer(peerId, { seen: true, addresses: [addr.toString()] });
-    if (this.trustParts.book.stateOf(peerId) === 'stranger') this.trust.addContact(peerId);
-    // Identify tells what the peer is; answering after it makes the reply more useful.
-    await this.peerTracker.whenIdentified(peerId, 2000);
-    return this.resolvePeer(peerId);
+  connect(address: string): Promise<PeerInfo> {
+    return this.peerOps.connect(address);
   }
 
   async send(peerId: string, text: string, id?: string): Promise<SentMessage> {

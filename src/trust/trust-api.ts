@@ -1,5 +1,6 @@
 // The trust operations of the daemon API (contacts, blocks, message requests, forgetting a peer):
 // written once here, served by the control socket to the CLI and any other face of the API.
+import { peerIdFromString } from '@libp2p/peer-id';
 import { ApiError } from '../api-errors.js';
 import type { TrustTable } from '../store/trust-table.js';
 import type { PeerInfo } from '../types.js';
@@ -33,13 +34,20 @@ export interface TrustApiDeps {
   self: () => string;
   /** Resolves a user's target to a known peer (see src/control/resolve-peer.ts). */
   resolve(target: string): PeerInfo;
-  /** The target as a peer id when it is a well-formed one: contacts can be added before they are met. */
-  parsePeerId(target: string): string | undefined;
   /** The peer as the API shows it now, or a bare record for a peer id the store does not know. */
   peer(peerId: string): PeerInfo;
   peers(): PeerInfo[];
   /** Closes every connection to the peer (after a block, or when it is forgotten). */
   hangUp(peerId: string): Promise<void>;
+}
+
+/** The target as a peer id when it is a well-formed one: contacts can be added before they are met. */
+function wellFormedPeerId(target: string): string | undefined {
+  try {
+    return peerIdFromString(target.trim()).toString();
+  } catch {
+    return undefined;
+  }
 }
 
 function petnameOrThrow(name: string): string {
@@ -54,7 +62,7 @@ export function createTrustApi(deps: TrustApiDeps): TrustApi {
     try {
       peerId = deps.resolve(t).peerId;
     } catch (err) {
-      const parsed = unknownIdOk ? deps.parsePeerId(t) : undefined;
+      const parsed = unknownIdOk ? wellFormedPeerId(t) : undefined;
       if (parsed === undefined || !(err instanceof ApiError) || err.code !== 'unknown_peer') throw err;
       peerId = parsed;
     }

@@ -71,7 +71,7 @@ describe('daemon lifecycle', () => {
     const result = await runCli(['--home', tempHome(), 'status']);
     assert.equal(result.code, 3);
     assert.equal(result.stderr.trim().split('\n').length, 1);
-    assert.match(result.stderr, /no p2pchat daemon is running.*p2pchat daemon/);
+    assert.match(result.stderr, /no p2pchat daemon is running.*Start one with: p2pchat (--home \S+ )?daemon/);
     const asJson = await runCli(['--home', tempHome(), 'peers', '--json']);
     assert.equal(asJson.code, 3);
     assert.equal(JSON.parse(asJson.stderr).error, 'daemon_not_running');
