@@ -19,7 +19,7 @@ import {
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Message } from '../../src/types.js';
-import { CLI, connectPair, runCli, startDaemon, stopAll, TestDaemon, tempHome, waitFor } from '../helpers/daemon.js';
+import { CLI, connectPair, REPO_ROOT, runCli, startDaemon, stopAll, TestDaemon, tempHome, waitFor } from '../helpers/daemon.js';
 import { hasCommand, IS_ROOT, tmpfsUnavailable } from '../helpers/tmpfs.js';
 
 const missing = ['useradd', 'userdel', 'setpriv', 'unshare'].filter((c) => !hasCommand(c));
@@ -92,9 +92,16 @@ describe('directories another user could control', { skip }, () => {
   function inPrivateTmp(plant: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const home = `/tmp/h/${'x'.repeat(110)}`;
     const daemon = `${process.execPath} ${CLI} --home ${home} ${DAEMON_ARGS.join(' ')}`;
+    // The private /tmp hides everything under the real one: a checkout that lives there (CI may
+    // clone anywhere) is bound back at its own path, through /mnt of this private mount namespace.
+    const repo = REPO_ROOT.replace(/\/$/, '');
+    const keepRepo = repo.startsWith('/tmp/') ? [`mount --bind ${repo} /mnt`] : [];
+    const restoreRepo = repo.startsWith('/tmp/') ? [`mkdir -p ${repo}`, `mount --bind /mnt ${repo}`] : [];
     const script = [
       'set -e',
+      ...keepRepo,
       'mount -t tmpfs -o mode=1777 tmpfs /tmp',
+      ...restoreRepo,
       `mkdir -p -m 0700 ${home}`,
       plant,
       'set +e',
