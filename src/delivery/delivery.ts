@@ -1,13 +1,15 @@
 // Moves the outbox to peers: one sending stream per peer, messages written in order, marked
-// delivered on ack, resent on a new stream when a stream dies or acks stop coming, redialing
-// peers with queued messages with backoff, expiring what is too old.
+// delivered on ack, resent on a new stream when a stream dies or acks stop coming, expiring what
+// is too old. Keeping the peers connected is the redialer's job (redialer.ts).
 import type { Logger } from '../logger.js';
 import type { PeerTracker } from '../node/peer-tracker.js';
 import { type ChatService, NoChatStreamError } from '../protocol/chat-service.js';
 import { encodeMessage, encodeText } from '../protocol/envelope.js';
 import type { FrameStream } from '../protocol/frame-stream.js';
 import type { PendingMessage, Store } from '../store/store.js';
+import { type Link, newLink, resetLink, settle, takeSlowOnes } from './link.js';
 import { afterOpenFailure, NO_CHAT_STREAM_REASON } from './open-failure.js';
+import { Redialer } from './redialer.js';
 import { refusalText } from '../trust/inbound-trust.js';
 import type { TrustView } from '../types.js';
 
@@ -38,27 +40,6 @@ const SENT_MARK_MS = 200;
 const EXPIRY_CHECK_MS = 60_000;
 const IDENTIFY_WAIT_MS = 2000;
 
-interface Link {
-  peerId: string;
-  stream?: FrameStream | undefined;
-  envelope: boolean;
-  /** Highest seq written on the current stream; a new stream starts again from the oldest unacked. */
-  lastSeq: number;
-  /** Ids written on this stream and not yet acked, with the size of their frames. */
-  unacked: Map<string, number>;
-  /** Written to a p2pchat peer, not acked, not yet marked `sent`: id → seq and when, in write order. */
-  unmarked: Map<string, { seq: number; at: number }>;
-  /** When we last wrote to or heard an ack on this stream while messages were unacked. */
-  progressAt: number;
-  pumping: boolean;
-  again: boolean;
-  nextDialAt: number;
-  dialDelay: number;
-  /** After a stream could not be opened: no new attempt before this time, with backoff. */
-  nextOpenAt: number;
-  openDelay: number;
-}
-
 export class Delivery {
   private readonly store: Store;
   private readonly chat: ChatService;
@@ -71,8 +52,7 @@ export class Delivery {
   private acks = new Map<string, Set<string>>();
   private acksScheduled = false;
   private timer?: NodeJS.Timeout | undefined;
-  /** Peers from the config (peer id → multiaddr), kept connected like peers with queued messages. */
-  private readonly configured: Map<string, string>;
+  private readonly redialer: Redialer;
   private lastExpiryCheck = 0;
   private stopped = false;
 
@@ -86,15 +66,23 @@ export class Delivery {
     this.trust = components.trust;
     this.log = components.log;
     this.options = options;
-    this.configured = new Map(options.peers.map((addr) => [addr.slice(addr.lastIndexOf('/p2p/') + 5), addr]));
+    this.redialer = new Redialer(
+      { store: this.store, peers: this.peers, trust: this.trust },
+      {
+        redialMinMs: options.redialMinMs,
+        redialMaxMs: options.redialMaxMs,
+        recentMs: options.expirySeconds * 1000,
+        configured: options.peers,
+      },
+    );
   }
 
   start(): void {
     this.chat.onAck((peerId, ids) => this.onAck(peerId, ids));
     this.chat.onRefused((peerId, ids, reason) => this.onRefused(peerId, ids, reason));
     this.peers.onConnected((peerId) => {
+      this.redialer.connected(peerId);
       const link = this.link(peerId);
-      link.dialDelay = this.options.redialMinMs;
       link.nextOpenAt = 0;
       link.openDelay = this.options.redialMinMs;
       this.kick(peerId);
@@ -106,21 +94,7 @@ export class Delivery {
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
     this.tick();
-    this.reconnectRecentPeers();
-  }
-
-  /**
-   * After a restart, dial the contacts we saw recently, so conversations resume. Only contacts:
-   * strangers come back by themselves if they want to, and dialling every peer we ever met would
-   * dial whatever addresses strangers announced (hundreds of identities can announce one address).
-   * Peers with queued messages are redialled by tick().
-   */
-  private reconnectRecentPeers(): void {
-    const since = Date.now() - this.options.expirySeconds * 1000;
-    for (const peer of this.store.peers()) {
-      const recent = peer.lastSeen !== null && Date.parse(peer.lastSeen) >= since;
-      if (recent && this.trust.stateOf(peer.peerId) === 'contact') this.redial(peer.peerId, Date.now());
-    }
+    this.redialer.reconnectRecentContacts();
   }
 
   stop(): void {
@@ -147,23 +121,7 @@ export class Delivery {
 
   private link(peerId: string): Link {
     let link = this.links.get(peerId);
-    if (!link) {
-      link = {
-        peerId,
-        envelope: true,
-        lastSeq: 0,
-        unacked: new Map(),
-        unmarked: new Map(),
-        progressAt: 0,
-        pumping: false,
-        again: false,
-        nextDialAt: 0,
-        dialDelay: this.options.redialMinMs,
-        nextOpenAt: 0,
-        openDelay: this.options.redialMinMs,
-      };
-      this.links.set(peerId, link);
-    }
+    if (!link) this.links.set(peerId, (link = newLink(peerId, this.options.redialMinMs)));
     return link;
   }
 
@@ -293,32 +251,20 @@ export class Delivery {
     link.envelope = envelope;
     const stream = await this.chat.open(link.peerId, link.envelope, () => {
       if (link.stream !== stream) return;
-      this.resetLink(link);
+      resetLink(link);
       // Resend what was unacked on a fresh stream, if the peer is still there.
       setTimeout(() => this.kick(link.peerId), 100).unref();
     });
-    this.resetLink(link);
+    resetLink(link);
     link.stream = stream;
     this.log.debug({ peer: link.peerId, envelope: link.envelope }, 'opened chat stream');
     return stream;
   }
 
-  private resetLink(link: Link): void {
-    link.stream = undefined;
-    link.lastSeq = 0;
-    link.unacked.clear();
-    link.unmarked.clear();
-  }
-
   /** Acks that arrive in one turn of the event loop are applied in one transaction. */
   private onAck(peerId: string, ids: string[]): void {
     if (this.stopped) return; // unapplied acks only mean a resend, which the receiver deduplicates
-    const link = this.link(peerId);
-    for (const id of ids) {
-      link.unacked.delete(id);
-      link.unmarked.delete(id);
-    }
-    link.progressAt = Date.now();
+    settle(this.link(peerId), ids, Date.now());
     let pending = this.acks.get(peerId);
     if (!pending) this.acks.set(peerId, (pending = new Set()));
     for (const id of ids) pending.add(id);
@@ -332,11 +278,7 @@ export class Delivery {
   private onRefused(peerId: string, ids: string[], reason: string): void {
     if (this.stopped) return;
     const link = this.link(peerId);
-    for (const id of ids) {
-      link.unacked.delete(id);
-      link.unmarked.delete(id);
-    }
-    link.progressAt = Date.now();
+    settle(link, ids, Date.now());
     const failed = this.store.markFailed(peerId, ids, `refused by the peer: ${refusalText(reason)}`);
     if (failed > 0) this.log.info({ peer: peerId, count: failed, reason }, 'the peer refused messages');
     if (this.store.hasPending(peerId, link.lastSeq)) this.kick(peerId);
@@ -364,42 +306,21 @@ export class Delivery {
       if (expired.length > 0) this.log.warn({ count: expired.length }, 'outgoing messages expired undelivered');
     }
     for (const link of this.links.values()) {
-      this.markSlowOnesSent(link, now);
+      // Messages written a while ago and still not acked become `sent`: the user sees they left.
+      this.store.markSent(takeSlowOnes(link, now, SENT_MARK_MS), true);
       if (link.stream && link.unacked.size > 0 && now - link.progressAt > this.options.ackTimeoutMs) {
         this.log.warn({ peer: link.peerId, unacked: link.unacked.size }, 'no ack in time; resending on a new stream');
         link.stream.abort(new Error('ack timeout'));
       }
     }
-    const wanted = new Set([...this.store.outboxPeers(), ...this.configured.keys()]);
+    const wanted = new Set([...this.store.outboxPeers(), ...this.redialer.configuredPeers()]);
     for (const peerId of wanted) {
       if (this.peers.isConnected(peerId)) {
         const link = this.link(peerId);
         if (!link.pumping && this.store.hasPending(peerId, link.lastSeq)) this.kick(peerId);
       } else {
-        this.redial(peerId, now);
+        this.redialer.redial(peerId, now);
       }
     }
-  }
-
-  /** Messages written a while ago and still not acked become `sent`: the user sees they left. */
-  private markSlowOnesSent(link: Link, now: number): void {
-    const seqs: number[] = [];
-    for (const [id, { seq, at }] of link.unmarked) {
-      if (now - at < SENT_MARK_MS) break; // write order: the rest are newer
-      seqs.push(seq);
-      link.unmarked.delete(id);
-    }
-    this.store.markSent(seqs, true);
-  }
-
-  private redial(peerId: string, now: number): void {
-    if (this.trust.stateOf(peerId) === 'blocked') return;
-    const link = this.link(peerId);
-    if (now < link.nextDialAt) return;
-    link.nextDialAt = now + link.dialDelay;
-    link.dialDelay = Math.min(link.dialDelay * 2, this.options.redialMaxMs);
-    const configured = this.configured.get(peerId);
-    const known = this.store.peer(peerId)?.addresses ?? [];
-    void this.peers.dialPeer(peerId, configured ? [configured, ...known] : known);
   }
 }
