@@ -1,6 +1,6 @@
 // Test helpers: real daemons as child processes, each with its own home, driven through the real
 // CLI and control socket. Every daemon started here is stopped by stopAll() (call it in after()).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -215,4 +215,22 @@ export async function connectPair(a: TestDaemon, b: TestDaemon): Promise<void> {
     const [pa, pb] = await Promise.all([a.json<{ name: string | null }[]>(['peers']), b.json<{ name: string | null }[]>(['peers'])]);
     return pa.some((p) => p.name === b.name) && pb.some((p) => p.name === a.name);
   });
+}
+
+/** Starts alice and bob and makes them connected contacts of each other (see connectPair). */
+export async function startConnectedPair(): Promise<[TestDaemon, TestDaemon]> {
+  const [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startDaemon({ name: 'bob' })]);
+  await connectPair(alice, bob);
+  return [alice, bob];
+}
+
+/** Output of a child, stdout and stderr together, and its exit. */
+export function capture(child: ChildProcessWithoutNullStreams): { out: () => string; exit: Promise<number | null> } {
+  let out = '';
+  const add = (d: string) => {
+    out += d;
+  };
+  child.stdout.setEncoding('utf8').on('data', add);
+  child.stderr.setEncoding('utf8').on('data', add);
+  return { out: () => out, exit: new Promise((resolve) => child.once('exit', resolve)) };
 }

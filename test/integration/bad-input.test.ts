@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { lpStream } from '@libp2p/utils';
 import type { Message } from '../../src/types.js';
-import { connectPair, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
+import { stopAll, type TestDaemon, waitFor, startConnectedPair } from '../helpers/daemon.js';
 import { P2PCHAT_AGENT, RawPeer } from '../helpers/raw-peer.js';
 
 let alice: TestDaemon;
@@ -15,8 +15,7 @@ let raw: RawPeer;
 let round = 0;
 
 before(async () => {
-  [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startDaemon({ name: 'bob' })]);
-  await connectPair(alice, bob);
+  [alice, bob] = await startConnectedPair();
   // It speaks our envelopes, so it passes for a p2pchat daemon: plain peers' frames are all text.
   raw = await RawPeer.start({ agent: P2PCHAT_AGENT });
 });

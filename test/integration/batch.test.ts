@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiResponseError } from '../../src/control/client.js';
 import type { Message, SentMessage } from '../../src/types.js';
-import { connectPair, startDaemon, stopAll, type TestDaemon } from '../helpers/daemon.js';
+import { stopAll, type TestDaemon, startConnectedPair } from '../helpers/daemon.js';
 
 after(stopAll);
 
@@ -11,8 +11,7 @@ describe('batches of sends', () => {
   let alice: TestDaemon;
   let bob: TestDaemon;
   before(async () => {
-    [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startDaemon({ name: 'bob' })]);
-    await connectPair(alice, bob);
+    [alice, bob] = await startConnectedPair();
   });
 
   const history = (d: TestDaemon) => d.client.request<Message[]>('GET', '/v1/messages?limit=10000');

@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { after, before, it } from 'node:test';
 import type { Message } from '../../src/types.js';
-import { CLI, connectPair, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
+import { CLI, stopAll, type TestDaemon, waitFor, startConnectedPair } from '../helpers/daemon.js';
 
 let alice: TestDaemon;
 let bob: TestDaemon;
 
 before(async () => {
-  [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startDaemon({ name: 'bob' })]);
-  await connectPair(alice, bob);
+  [alice, bob] = await startConnectedPair();
 });
 after(stopAll);
 

@@ -2,18 +2,17 @@
 // send --lines, and watch telling a clean stop from a crash, through the CLI against real daemons.
 // Each test skips, saying why, against a daemon without the route it needs.
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { after, before, it, type TestContext } from 'node:test';
 import { ApiResponseError } from '../../src/control/client.js';
 import type { Message, PeerInfo } from '../../src/types.js';
-import { CLI, connectPair, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
+import { CLI, startDaemon, stopAll, type TestDaemon, waitFor, capture, startConnectedPair } from '../helpers/daemon.js';
 
 let alice: TestDaemon;
 let bob: TestDaemon;
 
 before(async () => {
-  [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startDaemon({ name: 'bob' })]);
-  await connectPair(alice, bob);
+  [alice, bob] = await startConnectedPair();
 });
 after(stopAll);
 
@@ -34,16 +33,6 @@ async function skipWithout(t: TestContext, daemon: TestDaemon, path: string, bod
   if (await hasRoute(daemon, path, body)) return false;
   t.skip(`the daemon does not offer ${path} (or these fields) yet`);
   return true;
-}
-
-function capture(child: ChildProcessWithoutNullStreams): { out: () => string; exit: Promise<number | null> } {
-  let out = '';
-  const add = (d: string) => {
-    out += d;
-  };
-  child.stdout.setEncoding('utf8').on('data', add);
-  child.stderr.setEncoding('utf8').on('data', add);
-  return { out: () => out, exit: new Promise((resolve) => child.once('exit', resolve)) };
 }
 
 it('cancel takes a message by the id prefix history shows, and retry sends it after all', async (t) => {

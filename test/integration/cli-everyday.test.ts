@@ -7,31 +7,30 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Message } from '../../src/types.js';
-import { CLI, connectPair, runCli, startDaemon, stopAll, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js';
+import {
+  CLI,
+  connectPair,
+  runCli,
+  startDaemon,
+  stopAll,
+  type TestDaemon,
+  tempHome,
+  waitFor,
+  capture,
+  startConnectedPair,
+} from '../helpers/daemon.js';
 
 let alice: TestDaemon;
 let bob: TestDaemon;
 const scratch = tempHome('p2pchat-cli-everyday-');
 
 before(async () => {
-  [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startDaemon({ name: 'bob' })]);
-  await connectPair(alice, bob);
+  [alice, bob] = await startConnectedPair();
 });
 after(async () => {
   await stopAll();
   rmSync(scratch, { recursive: true, force: true });
 });
-
-/** Output of a child, stdout and stderr together, and its exit. */
-function capture(child: ChildProcessWithoutNullStreams): { out: () => string; exit: Promise<number | null> } {
-  let out = '';
-  const add = (d: string) => {
-    out += d;
-  };
-  child.stdout.setEncoding('utf8').on('data', add);
-  child.stderr.setEncoding('utf8').on('data', add);
-  return { out: () => out, exit: new Promise((resolve) => child.once('exit', resolve)) };
-}
 
 /** `p2pchat ARGS` in a pseudo-terminal (the `script` command): for what the CLI does on a terminal only. */
 function inTerminal(home: string, args: string): ChildProcessWithoutNullStreams {

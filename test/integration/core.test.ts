@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import type { Message, PeerInfo } from '../../src/types.js';
-import { CLI, connectPair, startDaemon, stopAll, waitFor } from '../helpers/daemon.js';
+import { CLI, connectPair, startDaemon, stopAll, waitFor, startConnectedPair } from '../helpers/daemon.js';
 
 after(stopAll);
 
 describe('two daemons', () => {
   it('find each other by connect, exchange messages both ways, and show them in history', async () => {
-    const [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startDaemon({ name: 'bob' })]);
-    await connectPair(alice, bob);
+    const [alice, bob] = await startConnectedPair();
 
     const peers = await alice.json<PeerInfo[]>(['peers']);
     assert.deepEqual(
@@ -48,8 +47,7 @@ describe('two daemons', () => {
   });
 
   it('streams incoming messages to watch, human and --json', async () => {
-    const [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startDaemon({ name: 'bob' })]);
-    await connectPair(alice, bob);
+    const [alice, bob] = await startConnectedPair();
     const watchers = [false, true].map((json) => {
       const child = spawn(process.execPath, [CLI, '--home', bob.home, 'watch', ...(json ? ['--json'] : [])]);
       let out = '';
@@ -90,8 +88,7 @@ describe('two daemons', () => {
 
 describe('watch across a daemon restart', () => {
   it('reconnects and shows each message exactly once', async () => {
-    const [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startDaemon({ name: 'bob' })]);
-    await connectPair(alice, bob);
+    const [alice, bob] = await startConnectedPair();
     const watch = spawn(process.execPath, [CLI, '--home', bob.home, 'watch', '--json', '--since', '0']);
     let out = '';
     watch.stdout.setEncoding('utf8').on('data', (d: string) => {

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ChatEvent, Message, SentMessage, StatusInfo } from '../../src/types.js';
-import { connectPair, startDaemon, stopAll, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js';
+import { connectPair, startDaemon, stopAll, type TestDaemon, tempHome, waitFor, startConnectedPair } from '../helpers/daemon.js';
 
 /** One control API request, with its HTTP status (the client library keeps only the body). */
 function api(daemon: TestDaemon, path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -43,8 +43,7 @@ describe('daemon API for everyday use', { timeout: 180_000 }, () => {
   let alice: TestDaemon;
   let bob: TestDaemon;
   before(async () => {
-    [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startDaemon({ name: 'bob' })]);
-    await connectPair(alice, bob);
+    [alice, bob] = await startConnectedPair();
   });
   after(stopAll);
 

@@ -19,7 +19,7 @@ import {
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Message } from '../../src/types.js';
-import { CLI, connectPair, REPO_ROOT, runCli, startDaemon, stopAll, TestDaemon, tempHome, waitFor } from '../helpers/daemon.js';
+import { CLI, REPO_ROOT, runCli, startDaemon, stopAll, TestDaemon, tempHome, waitFor, startConnectedPair } from '../helpers/daemon.js';
 import { hasCommand, IS_ROOT, tmpfsUnavailable } from '../helpers/tmpfs.js';
 
 const missing = ['useradd', 'userdel', 'setpriv', 'unshare'].filter((c) => !hasCommand(c));
@@ -208,8 +208,7 @@ describe('the database at start-up', () => {
   });
 
   it('refuses a database with a damaged page, naming the file, where it used to start and fail every query', async () => {
-    const [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), startDaemon({ name: 'bob' })]);
-    await connectPair(alice, bob);
+    const [alice] = await startConnectedPair();
     const lines = Array.from({ length: 1500 }, (_, i) => `history line ${i} ${'z'.repeat(300)}`).join('\n');
     const sent = await alice.cli(['send', 'bob', '--lines'], { input: `${lines}\n` });
     assert.equal(sent.code, 0, sent.stderr);
