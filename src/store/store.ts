@@ -1,9 +1,10 @@
 // The daemon's SQLite database: messages in both directions (the outbox is the outgoing rows not yet
 // final), known peers, and the event log behind the control API's event stream.
-import { chmodSync } from 'node:fs';
+import { chmodSync, closeSync, fdatasyncSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChatEvent, ChatEventType, Direction, Message, MessageState, PeerInfo, SentMessage } from '../types.js';
+import { Checkpointer } from './checkpointer.js';
 import { EventLog } from './event-log.js';
 import { newMessageId } from './message-id.js';
 import { type MessageStatements, prepareMessageStatements } from './message-statements.js';
@@ -19,6 +20,11 @@ export type { HistoryQuery, PeerUpdate };
 export const DATABASE_FILE = 'p2pchat.db';
 /** Bytes the write-ahead log is trimmed to after a checkpoint. */
 const WAL_SIZE_LIMIT = 8 * 1024 * 1024;
+/**
+ * Log pages after which a commit checkpoints on the event loop: only a backstop, since the
+ * checkpointer's worker normally runs long before (src/store/checkpointer.ts).
+ */
+const AUTOCHECKPOINT_PAGES = 4000;
 /** Events kept for `since=` catch-up by default; older ones are pruned. */
 export const EVENTS_KEPT = 100_000;
 
@@ -61,6 +67,7 @@ export class Store {
   private readonly observer: StoreObserver | undefined;
   private readonly walFile: FileSync & { close?(): Promise<void> };
   private readonly wal: WalSync;
+  private readonly checkpointer: Checkpointer;
   private readonly stmt: MessageStatements;
   private readonly events: EventLog;
   private readonly peerTable: PeerTable;
@@ -78,6 +85,7 @@ export class Store {
     // The write-ahead log keeps the size of its largest burst unless told otherwise; it counts
     // against the storage budget, so trim it after checkpoints.
     this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+    this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     const db = this.db;
@@ -88,15 +96,23 @@ export class Store {
     this.observer = options.observer;
     this.walFile = (options.walSync ?? fileSync)(`${this.path}-wal`);
     this.wal = new WalSync(this.walFile, { observer: this.observer, onDurable: (ticket) => this.publishUpTo(ticket) });
+    this.checkpointer = new Checkpointer({
+      path: this.path,
+      walSizeLimit: WAL_SIZE_LIMIT,
+      onCheckpoint: (result, seconds) => this.observer?.checkpointed?.(seconds, result.ok),
+    });
   }
 
   /**
-   * Closes the database. SQLite checkpoints the WAL into the database file and fsyncs it as the
-   * last connection closes, so commits not yet fsynced are durable too; their events are not
-   * published any more (await synced() first for that).
+   * Closes the database. Commits not yet fsynced are fsynced here, on the loop (a shutdown may);
+   * their events are not published any more (await synced() first for that).
    */
   close(): void {
-    if (this.db.open) this.db.close();
+    this.checkpointer.stop();
+    if (this.db.open) {
+      if (!this.wal.isDurable(this.wal.lastTicket)) syncFileNow(`${this.path}-wal`);
+      this.db.close();
+    }
     this.unpublished = [];
     void this.walFile.close?.();
   }
@@ -133,6 +149,7 @@ export class Store {
     }
     const ticket = this.wal.noteCommit();
     this.observer?.committed?.((performance.now() - started) / 1000, durable);
+    this.checkpointer.committed();
     const events = this.pending;
     this.pending = [];
     if (events.length > 0) {
@@ -434,5 +451,14 @@ export class Store {
 
   peers(): Omit<PeerInfo, 'connected'>[] {
     return this.peerTable.all();
+  }
+}
+
+function syncFileNow(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
