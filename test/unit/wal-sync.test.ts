@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { CHECKPOINT_COMMITS } from '../../src/store/checkpointer.js';
 import { GroupCommit } from '../../src/store/group-commit.js';
 import { Store } from '../../src/store/store.js';
 import { WalSync } from '../../src/store/wal-sync.js';
@@ -163,6 +164,35 @@ describe('Store durability', () => {
       await assert.rejects(answer, /EIO/);
     } finally {
       store.close();
+    }
+  });
+});
+
+describe('Checkpoints', () => {
+  it('run in a worker thread after enough commits, and reset the log for reuse', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'p2pchat-checkpoint-'));
+    const results: boolean[] = [];
+    let checkpointed: () => void = () => {};
+    const done = new Promise<void>((resolve) => (checkpointed = resolve));
+    const store = new Store(dir, {
+      observer: {
+        checkpointed: (_seconds, ok) => {
+          results.push(ok);
+          checkpointed();
+        },
+      },
+    });
+    try {
+      for (let i = 0; i < CHECKPOINT_COMMITS; i++) store.queueOutgoing(PEER, `message ${i}`);
+      await done;
+      assert.deepEqual(results, [true]);
+      // Everything is in the database file now: the next commit starts the log from its beginning.
+      store.queueOutgoing(PEER, 'after the checkpoint');
+      const [log] = store.database.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+      assert.ok((log?.log ?? Infinity) < 10, `the log was reset (${log?.log} frames)`);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
