@@ -18,6 +18,8 @@ import { createTrust, type Trust } from '../trust/create-trust.js';
 import { createTrustApi, type TrustApi } from '../trust/trust-api.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { VERSION } from '../version.js';
+import { Wan } from '../wan/wan.js';
+import { wanNodeOptions } from '../wan/wan-options.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { planListen, listenFailure } from './listen-ports.js';
 import { acquireLock, clearStaleSocket } from './lock.js';
@@ -50,6 +52,7 @@ export class Daemon implements DaemonApi {
   private chat!: ChatService;
   private outgoing!: OutgoingControl;
   private peerOps!: PeerOperations;
+  private wan!: Wan;
   /** Set once start-up completed: only a daemon that was ready announces its clean stop. */
   private ready = false;
   private trustParts!: Trust;
@@ -84,9 +87,11 @@ export class Daemon implements DaemonApi {
       this.cleanups.push(() => trust.inbound.stop());
 
       const listen = await planListen(config.listen, config.listenIsDefault);
+      const beyondLan = wanNodeOptions(config);
       this.node = await createChatNode({
+        ...beyondLan,
         privateKey,
-        listen: listen.listen,
+        listen: [...listen.listen, ...beyondLan.listen],
         maxConnections: config.limits.maxConnections,
         mdns: config.mdns,
         log: log.child({ part: 'lan' }),
@@ -106,7 +111,9 @@ export class Daemon implements DaemonApi {
         { node: this.node, store: this.store, trust: trust.book, log: log.child({ part: 'peers' }) },
         { chatProtocol: PROTOCOL },
       );
+      this.wan = new Wan({ node: this.node, log: log.child({ part: 'wan' }), wanted: () => this.store.outboxPeers() }, config);
       this.peerOps = new PeerOperations({
+        wan: this.wan,
         node: this.node,
         store: this.store,
         peerTracker: this.peerTracker,
@@ -140,7 +147,14 @@ export class Daemon implements DaemonApi {
         },
       ));
       this.delivery = new Delivery(
-        { store: this.store, chat, peers: this.peerTracker, trust: trust.book, log: log.child({ part: 'delivery' }) },
+        {
+          store: this.store,
+          chat,
+          peers: this.peerTracker,
+          trust: trust.book,
+          log: log.child({ part: 'delivery' }),
+          windowBytes: (peerId, usual) => this.wan.windowBytes(peerId, usual),
+        },
         { ...config.delivery, peers: config.peers },
       );
       this.outgoing = new OutgoingControl(
@@ -171,6 +185,8 @@ export class Daemon implements DaemonApi {
         );
       }
       this.cleanups.push(() => chat.stop());
+      this.wan.start();
+      this.cleanups.push(() => this.wan.stop());
       const pruner = new StrangerPruner(
         {
           store: this.store,
@@ -265,6 +281,7 @@ export class Daemon implements DaemonApi {
       storage: { usedBytes: this.budget.usedBytes(), maxBytes: this.budget.maxBytes },
       trust: { inbound: this.trustParts.book.policy, ...this.trustParts.book.counts(), requests: this.trustParts.gate.heldRequests() },
       limits: { maxFrameBytes: this.config.limits.maxFrameBytes },
+      wan: this.wan.status(),
     };
   }
 
@@ -276,8 +293,12 @@ export class Daemon implements DaemonApi {
     return this.peerOps.resolve(target);
   }
 
-  connect(address: string): Promise<PeerInfo> {
-    return this.peerOps.connect(address);
+  connect(target: string): Promise<PeerInfo> {
+    return this.peerOps.connect(target);
+  }
+
+  invitation(): { invitation: string; peerId: string; addresses: string[] } {
+    return this.wan.invitation();
   }
 
   async send(peerId: string, text: string, id?: string): Promise<SentMessage> {

@@ -4,7 +4,7 @@ import { yamux } from '@chainsafe/libp2p-yamux';
 import { type Identify, identify } from '@libp2p/identify';
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface';
 import { tcp } from '@libp2p/tcp';
-import { createLibp2p, type Libp2p } from 'libp2p';
+import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p';
 import { AGENT } from '../version.js';
 import { announceFilter, isOwnAddress, onLinkFirst } from './addresses.js';
 import { currentLinks } from './links.js';
@@ -24,6 +24,12 @@ export interface NodeOptions {
    * with the node's own rule of never dialling itself.
    */
   gater?: ((node: ChatNode) => ConnectionGater) | undefined;
+  /** Transports besides TCP (beyond the LAN: the circuit relay transport). */
+  extraTransports?: NonNullable<Libp2pOptions['transports']> | undefined;
+  /** Services besides identify, LAN discovery and nonChat, by name (beyond the LAN: relay, DHT). */
+  extraServices?: Record<string, (components: never) => unknown> | undefined;
+  /** Addresses to announce besides the ones listened on (a public address set in the config). */
+  announce?: string[] | undefined;
 }
 
 /**
@@ -54,26 +60,38 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
   const node: ChatNode = await createLibp2p({
     privateKey: options.privateKey,
     nodeInfo: { userAgent: AGENT },
-    addresses: { listen: options.listen, announceFilter },
-    transports: [tcp()],
+    addresses: {
+      listen: options.listen,
+      appendAnnounce: options.announce ?? [],
+      announceFilter,
+    },
+    transports: [tcp(), ...(options.extraTransports ?? [])],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: STREAM_WINDOW_BYTES } })],
     connectionManager: { maxConnections: options.maxConnections, dialTimeout: 10_000, addressSorter: onLinkFirst() },
     connectionGater: {
       denyDialPeer: (peerId) => trustGater().denyDialPeer?.(peerId) ?? false,
-      // Never dial ourselves, whatever address a peer record holds.
+      // Never dial ourselves, whatever address a peer record holds. Relay addresses lead to the
+      // relay, not to us: neither ours nor the target's count (a relay may share our port number).
       denyDialMultiaddr: (ma) =>
-        isOwnAddress(
-          ma.toString(),
-          node.getMultiaddrs().map((a) => a.toString()),
-          currentLinks(),
-        ) ||
+        (!ma.toString().includes('/p2p-circuit') &&
+          isOwnAddress(
+            ma.toString(),
+            node
+              .getMultiaddrs()
+              .map((a) => a.toString())
+              .filter((a) => !a.includes('/p2p-circuit')),
+            currentLinks(),
+          )) ||
         (trustGater().denyDialMultiaddr?.(ma) ?? false),
       denyInboundConnection: (maConn) => trustGater().denyInboundConnection?.(maConn) ?? false,
       denyOutboundConnection: (peerId, maConn) => trustGater().denyOutboundConnection?.(peerId, maConn) ?? false,
       denyInboundEncryptedConnection: (peerId, maConn) => trustGater().denyInboundEncryptedConnection?.(peerId, maConn) ?? false,
       denyOutboundEncryptedConnection: (peerId, maConn) => trustGater().denyOutboundEncryptedConnection?.(peerId, maConn) ?? false,
       denyInboundUpgradedConnection: (peerId, maConn) => trustGater().denyInboundUpgradedConnection?.(peerId, maConn) ?? false,
+      denyInboundRelayReservation: (peerId) => trustGater().denyInboundRelayReservation?.(peerId) ?? false,
+      denyInboundRelayedConnection: (relay, remote) => trustGater().denyInboundRelayedConnection?.(relay, remote) ?? false,
+      denyOutboundRelayedConnection: (source, destination) => trustGater().denyOutboundRelayedConnection?.(source, destination) ?? false,
       denyOutboundUpgradedConnection: (peerId, maConn) => trustGater().denyOutboundUpgradedConnection?.(peerId, maConn) ?? false,
     },
     services: {
@@ -88,6 +106,7 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
         ignore: (peerId) => node.services.nonChat.has(peerId),
       }),
       nonChat: nonChatPeers(),
+      ...(options.extraServices as Record<string, never> | undefined),
     },
     start: false,
   });
