@@ -207,7 +207,10 @@ export class ControlServer {
   private readonly socketPath: string;
   private readonly events: EventStreams;
 
-  constructor(components: { api: DaemonApi; log: Logger; observer?: ControlObserver | undefined }, options: { socketPath: string; bodyLimit: number; maxEventClients: number }) {
+  constructor(
+    components: { api: DaemonApi; log: Logger; observer?: ControlObserver | undefined },
+    options: { socketPath: string; bodyLimit: number; maxEventClients: number },
+  ) {
     this.socketPath = options.socketPath;
     this.app = Fastify({
       logger: false,

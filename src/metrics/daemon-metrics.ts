@@ -146,7 +146,9 @@ export class DaemonMetrics {
         const s = sources();
         this.reset();
         if (!s) return;
-        const open = s.node.getConnections().map((c) => ({ direction: c.direction, peerId: c.remotePeer.toString(), relayed: c.limits !== undefined }));
+        const open = s.node
+          .getConnections()
+          .map((c) => ({ direction: c.direction, peerId: c.remotePeer.toString(), relayed: c.limits !== undefined }));
         const counted = countConnections(
           open,
           (peerId) => s.trust.stateOf(peerId),
@@ -237,4 +239,9 @@ export class DaemonMetrics {
     const seconds = this.latency.changed(change.seq, change.state, change.final);
     if (seconds !== undefined) this.deliveryLatency.observe(seconds);
   }
+}
+
+/** The daemon's metrics as configured; undefined when `metrics.enabled` is off. */
+export function createMetrics(config: { metrics: { enabled: boolean; libp2p: boolean }; dataDir: string }): DaemonMetrics | undefined {
+  return config.metrics.enabled ? new DaemonMetrics({ libp2p: config.metrics.libp2p, dataDir: config.dataDir }) : undefined;
 }

@@ -69,7 +69,8 @@ describe('metrics of two daemons exchanging messages', () => {
     const sent = await alice.cli(['send', 'bob', '--lines', '--wait', '--timeout', '30'], { input: `${lines}\n` });
     assert.equal(sent.code, 0, sent.stderr);
 
-    const moved = (s: Scrape, name: string, labels: Record<string, string>, from: Scrape) => s.value(name, labels) - from.value(name, labels);
+    const moved = (s: Scrape, name: string, labels: Record<string, string>, from: Scrape) =>
+      s.value(name, labels) - from.value(name, labels);
     const after = await waitFor('the delivered counter to count every message', async () => {
       const s = await scrape(alice);
       return moved(s, 'p2pchat_messages_total', OUT('delivered'), before) >= count ? s : undefined;
