@@ -5,7 +5,8 @@ import { ApiError } from '../api-errors.js';
 import { ControlServer, type DaemonApi, type MetricsText } from '../control/server.js';
 import { Delivery } from '../delivery/delivery.js';
 import type { Logger } from '../logger.js';
-import { createMetrics, type DaemonMetrics } from '../metrics/daemon-metrics.js';
+import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { loadMetrics } from '../metrics/load.js';
 import { type ChatNode, createChatNode } from '../node/create-node.js';
 import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
@@ -76,7 +77,7 @@ export class Daemon implements DaemonApi {
       if (created) log.info('created a new identity key');
       checkDatabase(config.dataDir, { identityIsNew: created, reset: this.options.resetDatabase === true }, log);
       // Before the store and the node: it observes both from their start.
-      const metrics = (this.metricsPart = createMetrics(config));
+      const metrics = (this.metricsPart = await loadMetrics(config));
       this.store = new Store(config.dataDir);
       this.cleanups.push(() => this.store.close());
       this.budget = new StorageBudget({ store: this.store, log: log.child({ part: 'storage' }) }, config.storage);

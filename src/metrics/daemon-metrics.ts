@@ -240,8 +240,3 @@ export class DaemonMetrics {
     if (seconds !== undefined) this.deliveryLatency.observe(seconds);
   }
 }
-
-/** The daemon's metrics as configured; undefined when `metrics.enabled` is off. */
-export function createMetrics(config: { metrics: { enabled: boolean; libp2p: boolean }; dataDir: string }): DaemonMetrics | undefined {
-  return config.metrics.enabled ? new DaemonMetrics({ libp2p: config.metrics.libp2p, dataDir: config.dataDir }) : undefined;
-}
