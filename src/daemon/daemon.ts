@@ -78,7 +78,7 @@ export class Daemon implements DaemonApi {
       checkDatabase(config.dataDir, { identityIsNew: created, reset: this.options.resetDatabase === true }, log);
       // Before the store and the node: it observes both from their start.
       const metrics = (this.metricsPart = await loadMetrics(config));
-      this.store = new Store(config.dataDir);
+      this.store = new Store(config.dataDir, { observer: metrics?.storeObserver });
       this.cleanups.push(() => this.store.close());
       this.budget = new StorageBudget({ store: this.store, log: log.child({ part: 'storage' }) }, config.storage);
       const retention = new Retention(
@@ -241,6 +241,7 @@ export class Daemon implements DaemonApi {
       this.ready = false;
       try {
         this.store.publishEvent('daemon-stopping', {});
+        await this.store.synced();
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'could not record the daemon-stopping event');
       }
@@ -305,11 +306,11 @@ export class Daemon implements DaemonApi {
     return this.outgoing.send(messages);
   }
 
-  cancelMessage(target: string): Message {
+  cancelMessage(target: string): Promise<Message> {
     return this.outgoing.cancel(target);
   }
 
-  retryMessage(target: string): Message {
+  retryMessage(target: string): Promise<Message> {
     return this.outgoing.retry(target);
   }
 

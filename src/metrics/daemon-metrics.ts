@@ -62,6 +62,7 @@ const EVENT_LOOP_SAMPLE_MS = 100;
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600];
 const COMMIT_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+const CHECKPOINT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const FSYNC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 export class DaemonMetrics {
@@ -120,13 +121,22 @@ export class DaemonMetrics {
     registers: [this.registry],
   });
 
-  /** Given to the store: commit and fsync timings. */
+  private readonly checkpointDuration = new Histogram({
+    name: 'p2pchat_store_checkpoint_duration_seconds',
+    help: 'WAL checkpoints, run in a worker thread: how long each took; ok="false" when it failed (SQLite checkpoints by itself later).',
+    labelNames: ['ok'] as const,
+    buckets: CHECKPOINT_BUCKETS,
+    registers: [this.registry],
+  });
+
+  /** Given to the store: commit, fsync and checkpoint timings. */
   readonly storeObserver: StoreObserver = {
     committed: (seconds, durable) => this.commitDuration.observe({ durable: durable ? 'true' : 'false' }, seconds),
     synced: (seconds, commits) => {
       this.fsyncDuration.observe(seconds);
       this.fsyncCommits.inc(commits);
     },
+    checkpointed: (seconds, ok) => this.checkpointDuration.observe({ ok: ok ? 'true' : 'false' }, seconds),
   };
 
   constructor(options: MetricsOptions) {

@@ -85,6 +85,12 @@ describe('metrics of two daemons exchanging messages', () => {
     assert.equal(moved(after, 'p2pchat_messages_total', OUT('failed'), before), 0);
     assert.equal(after.value('p2pchat_outbox_messages'), 0);
 
+    // The sends were committed, and made durable by fsyncs off the event loop, before they were answered.
+    assert.ok(moved(after, 'p2pchat_store_commit_duration_seconds_count', { durable: 'true' }, before) >= 1);
+    const fsyncs = moved(after, 'p2pchat_store_fsync_duration_seconds_count', {}, before);
+    assert.ok(fsyncs >= 1, 'durable commits were fsynced');
+    assert.ok(moved(after, 'p2pchat_store_fsync_commits_total', {}, before) >= fsyncs, 'each fsync made at least one commit durable');
+
     const bobAfter = await waitFor('bob to count what he received', async () => {
       const s = await scrape(bob);
       return moved(s, 'p2pchat_messages_total', { direction: 'in', state: 'received' }, bobBefore) >= count ? s : undefined;
