@@ -17,8 +17,10 @@ export async function measureClientLimit(ctx: BenchContext, concurrencies: reado
   const client = await createApiClient(ctx.options.client, socketPath);
   try {
     const body = { to: 'peer', text: textOf('limit-', 100) };
+    /** Requests answered per second, and the bench process's CPU time per request (µs): the client's own cost, less noisy than its rate. */
     const run = async (clients: number, ms: number) => {
       let answered = 0;
+      const cpu = process.cpuUsage();
       const start = performance.now();
       const end = start + ms;
       await Promise.all(
@@ -29,14 +31,22 @@ export async function measureClientLimit(ctx: BenchContext, concurrencies: reado
           }
         }),
       );
-      return answered / ((performance.now() - start) / 1000);
+      const seconds = (performance.now() - start) / 1000;
+      const used = process.cpuUsage(cpu);
+      return { rate: answered / seconds, cpuPerRequest: (used.user + used.system) / answered };
     };
     const ms = ctx.count(2000, 500);
     for (const clients of concurrencies) {
       await run(clients, ms / 4); // warm-up: connections, JIT
       const rates: number[] = [];
-      for (let rep = 0; rep < Math.min(ctx.options.reps, 3); rep++) rates.push(await run(clients, ms));
+      const cpu: number[] = [];
+      for (let rep = 0; rep < Math.min(ctx.options.reps, 3); rep++) {
+        const r = await run(clients, ms);
+        rates.push(r.rate);
+        cpu.push(r.cpuPerRequest);
+      }
       ctx.results.add('p2pchat', clientLimitName(clients), 'req/s', 'higher', rates, { baselines: ['libp2p/100 B msg/s'] });
+      ctx.results.add('p2pchat', `client alone, ${clients} client${clients > 1 ? 's' : ''}: client CPU per request`, 'µs', 'lower', cpu);
     }
   } finally {
     await client.close();
