@@ -20,7 +20,8 @@ export interface ThroughputCase {
 
 const WIDTH = 760;
 const COLORS = ['#1f6feb', '#d1242f', '#1a7f37', '#8250df', '#bc4c00', '#0598bc'];
-const BASELINE_COLORS = ['#8c959f', '#c4cbd2', '#afb8c1'];
+/** Light greys, so that a label inside a baseline bar stays readable in dark text. */
+const BASELINE_COLORS = ['#afb8c1', '#d0d7de', '#c4cbd2'];
 
 /** At most this many points per CDF line: enough for a smooth curve, few enough for a small file. */
 const CDF_POINTS = 200;
@@ -145,7 +146,7 @@ export function throughputChart(cases: ThroughputCase[], title: string, subtitle
     c.baselines.forEach((b, j) => {
       const fill = BASELINE_COLORS[j % BASELINE_COLORS.length] as string;
       parts.push(el('rect', { x: plot.left, y: by, width: Math.max(1, x(b.value) - plot.left), height: baselineHeight, fill }));
-      parts.push(barLabel(x(b.value), by + baselineHeight - 1, `${b.label}: ${formatNumber(b.value)}`, plot.right, 10));
+      parts.push(barLabel(x(b.value), by + baselineHeight - 1, `${b.label}: ${formatNumber(b.value)}`, plot.right, 10, '#1f2328'));
       by += baselineHeight + 2;
     });
     top += groupHeight(c);
@@ -165,11 +166,11 @@ export function formatRatio(ratio: number): string {
   return `${ratio >= 10 ? ratio.toFixed(0) : ratio >= 1 ? ratio.toFixed(1) : ratio.toFixed(2)}×`;
 }
 
-/** A label after a bar's end, or inside it (right-aligned, white) when it would run off the chart. */
-function barLabel(end: number, y: number, label: string, right: number, size = 11): string {
+/** A label after a bar's end, or inside it (right-aligned, in `insideColor`) when it would run off the chart. */
+function barLabel(end: number, y: number, label: string, right: number, size = 11, insideColor = '#fff'): string {
   // About 0.55 em per character of a sans-serif face: good enough to choose a side.
   const fits = end + 6 + label.length * size * 0.55 <= right;
   return fits
     ? text(end + 6, y, label, { 'font-size': size })
-    : text(end - 6, y, label, { 'font-size': size, 'text-anchor': 'end', fill: '#fff' });
+    : text(end - 6, y, label, { 'font-size': size, 'text-anchor': 'end', fill: insideColor });
 }
