@@ -17,7 +17,7 @@ export async function measureClientLimit(ctx: BenchContext, concurrencies: reado
   const client = await createApiClient(ctx.options.client, socketPath);
   try {
     const body = { to: 'peer', text: textOf('limit-', 100) };
-    /** Requests answered per second, and the bench process's CPU time per request (µs): the client's own cost, less noisy than its rate. */
+    /** Requests answered per second, and the bench process's CPU time per request (µs): the client's own cost. */
     const run = async (clients: number, ms: number) => {
       let answered = 0;
       const cpu = process.cpuUsage();

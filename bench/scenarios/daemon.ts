@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { type ApiClient, clientDescription, createApiClient } from '../lib/api-client.js';
 import { clientLimitName, measureClientLimit } from '../lib/client-limit.js';
+import { startCpuMeter } from '../lib/cpu.js';
 import { connectDaemons, DaemonSet, dialDaemon } from '../lib/daemons.js';
 import { EventWatch } from '../lib/events.js';
 import { freePort } from '../lib/processes.js';
@@ -60,16 +61,25 @@ export const daemonScenario: Scenario = {
       watches = [sent, got];
       let run = 0;
 
-      /** Sends `count` messages; seconds until all were received, and until all were delivered. */
+      /**
+       * Sends `count` messages; seconds until all were received, and until all were delivered, and the
+       * CPU milliseconds each process used until then.
+       */
       const throughput = async (count: number, size: number, senders: number, batch = 1) => {
         const prefix = `r${run++}-`;
         const received = got.whenCount('received', got.counts.received + count);
         const delivered = sent.whenCount('delivered', sent.counts.delivered + count);
+        const cpu = startCpuMeter({ sender: alice.status.pid, receiver: bob.status.pid });
         const start = performance.now();
         await sendMany(client, bob.peerId, count, senders, (i) => textOf(`${prefix}${i}-`, size), batch);
         const accepted = performance.now();
         const [receivedAt, deliveredAt] = await Promise.all([received, delivered]);
-        return { accepted: (accepted - start) / 1000, received: (receivedAt - start) / 1000, delivered: (deliveredAt - start) / 1000 };
+        return {
+          accepted: (accepted - start) / 1000,
+          received: (receivedAt - start) / 1000,
+          delivered: (deliveredAt - start) / 1000,
+          cpuMs: cpu(),
+        };
       };
 
       const reps = Math.min(ctx.options.reps, 3);
@@ -83,11 +93,13 @@ export const daemonScenario: Scenario = {
         const delivered: number[] = [];
         const received: number[] = [];
         const accepted: number[] = [];
+        const cpu = { sender: [] as number[], receiver: [] as number[], bench: [] as number[] };
         for (let rep = 0; rep < reps; rep++) {
           const t = await throughput(count, c.size, c.senders, c.batch);
           delivered.push(count / t.delivered);
           received.push(count / t.received);
           accepted.push(count / t.accepted);
+          for (const who of ['sender', 'receiver', 'bench'] as const) cpu[who].push((t.cpuMs[who] * 1000) / count);
         }
         const requests = c.batch > 1 ? `${c.senders} × batches of ${c.batch}` : `${c.senders} client${c.senders > 1 ? 's' : ''}`;
         const label = `${c.size === 100 ? '100 B' : '4 KiB'}, ${requests}`;
@@ -98,6 +110,12 @@ export const daemonScenario: Scenario = {
         });
         ctx.results.add('p2pchat', `${label}: received msg/s`, 'msg/s', 'higher', received, { baselines: [`libp2p/${c.baseline}`] });
         ctx.results.add('p2pchat', `${label}: API accepted msg/s`, 'msg/s', 'higher', accepted);
+        if (c.size === 100) {
+          // Where a message's CPU goes; on 2 cores all three processes share the machine.
+          ctx.results.add('p2pchat', `${label}: CPU per message, sender daemon`, 'µs', 'lower', cpu.sender);
+          ctx.results.add('p2pchat', `${label}: CPU per message, receiver daemon`, 'µs', 'lower', cpu.receiver);
+          ctx.results.add('p2pchat', `${label}: CPU per message, bench (client, event streams)`, 'µs', 'lower', cpu.bench);
+        }
         ctx.log(`  p2pchat: ${label}: ${reps} runs of ${count} messages`);
       }
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { latencySeries, throughputCases, writeCharts } from '../../bench/lib/chart-files.js';
+import { cpuTicksFromStat } from '../../bench/lib/cpu.js';
 import { issueRows, issueRowsMarkdown } from '../../bench/lib/issue-rows.js';
 import { Results } from '../../bench/lib/results.js';
 import { assertWellFormedXml } from '../helpers/xml.js';
@@ -140,5 +141,13 @@ describe('chart data', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('CPU time from /proc', () => {
+  it('reads user + system ticks after a command name with spaces and parentheses', () => {
+    const line = '4242 (node (a) b) S 1 4242 4242 0 -1 4194304 1200 0 0 0 731 269 0 0 20 0 11 0 100 0 0 18446744073709551615';
+    assert.equal(cpuTicksFromStat(line), 1000);
+    assert.throws(() => cpuTicksFromStat('4242 (node) S 1'), /not a \/proc/);
   });
 });
