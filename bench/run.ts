@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLIENT_KINDS, type ClientKind } from './lib/api-client.js';
 import { writeCharts } from './lib/chart-files.js';
-import { issueRows, issueRowsMarkdown, issueRowsText } from './lib/issue-rows.js';
+import { issueRows, issueRowsMarkdown, issueRowsText, NOT_MEASURED } from './lib/issue-rows.js';
 import { machineInfo } from './lib/machine.js';
 import { Results } from './lib/results.js';
 import type { BenchContext, BenchOptions, Scenario } from './lib/scenario.js';
@@ -115,9 +115,11 @@ async function main(): Promise<void> {
   }
   results.computeRatios();
   const rows = issueRows(results);
+  // Issue 16's rows only when this run measured some of them (not for, say, --only startup).
+  const issue = rows.some((r) => r.now !== NOT_MEASURED);
   process.stdout.write(`\n${textTable(results)}\n`);
-  process.stdout.write(`\nIssue 16's table (ratios to the baselines of this run):\n${issueRowsText(rows)}\n`);
-  if (markdown) process.stdout.write(`\n${markdownTable(results)}\n\n${issueRowsMarkdown(rows)}\n`);
+  if (issue) process.stdout.write(`\nIssue 16's table (ratios to the baselines of this run):\n${issueRowsText(rows)}\n`);
+  if (markdown) process.stdout.write(`\n${markdownTable(results)}\n${issue ? `\n${issueRowsMarkdown(rows)}\n` : ''}`);
 
   const dir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });

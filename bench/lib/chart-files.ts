@@ -1,8 +1,8 @@
 // Picks the charts' data out of a bench run (live, or read back from its JSON) and writes the SVG
-// files next to the JSON: <stem>-latency.svg and <stem>-throughput.svg.
+// files next to the JSON: <stem>-latency.svg, <stem>-throughput.svg and <stem>-cpu.svg.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LatencySeries, latencyChart, type ThroughputCase, throughputChart } from './charts.js';
+import { type LatencySeries, latencyChart, type StackedCase, stackedChart, type ThroughputCase, throughputChart } from './charts.js';
 import type { Figure } from './results.js';
 
 /** What the charts need of a run: the figures, and the latency samples kept whole. */
@@ -56,12 +56,28 @@ function baselineLabel(key: string): string {
   return scenario === 'libp2p' ? `bare libp2p ${name}` : name;
 }
 
+const CPU_FIGURE = /^(.*): CPU per message, (.*)$/;
+
+/** Scenario 3's CPU per message, one stacked bar per case: sender daemon, receiver daemon, bench process. */
+export function cpuCases(source: ChartSource): StackedCase[] {
+  const cases = new Map<string, StackedCase>();
+  for (const f of source.figures) {
+    const m = f.scenario === 'p2pchat' ? CPU_FIGURE.exec(f.name) : null;
+    if (!m) continue;
+    const label = m[1] as string;
+    const c = cases.get(label) ?? { label, parts: [] };
+    c.parts.push({ label: m[2] as string, value: f.summary.median });
+    cases.set(label, c);
+  }
+  return [...cases.values()];
+}
+
 function clientNote(client: string | undefined): string {
   const made = client === 'http' ? "Node's http.request" : client === 'undici' ? "Node's bundled undici" : undefined;
   return `delivered = stored and acked by the receiver${made ? `; control API requests made with ${made}` : ''}`;
 }
 
-/** Writes both charts into `dir`; returns the files written. */
+/** Writes the charts into `dir`; returns the files written. */
 export function writeCharts(source: ChartSource, dir: string, stem: string): string[] {
   const files: [string, string][] = [
     [`${stem}-latency.svg`, latencyChart(latencySeries(source), 'Latency, one message at a time: send → remote event')],
@@ -72,6 +88,10 @@ export function writeCharts(source: ChartSource, dir: string, stem: string): str
         'Delivered messages per second, against the baselines of the same run',
         clientNote(source.options?.client),
       ),
+    ],
+    [
+      `${stem}-cpu.svg`,
+      stackedChart(cpuCases(source), 'CPU time per delivered message, by process (100 B)', 'µs', clientNote(source.options?.client)),
     ],
   ];
   for (const [name, svg] of files) writeFileSync(join(dir, name), svg);

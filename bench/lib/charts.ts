@@ -1,6 +1,7 @@
-// The bench's two charts as SVG strings, from plain data: the distribution of a latency (a CDF
-// with p50 and p99 marked) and throughput per case against its baselines (bars, ratios labelled).
-// Pure functions: data in, SVG text out; bench/lib/chart-files.ts picks the data from a run.
+// The bench's charts as SVG strings, from plain data: the distribution of a latency (a CDF with
+// p50 and p99 marked), throughput per case against its baselines (bars, ratios labelled), and
+// where each case's CPU goes (stacked bars). Pure functions: data in, SVG text out;
+// bench/lib/chart-files.ts picks the data from a run.
 import { formatNumber } from './table.js';
 import { percentile } from './stats.js';
 import { el, linearScale, logScale, logTicks, niceTicks, num, svgDocument, text } from './svg.js';
@@ -156,6 +157,58 @@ export function throughputChart(cases: ThroughputCase[], title: string, subtitle
 }
 
 /** Axis labels: round values as they are (0, 50k, 0.5), without the table's trailing zeros. */
+export interface StackedCase {
+  label: string;
+  /** The segments, in the same order for every case (the legend is taken from the first case). */
+  parts: { label: string; value: number }[];
+}
+
+/** Horizontal stacked bars on one linear scale: each case's parts side by side, their total after the bar. */
+export function stackedChart(cases: StackedCase[], title: string, unit: string, subtitle = ''): string {
+  const usable = cases.filter((c) => c.parts.length > 0 && c.parts.every((p) => Number.isFinite(p.value) && p.value >= 0));
+  if (usable.length === 0) return noData(WIDTH, 120, title);
+  const barHeight = 18;
+  const rowHeight = barHeight + 12;
+  const plot = { left: 250, right: WIDTH - 90, top: subtitle ? 88 : 70 };
+  const height = plot.top + usable.length * rowHeight + 40;
+  const bottom = height - 40;
+  const total = (c: StackedCase) => c.parts.reduce((sum, p) => sum + p.value, 0);
+  const max = Math.max(...usable.map(total));
+  const ticks = niceTicks(0, max, 5);
+  const x = linearScale([0, Math.max(max, ticks.at(-1) ?? max) || 1], [plot.left, plot.right]);
+
+  const parts: string[] = [text(16, 26, title, { 'font-size': 15, 'font-weight': 'bold' })];
+  if (subtitle) parts.push(text(16, 46, subtitle, { fill: '#57606a' }));
+  let lx = plot.left;
+  (usable[0] as StackedCase).parts.forEach((p, j) => {
+    parts.push(el('rect', { x: lx, y: plot.top - 24, width: 12, height: 12, fill: COLORS[j % COLORS.length] as string }));
+    parts.push(text(lx + 16, plot.top - 14, p.label));
+    lx += 24 + p.label.length * 7;
+  });
+  for (const t of ticks) {
+    parts.push(el('line', { x1: x(t), x2: x(t), y1: plot.top - 4, y2: bottom, stroke: '#eaeef2' }));
+    parts.push(text(x(t), bottom + 16, formatTick(t), { 'text-anchor': 'middle' }));
+  }
+  parts.push(text((plot.left + plot.right) / 2, bottom + 32, unit, { 'text-anchor': 'middle' }));
+  usable.forEach((c, i) => {
+    const top = plot.top + i * rowHeight;
+    parts.push(text(plot.left - 8, top + barHeight - 5, c.label, { 'text-anchor': 'end', 'font-weight': 'bold' }));
+    let start = 0;
+    c.parts.forEach((p, j) => {
+      const width = x(start + p.value) - x(start);
+      parts.push(el('rect', { x: x(start), y: top, width, height: barHeight, fill: COLORS[j % COLORS.length] as string }));
+      const label = formatNumber(p.value);
+      // Inside its segment only when it fits (about 0.55 em per character at 11 px).
+      if (width >= label.length * 6 + 8)
+        parts.push(text(x(start) + width / 2, top + barHeight - 5, label, { 'text-anchor': 'middle', fill: '#fff', 'font-size': 11 }));
+      start += p.value;
+    });
+    parts.push(text(x(start) + 6, top + barHeight - 5, `${formatNumber(start)} ${unit}`));
+  });
+  parts.push(el('line', { x1: plot.left, x2: plot.left, y1: plot.top - 4, y2: bottom, stroke: '#57606a' }));
+  return svgDocument(WIDTH, height, title, ...parts);
+}
+
 export function formatTick(value: number): string {
   if (value === 0) return '0';
   if (Math.abs(value) >= 1000) return `${Number((value / 1000).toPrecision(3))}k`;

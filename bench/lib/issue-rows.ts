@@ -25,7 +25,7 @@ interface RowSpec {
 }
 
 const LIBP2P_100B = 'libp2p/100 B msg/s';
-const NOT_MEASURED = 'not measured in this run';
+export const NOT_MEASURED = 'not measured in this run';
 
 function ratioTo(figure: Figure, baseline: string): number | undefined {
   return figure.ratios.find((r) => r.baseline === baseline)?.ratio;

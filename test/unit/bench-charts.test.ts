@@ -2,7 +2,7 @@
 // values where they belong, and a readable answer for a run without data.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatRatio, formatTick, latencyChart, throughputChart } from '../../bench/lib/charts.js';
+import { formatRatio, formatTick, latencyChart, stackedChart, throughputChart } from '../../bench/lib/charts.js';
 import { percentile } from '../../bench/lib/stats.js';
 import { formatNumber } from '../../bench/lib/table.js';
 import { el, escapeXml, linearScale, logScale, logTicks, niceTicks, num, svgDocument, text } from '../../bench/lib/svg.js';
@@ -159,6 +159,54 @@ describe('throughput chart', () => {
     const height = (svg: string) => Number(/<svg[^>]* height="([^"]+)"/.exec(svg)?.[1]);
     assert.ok(height(two) > height(one));
     assert.ok(!two.includes('missing'));
+  });
+});
+
+describe('stacked chart (CPU per message)', () => {
+  it('says so when there is nothing to draw, and is still a valid SVG', () => {
+    for (const svg of [
+      stackedChart([], 'CPU', 'µs'),
+      stackedChart([{ label: 'x', parts: [{ label: 'a', value: Number.NaN }] }], 'CPU', 'µs'),
+    ]) {
+      assertWellFormedXml(svg);
+      assert.match(svg, /no data in this run/);
+    }
+  });
+
+  it('puts the parts of a case side by side in proportion, with the total after the bar', () => {
+    const svg = stackedChart(
+      [
+        {
+          label: 'one per request',
+          parts: [
+            { label: 'sender', value: 300 },
+            { label: 'receiver', value: 100 },
+            { label: HOSTILE, value: 200 },
+          ],
+        },
+        {
+          label: 'batches',
+          parts: [
+            { label: 'sender', value: 60 },
+            { label: 'receiver', value: 30 },
+            { label: HOSTILE, value: 10 },
+          ],
+        },
+      ],
+      'CPU',
+      'µs',
+    );
+    assertWellFormedXml(svg);
+    assert.ok(!svg.includes('<script'));
+    // rects: background, three legend keys, then three segments per case
+    const widths = attributeValues(svg, 'rect', 'width').slice(4);
+    const xs = attributeValues(svg, 'rect', 'x').slice(4);
+    assert.equal(widths.length, 6);
+    const [s1, r1, b1, s2] = widths as [number, number, number, number];
+    assert.ok(Math.abs(s1 / r1 - 3) < 0.01 && Math.abs(b1 / r1 - 2) < 0.01, `segments ${widths.join(', ')} in proportion`);
+    assert.ok(Math.abs(s1 / s2 - 5) < 0.01, 'cases share one scale');
+    assert.ok(Math.abs((xs[1] as number) - ((xs[0] as number) + s1)) < 0.02, 'the second part starts where the first ends');
+    assert.ok(svg.includes('>600 µs<') && svg.includes('>100 µs<'), 'totals after the bars');
   });
 });
 

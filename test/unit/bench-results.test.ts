@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { latencySeries, throughputCases, writeCharts } from '../../bench/lib/chart-files.js';
+import { cpuCases, latencySeries, throughputCases, writeCharts } from '../../bench/lib/chart-files.js';
 import { cpuTicksFromStat } from '../../bench/lib/cpu.js';
 import { issueRows, issueRowsMarkdown } from '../../bench/lib/issue-rows.js';
 import { Results } from '../../bench/lib/results.js';
@@ -28,6 +28,14 @@ function sampleRun(): Results {
   delivered('4 KiB, 4 × batches of 100', 6000, ['libp2p/4 KiB msg/s']);
   delivered('100 B backlog of 20000', 21_000, ['libp2p/100 B msg/s', 'libp2p/100 B msg/s, 128 per write']);
   r.add('p2pchat', '100 B, 64 clients: received msg/s', 'msg/s', 'higher', [9100], { baselines: ['libp2p/100 B msg/s'] });
+  for (const [who, value] of [
+    ['sender daemon', 500],
+    ['receiver daemon', 100],
+    ['bench (client, event streams)', 360],
+  ] as const) {
+    r.add('p2pchat', `100 B, 64 clients: CPU per message, ${who}`, 'µs', 'lower', [value]);
+    r.add('p2pchat', `100 B, 4 × batches of 100: CPU per message, ${who}`, 'µs', 'lower', [value / 8]);
+  }
   r.add('p2pchat', 'send → remote event p50', 'ms', 'lower', [0.9]);
   r.add('p2pchat', 'send → remote event p99', 'ms', 'lower', [3.5]);
   r.keepSamples('p2pchat/send → remote event', [0.8, 0.9, 3.5]);
@@ -118,6 +126,27 @@ describe('chart data', () => {
     assert.deepEqual(cases[5]?.baselines, [{ label: 'bare libp2p 100 B', value: 20_000 }]);
   });
 
+  it('stacks the CPU per message of each case by process, in the order the bench measured them', () => {
+    assert.deepEqual(cpuCases(sampleRun()), [
+      {
+        label: '100 B, 64 clients',
+        parts: [
+          { label: 'sender daemon', value: 500 },
+          { label: 'receiver daemon', value: 100 },
+          { label: 'bench (client, event streams)', value: 360 },
+        ],
+      },
+      {
+        label: '100 B, 4 × batches of 100',
+        parts: [
+          { label: 'sender daemon', value: 62.5 },
+          { label: 'receiver daemon', value: 12.5 },
+          { label: 'bench (client, event streams)', value: 45 },
+        ],
+      },
+    ]);
+  });
+
   it('draws the latency samples of all repetitions, in a fixed order, and skips what was not kept', () => {
     const series = latencySeries(sampleRun());
     assert.deepEqual(
@@ -129,15 +158,16 @@ describe('chart data', () => {
     );
   });
 
-  it('writes both charts next to the results, valid even for a run without figures', () => {
+  it('writes the charts next to the results, valid even for a run without figures', () => {
     const dir = mkdtempSync(join(tmpdir(), 'p2pchat-charts-'));
     try {
       const written = writeCharts({ ...sampleRun(), options: { client: 'undici' } }, dir, 'run');
-      assert.deepEqual(readdirSync(dir).sort(), ['run-latency.svg', 'run-throughput.svg']);
+      assert.deepEqual(readdirSync(dir).sort(), ['run-cpu.svg', 'run-latency.svg', 'run-throughput.svg']);
       for (const file of written) assertWellFormedXml(readFileSync(file, 'utf8'));
       assert.match(readFileSync(join(dir, 'run-throughput.svg'), 'utf8'), /Node&apos;s bundled undici/);
       writeCharts({ figures: [] }, dir, 'empty');
-      for (const name of ['empty-latency.svg', 'empty-throughput.svg']) assertWellFormedXml(readFileSync(join(dir, name), 'utf8'));
+      for (const name of ['empty-cpu.svg', 'empty-latency.svg', 'empty-throughput.svg'])
+        assertWellFormedXml(readFileSync(join(dir, name), 'utf8'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
