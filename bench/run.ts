@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLIENT_KINDS, type ClientKind } from './lib/api-client.js';
+import { CLIENT_KINDS, type ClientKind, clientDescription } from './lib/api-client.js';
 import { writeCharts } from './lib/chart-files.js';
 import { issueRows, issueRowsMarkdown, issueRowsText, NOT_MEASURED } from './lib/issue-rows.js';
 import { machineInfo } from './lib/machine.js';
@@ -118,7 +118,10 @@ async function main(): Promise<void> {
   // Issue 16's rows only when this run measured some of them (not for, say, --only startup).
   const issue = rows.some((r) => r.now !== NOT_MEASURED);
   process.stdout.write(`\n${textTable(results)}\n`);
-  if (issue) process.stdout.write(`\nIssue 16's table (ratios to the baselines of this run):\n${issueRowsText(rows)}\n`);
+  if (issue) {
+    const heading = `Issue 16's table (ratios to the baselines of this run; requests made with ${clientDescription(options.client)})`;
+    process.stdout.write(`\n${heading}:\n${issueRowsText(rows)}\n`);
+  }
   if (markdown) process.stdout.write(`\n${markdownTable(results)}\n${issue ? `\n${issueRowsMarkdown(rows)}\n` : ''}`);
 
   const dir = join(REPO_ROOT, 'bench', 'results');
