@@ -41,7 +41,7 @@ const USAGE = `usage: npm run bench -- [options]
   --mesh-large       add N=30 to the mesh sizes
   --homes DIR        create daemon homes in DIR (default: the temp dir); /dev/shm takes fsync cost out
   --cpu-prof DIR     write --cpu-prof profiles of the scenario 3 daemons into DIR
-  --client KIND      HTTP client for scenario 3's control API requests: undici (default, Node's bundled one) or http
+  --client KIND      HTTP client for scenario 3's control API requests: undici (default, undici 7) or http
   --markdown         also print the tables as Markdown`;
 
 function parseArgs(argv: string[]): { options: BenchOptions; only?: Set<string>; markdown: boolean } {

@@ -2,12 +2,11 @@
 // single-message benchmark measures: Node's `http.request` costs about as much per request as a
 // small server does to answer it, so with it the bench measures its own client as much as the
 // daemon. Two clients, chosen with --client:
-// - `undici` (default): the undici HTTP/1.1 client that Node ships as the engine of its `fetch`,
-//   used through its dispatcher API (`Agent.request`), which skips fetch's WHATWG streams layer.
-//   Node 20 does not export the module; its `Agent` class is taken from the dispatcher that
-//   undici registers for Node's `fetch` under `Symbol.for('undici.globalDispatcher.1')`, the key
-//   undici itself uses to share a dispatcher with Node.
+// - `undici` (default): the undici HTTP/1.1 client (the engine of Node's `fetch`, installed as a
+//   dev dependency), used through its dispatcher API (`Agent.request`), which skips fetch's WHATWG
+//   streams layer.
 // - `http`: Node's `http.request` with keep-alive, as the p2pchat CLI uses (src/control/client.ts).
+import { Agent } from 'undici';
 import { ControlClient } from '../../src/control/client.js';
 
 export type ClientKind = 'undici' | 'http';
@@ -20,32 +19,9 @@ export interface ApiClient {
   close(): Promise<void>;
 }
 
-/** The parts of undici's dispatcher API used here (see undici's `Dispatcher.request`). */
-interface UndiciAgent {
-  request(options: { origin: string; path: string; method: string; headers: Record<string, string>; body: string }): Promise<{
-    statusCode: number;
-    body: { text(): Promise<string> };
-  }>;
-  close(): Promise<void>;
-}
-type UndiciAgentClass = new (options: { connect: { socketPath: string } }) => UndiciAgent;
-
-const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
-
-/** Node's own undici `Agent` class; undici registers its dispatcher on the first `fetch`. */
-async function nodeUndiciAgent(): Promise<UndiciAgentClass> {
-  const registry = globalThis as unknown as Record<symbol, { constructor: unknown } | undefined>;
-  if (!registry[GLOBAL_DISPATCHER]) await fetch('data:,').then((r) => r.arrayBuffer());
-  const agentClass = registry[GLOBAL_DISPATCHER]?.constructor as UndiciAgentClass | undefined;
-  if (typeof agentClass !== 'function' || typeof (agentClass.prototype as Partial<UndiciAgent>).request !== 'function') {
-    throw new Error(`this Node (${process.version}) does not expose undici's dispatcher; run the bench with --client http`);
-  }
-  return agentClass;
-}
-
 class UndiciApiClient implements ApiClient {
   readonly kind = 'undici';
-  constructor(private readonly agent: UndiciAgent) {}
+  constructor(private readonly agent: Agent) {}
 
   async post<T>(path: string, body: unknown): Promise<T> {
     const res = await this.agent.request({
@@ -83,11 +59,10 @@ class NodeHttpApiClient implements ApiClient {
 
 export async function createApiClient(kind: ClientKind, socketPath: string): Promise<ApiClient> {
   if (kind === 'http') return new NodeHttpApiClient(socketPath);
-  const Agent = await nodeUndiciAgent();
-  return new UndiciApiClient(new Agent({ connect: { socketPath } }));
+  return Promise.resolve(new UndiciApiClient(new Agent({ connect: { socketPath } })));
 }
 
 /** What a figure says about the client that drove it. */
 export function clientDescription(kind: ClientKind): string {
-  return kind === 'undici' ? "Node's bundled undici (Agent.request, keep-alive)" : "Node's http.request (keep-alive)";
+  return kind === 'undici' ? 'undici 7 (Agent.request, keep-alive)' : "Node's http.request (keep-alive)";
 }

@@ -73,7 +73,7 @@ export function cpuCases(source: ChartSource): StackedCase[] {
 }
 
 function clientNote(client: string | undefined): string {
-  const made = client === 'http' ? "Node's http.request" : client === 'undici' ? "Node's bundled undici" : undefined;
+  const made = client === 'http' ? "Node's http.request" : client === 'undici' ? 'undici 7' : undefined;
   return `delivered = stored and acked by the receiver${made ? `; control API requests made with ${made}` : ''}`;
 }
 
