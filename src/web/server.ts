@@ -14,7 +14,7 @@ import { apiErrorHandler, apiRoutes, type DaemonApi, type WebLogin } from '../co
 import type { Logger } from '../logger.js';
 import { allowedHosts, hostRefusal, isSafeMethod, originRefusal, SECURITY_HEADERS } from './request-checks.js';
 import { SSE_FORMAT } from './sse.js';
-import { cookieValue, SESSION_COOKIE, type Session, WebAuth } from './web-auth.js';
+import { cookieValue, type Session, sessionCookieName, WebAuth } from './web-auth.js';
 
 /** Where the build puts the app (scripts/bundle-web.mjs): dist/web, two directories above this module and the daemon's bundle. */
 export const DEFAULT_ASSETS_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
@@ -38,12 +38,14 @@ export class WebServer {
   private readonly events: EventStreams;
   private readonly options: WebServerOptions;
   private readonly sessions = new WeakMap<FastifyRequest, Session>();
+  private readonly cookieName: string;
   private hosts = new Set<string>();
   private port = 0;
 
   constructor(components: { api: DaemonApi; log: Logger; key: Buffer; now?: () => number }, options: WebServerOptions) {
     this.options = options;
     this.auth = new WebAuth({ key: components.key, now: components.now }, options);
+    this.cookieName = sessionCookieName(components.key);
     this.app = Fastify({ logger: false, bodyLimit: options.bodyLimit, requestTimeout: 10_000, forceCloseConnections: true });
     this.app.server.headersTimeout = 5_000;
     this.app.addHook('onRequest', async (req, reply) => this.check(req, reply));
@@ -59,7 +61,7 @@ export class WebServer {
     });
     this.app.post('/api/logout', async (req, reply) => {
       this.auth.revoke(this.sessions.get(req) as Session);
-      void reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+      void reply.header('set-cookie', `${this.cookieName}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
       return { loggedOut: true };
     });
     this.events = new EventStreams(components.api, { maxClients: options.maxEventClients, format: SSE_FORMAT });
@@ -92,7 +94,7 @@ export class WebServer {
     void reply.headers(SECURITY_HEADERS);
     const path = req.url.split('?')[0] as string;
     if (path === '/login') return;
-    const session = this.auth.verifySession(cookieValue(req.headers.cookie, SESSION_COOKIE));
+    const session = this.auth.verifySession(cookieValue(req.headers.cookie, this.cookieName));
     if (session === undefined) {
       if (path.startsWith('/api/')) throw new ApiError('unauthorized', NOT_LOGGED_IN);
       return reply.code(401).type('text/plain; charset=utf-8').send(NOT_LOGGED_IN);
@@ -120,7 +122,7 @@ export class WebServer {
     }
     const { session, cookie } = this.auth.createSession();
     const maxAge = Math.floor((session.expiresAt - Date.now()) / 1000);
-    void reply.header('set-cookie', `${SESSION_COOKIE}=${cookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}`);
+    void reply.header('set-cookie', `${this.cookieName}=${cookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}`);
     return reply.code(302).header('location', '/').send();
   }
 

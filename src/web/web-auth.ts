@@ -3,7 +3,13 @@
 // Decisions only: no HTTP here, and the clock is injected so that expiry is testable.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const SESSION_COOKIE = 'p2pchat_session';
+/**
+ * The session cookie's name, one per daemon (from its key): browsers keep cookies per host, not per
+ * port, so two daemons on one machine must not overwrite each other's sessions.
+ */
+export function sessionCookieName(key: Buffer): string {
+  return `p2pchat_session_${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+}
 /** Login tokens waiting to be used; asking for more drops the oldest. */
 const MAX_PENDING_TOKENS = 16;
 

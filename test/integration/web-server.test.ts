@@ -34,6 +34,17 @@ describe('web app server', () => {
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Strict/);
     assert.equal((await webRequest(url)).status, 401, 'the same link a second time');
+    const name = cookie.split('=')[0] as string;
+    for (const forged of [
+      'a.99999999999999.forged',
+      '',
+      cookie
+        .split(';')[0]
+        ?.split('=')[1]
+        ?.replace(/\.\d+\./, '.99999999999999.'),
+    ]) {
+      assert.equal((await webRequest(`${origin}/api/v1/status`, { headers: { cookie: `${name}=${forged}` } })).status, 401, forged);
+    }
     const status = await webRequest(`${origin}/api/v1/status`, { headers: { cookie: cookie.split(';')[0] as string } });
     assert.equal(status.status, 200);
     assert.equal((JSON.parse(status.body) as { peerId: string }).peerId, alice.peerId);
@@ -129,6 +140,19 @@ describe('web app server', () => {
     const result = await off.cli(['web', '--no-open']);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /web app is off/);
+
+    // At the default port, taken (by this test, or by anything else), a free port does.
+    const defaultHolder = createServer();
+    await new Promise<void>((resolve) => defaultHolder.once('error', () => resolve()).listen(4748, '127.0.0.1', resolve));
+    try {
+      const second = await startDaemon({ name: 'second', env: { P2PCHAT_WEB_LISTEN: '127.0.0.1:4748' } });
+      await waitFor('the log line about the free port', () => /listening on a free port instead/.test(second.log));
+      const url = new URL(await loginUrl(second));
+      assert.notEqual(url.port, '4748');
+      assert.equal((await webRequest(url.href)).status, 302);
+    } finally {
+      defaultHolder.close();
+    }
 
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));

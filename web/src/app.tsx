@@ -62,26 +62,33 @@ export function App() {
   const refreshStatus = useCallback(async () => setStatus(await get<StatusInfo>('/v1/status')), []);
 
   /** Counts unread messages of the conversations shown, from their newest messages and this browser's read marks. */
-  const refreshUnread = useCallback(async (peerIds: string[]) => {
+  const refreshUnread = useCallback(async (peerIds: string[], firstVisit: boolean) => {
     const counts: Record<string, number> = {};
     await Promise.all(
       peerIds.map(async (peerId) => {
         const messages = await get<Message[]>(`/v1/messages?peer=${encodeURIComponent(peerId)}&limit=${UNREAD_SCAN}`);
+        // On a browser's first visit, what is already there counts as read: unread means "arrived since".
+        if (firstVisit) marks.current = { ...marks.current, [peerId]: markAfter(messages, marks.current[peerId]) };
         counts[peerId] = countUnread(messages, marks.current[peerId]);
       }),
     );
+    if (firstVisit) saveMarks(self.current, marks.current);
     setUnread((old) => ({ ...old, ...counts }));
   }, []);
 
   const reloadAll = useCallback(async () => {
     const st = await get<StatusInfo>('/v1/status');
     setStatus(st);
+    let firstVisit = false;
     if (self.current !== st.peerId) {
       self.current = st.peerId;
-      marks.current = loadMarks(st.peerId);
+      const stored = loadMarks(st.peerId);
+      firstVisit = stored === undefined;
+      marks.current = stored ?? {};
     }
     const { p, r } = await refreshPeers();
-    await refreshUnread([...new Set([...p.filter((x) => x.trust !== 'blocked').map((x) => x.peerId), ...r.map((x) => x.peerId)])]);
+    const shown = [...new Set([...p.filter((x) => x.trust !== 'blocked').map((x) => x.peerId), ...r.map((x) => x.peerId)])];
+    await refreshUnread(shown, firstVisit);
   }, [refreshPeers, refreshUnread]);
 
   /** The user has seen these messages of a conversation. */

@@ -204,7 +204,8 @@ export function Conversation(props: {
       </header>
       {props.request && (
         <p class="notice">
-          A message request: {name} is a stranger. Its {props.request.count} messages are held until you accept or block it.
+          A message request: {name} is a stranger.{' '}
+          {props.request.count === 1 ? 'Its message is' : `Its ${props.request.count} messages are`} held until you accept or block it.
         </p>
       )}
       {trust === 'blocked' && <p class="notice">You blocked this peer: nothing it sends is stored, and you cannot write to it.</p>}

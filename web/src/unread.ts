@@ -6,9 +6,12 @@ export type ReadMarks = Record<string, number>;
 
 const key = (self: string) => `p2pchat.read.${self}`;
 
-export function loadMarks(self: string): ReadMarks {
+/** This browser's read marks for a daemon, or undefined on its first visit (then what is already there counts as read). */
+export function loadMarks(self: string): ReadMarks | undefined {
   try {
-    const parsed: unknown = JSON.parse(localStorage.getItem(key(self)) ?? '{}');
+    const stored = localStorage.getItem(key(self));
+    if (stored === null) return undefined;
+    const parsed: unknown = JSON.parse(stored);
     return typeof parsed === 'object' && parsed !== null ? (parsed as ReadMarks) : {};
   } catch {
     return {};
