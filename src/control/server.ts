@@ -22,8 +22,8 @@ export interface DaemonApi extends EventSource {
   send(peerId: string, text: string, id?: string): Promise<SentMessage>;
   sendMany(messages: OutgoingText[]): Promise<SentMessage[]>;
   /** Cancels / re-queues an outgoing message named by its id or a unique id prefix. */
-  cancelMessage(target: string): Message;
-  retryMessage(target: string): Message;
+  cancelMessage(target: string): Promise<Message>;
+  retryMessage(target: string): Promise<Message>;
   /** Changes the display name for this run; connected p2pchat peers are told at once. */
   rename(name: string): StatusInfo;
   /** Stops the daemon cleanly, once the answer is written. */

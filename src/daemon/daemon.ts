@@ -229,6 +229,7 @@ export class Daemon implements DaemonApi {
       this.ready = false;
       try {
         this.store.publishEvent('daemon-stopping', {});
+        await this.store.synced();
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'could not record the daemon-stopping event');
       }
@@ -293,11 +294,11 @@ export class Daemon implements DaemonApi {
     return this.outgoing.send(messages);
   }
 
-  cancelMessage(target: string): Message {
+  cancelMessage(target: string): Promise<Message> {
     return this.outgoing.cancel(target);
   }
 
-  retryMessage(target: string): Message {
+  retryMessage(target: string): Promise<Message> {
     return this.outgoing.retry(target);
   }
 

@@ -63,9 +63,10 @@ export class ChatService {
   /** A peer sending junk as fast as it can must not fill the log: one line per peer every 10 s. */
   private readonly invalidReports = new LogThrottle(10_000);
   private refusedListener: RefusedListener = () => {};
-  /** Frames that arrive together, on any stream, are stored in one fsynced transaction. */
-  private readonly receives = new GroupCommit<{ peerId: string; incoming: IncomingMessage[] }, Message[]>((items) =>
-    this.store.atomically(() => items.map((i) => this.store.receive(i.peerId, i.incoming)), true),
+  /** Frames that arrive together, on any stream, are stored in one transaction; acks wait for its fsync. */
+  private readonly receives = new GroupCommit<{ peerId: string; incoming: IncomingMessage[] }, Message[]>(
+    (items) => this.store.atomically(() => items.map((i) => this.store.receive(i.peerId, i.incoming)), true),
+    () => this.store.synced(),
   );
 
   constructor(
