@@ -127,6 +127,14 @@ describe('web app server', () => {
     );
   });
 
+  it('ends a session on logout', async () => {
+    const { origin, cookie, csrf } = await webSession(alice);
+    const out = await webRequest(`${origin}/api/logout`, { method: 'POST', headers: { cookie, origin, 'x-csrf-token': csrf }, body: {} });
+    assert.equal(out.status, 200);
+    assert.match(String(out.headers['set-cookie']), /Max-Age=0/);
+    assert.equal((await webRequest(`${origin}/api/v1/status`, { headers: { cookie } })).status, 401);
+  });
+
   it('keeps a session across a daemon restart (the key is in the data dir)', async () => {
     const { cookie } = await webSession(bob);
     await bob.restart();

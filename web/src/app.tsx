@@ -146,6 +146,11 @@ export function App() {
     };
   }, [reloadAll, refreshPeers]);
 
+  const totalUnread = Object.values(unread).reduce((sum, n) => sum + n, 0);
+  useEffect(() => {
+    document.title = totalUnread > 0 ? `(${totalUnread}) p2pchat` : 'p2pchat';
+  }, [totalUnread]);
+
   if (loggedOut) {
     return (
       <main class="logged-out">

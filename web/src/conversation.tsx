@@ -57,6 +57,7 @@ export function Conversation(props: {
   const [text, setText] = useState('');
   const [sending, setSending] = useState(false);
   const list = useRef<HTMLDivElement>(null);
+  const composer = useRef<HTMLTextAreaElement>(null);
   const scroll = useRef<Scroll>({ kind: 'bottom' });
   const loadingOlder = useRef(false);
   /** States that events reported for messages not in the list yet (a send whose answer is still on its way). */
@@ -100,6 +101,9 @@ export function Conversation(props: {
   };
 
   useEffect(() => {
+    // Opening a conversation with the keyboard lands in its message box (not on a phone, where
+    // focusing would pop the on-screen keyboard over the messages).
+    if (window.matchMedia('(min-width: 701px)').matches) composer.current?.focus();
     void load();
     props.listen((event) => {
       if (event.type === 'message-received') {
@@ -257,6 +261,7 @@ export function Conversation(props: {
         </label>
         <textarea
           id="composer-text"
+          ref={composer}
           rows={2}
           placeholder={trust === 'blocked' ? 'Unblock this peer to write to it' : `Message ${name}`}
           value={text}
