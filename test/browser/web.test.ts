@@ -29,18 +29,24 @@ const skip = existsSync(CHROMIUM)
   ? false
   : `no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH) to run the browser tests`;
 
-const shots = process.env.WEB_SCREENSHOTS
-  ? join(REPO_ROOT, process.env.WEB_SCREENSHOTS)
-  : mkdtempSync(join(tmpdir(), 'p2pchat-web-shots-'));
+/** Where screenshots go: WEB_SCREENSHOTS (relative to the repository), else a temporary directory removed afterwards. */
+function screenshotDir(): string {
+  const wanted = process.env.WEB_SCREENSHOTS;
+  if (wanted === undefined || wanted === '') return mkdtempSync(join(tmpdir(), 'p2pchat-web-shots-'));
+  const dir = join(REPO_ROOT, wanted);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 describe('web app in a real browser', { skip }, () => {
   let browser: Browser | undefined;
   let alice: TestDaemon;
   let bob: TestDaemon;
   const pageErrors: string[] = [];
+  let shots = '';
 
   before(async () => {
-    mkdirSync(shots, { recursive: true });
+    shots = screenshotDir();
     [[alice, bob], browser] = await Promise.all([
       startConnectedPair(),
       chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS }),
@@ -51,7 +57,7 @@ describe('web app in a real browser', { skip }, () => {
       await browser?.close();
     } finally {
       await stopAll();
-      if (!process.env.WEB_SCREENSHOTS) rmSync(shots, { recursive: true, force: true });
+      if (!process.env.WEB_SCREENSHOTS && shots !== '') rmSync(shots, { recursive: true, force: true });
     }
   });
 
@@ -90,6 +96,7 @@ describe('web app in a real browser', { skip }, () => {
       await composer.fill('second line');
       await alicePage.getByRole('button', { name: 'Send' }).click();
       await conversationLink(bobPage, alice).locator('[data-testid="unread"]').filter({ hasText: '2' }).waitFor();
+      await bobPage.screenshot({ path: join(shots, 'unread.png') });
       const history = await bob.json<{ text: string; direction: string }[]>(['history', alice.peerId]);
       assert.ok(history.some((m) => m.direction === 'in' && m.text === 'hello bob, from a browser'));
 
