@@ -247,6 +247,10 @@ describe('web app in a real browser', { skip }, () => {
       await bobPage.getByRole('link', { name: 'Status' }).click();
       await bobPage.getByText(bob.peerId, { exact: true }).waitFor();
       await bobPage.screenshot({ path: join(shots, 'status.png') });
+      await bobPage.getByRole('button', { name: 'Log out of this browser' }).click();
+      await bobPage.getByText('This browser is not logged in').waitFor();
+      await bobPage.reload();
+      assert.match(await bobPage.locator('body').innerText(), /Not logged in/);
     } finally {
       await bobPage.context().close();
     }

@@ -214,7 +214,12 @@ export function App() {
       )}
       {route.page === 'status' && (
         <main class="content wide" id="main">
-          <StatusPage status={status} live={LIVE_TEXT[live]} refresh={() => void refreshStatus().catch(() => {})} />
+          <StatusPage
+            status={status}
+            live={LIVE_TEXT[live]}
+            refresh={() => void refreshStatus().catch(() => {})}
+            loggedOut={() => setLoggedOut(true)}
+          />
         </main>
       )}
     </div>

@@ -2,9 +2,20 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import type { StatusInfo } from '../../src/types.js';
+import { post } from './api.js';
 import { bytes, duration } from './format.js';
 
-export function StatusPage({ status, live, refresh }: { status: StatusInfo | undefined; live: string; refresh(): void }) {
+export function StatusPage({
+  status,
+  live,
+  refresh,
+  loggedOut,
+}: {
+  status: StatusInfo | undefined;
+  live: string;
+  refresh(): void;
+  loggedOut(): void;
+}) {
   useEffect(() => {
     refresh();
     const timer = setInterval(refresh, 5000);
@@ -49,6 +60,11 @@ export function StatusPage({ status, live, refresh }: { status: StatusInfo | und
           </div>
         ))}
       </dl>
+      <p>
+        <button type="button" onClick={() => void post('/logout').finally(loggedOut)}>
+          Log out of this browser
+        </button>
+      </p>
     </section>
   );
 }
