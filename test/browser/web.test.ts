@@ -83,10 +83,13 @@ describe('web app in a real browser', { skip }, () => {
     const alicePage = await openApp(alice);
     const bobPage = await openApp(bob);
     try {
-      await conversationLink(alicePage, bob).click();
+      // Keyboard only: Enter on the conversation's link lands in its message box; Enter sends.
+      await conversationLink(alicePage, bob).focus();
+      await alicePage.keyboard.press('Enter');
       const composer = alicePage.getByRole('textbox', { name: 'Message' });
-      await composer.fill('hello bob, from a browser');
-      await composer.press('Enter');
+      await waitFor('the message box to have the focus', () => composer.evaluate((el) => el === el.ownerDocument.activeElement));
+      await alicePage.keyboard.type('hello bob, from a browser');
+      await alicePage.keyboard.press('Enter');
       const mine = alicePage.locator('li.message.out', { hasText: 'hello bob, from a browser' });
       await mine.locator('.tick[data-state="delivered"]').waitFor();
       assert.equal(await composer.inputValue(), '', 'the composer is empty after sending');
