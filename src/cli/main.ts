@@ -8,6 +8,7 @@ import { registerMessagingCommands } from './commands/messaging.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerControlCommands } from './commands/control.js';
 import { registerTrustCommands } from './commands/trust.js';
+import { registerWebCommand } from './commands/web.js';
 import { startHint } from './arguments.js';
 import { CliError, EXIT } from './context.js';
 import { displayName, type PeerLook } from './format.js';
@@ -96,6 +97,7 @@ function buildProgram(): Command {
   registerMessagingCommands(program);
   registerTrustCommands(program);
   registerControlCommands(program);
+  registerWebCommand(program);
   // Last: the completion scripts are generated from every command registered above.
   registerCompletionCommand(program);
   const exitOverride = (cmd: Command): void => {

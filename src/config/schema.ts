@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import { parseListenAddress } from './listen-address.js';
+import { parseWebAddress } from './web-address.js';
 
 const listenAddress = z.string().superRefine((value, ctx) => {
   const parsed = parseListenAddress(value);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: `${value}: ${parsed}` });
+});
+
+const webAddress = z.string().superRefine((value, ctx) => {
+  const parsed = parseWebAddress(value);
   if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: `${value}: ${parsed}` });
 });
 
@@ -109,6 +115,21 @@ export const configSchema = z.strictObject({
       .int()
       .min(0)
       .describe('Most bytes of message requests held from all strangers together (many identities cost no more than this).'),
+  }),
+  web: z.strictObject({
+    enabled: z
+      .boolean()
+      .describe('Serve the web app (open it with `p2pchat web`). When its address is taken, the daemon logs one line and runs without it.'),
+    listen: webAddress.describe(
+      'Loopback address of the web app, host:port: 127.0.0.1, [::1] or localhost. Port 0 picks a free port (`p2pchat web` prints the link).',
+    ),
+    sessionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .describe('How long a browser stays logged in to the web app; sessions survive daemon restarts.'),
+    loginTokenSeconds: z.number().int().min(10).max(3600).describe('How long a login link from `p2pchat web` can be used (once).'),
   }),
   limits: z.strictObject({
     rate: z.strictObject({

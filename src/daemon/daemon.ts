@@ -2,7 +2,7 @@
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { ResolvedConfig } from '../config/schema.js';
 import { ApiError } from '../api-errors.js';
-import { ControlServer, type DaemonApi, type MetricsText } from '../control/server.js';
+import { ControlServer, type DaemonApi, type MetricsText, type WebLogin } from '../control/server.js';
 import { Delivery } from '../delivery/delivery.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
@@ -20,6 +20,7 @@ import { createTrust, type Trust } from '../trust/create-trust.js';
 import { createTrustApi, type TrustApi } from '../trust/trust-api.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { VERSION } from '../version.js';
+import { startWebApp, type WebApp } from '../web/start-web.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { planListen, listenFailure } from './listen-ports.js';
 import { acquireLock, clearStaleSocket } from './lock.js';
@@ -54,6 +55,7 @@ export class Daemon implements DaemonApi {
   private peerOps!: PeerOperations;
   /** Undefined when `metrics.enabled` is off. */
   private metricsPart: DaemonMetrics | undefined;
+  private web: WebApp = { off: 'the daemon is still starting' };
   /** Set once start-up completed: only a daemon that was ready announces its clean stop. */
   private ready = false;
   private trustParts!: Trust;
@@ -210,6 +212,8 @@ export class Daemon implements DaemonApi {
       );
       await control.start();
       this.cleanups.push(() => control.stop());
+      const web = (this.web = await startWebApp({ api: this, log: log.child({ part: 'web' }), observer: metrics?.control('web') }, config));
+      if ('server' in web) this.cleanups.push(() => web.server.stop());
 
       // Prunes at once (history retention and old events), then periodically.
       retention.start();
@@ -343,6 +347,11 @@ export class Daemon implements DaemonApi {
   metrics(): Promise<MetricsText> {
     if (!this.metricsPart) return Promise.reject(new ApiError('not_found', 'metrics are off: set metrics.enabled to true in the config'));
     return this.metricsPart.scrape();
+  }
+
+  webLogin(): WebLogin {
+    if ('off' in this.web) throw new ApiError('unavailable', this.web.off);
+    return this.web.server.login();
   }
 
   /** One page of a replay: a slow event-stream client holds at most this much of the store. */
