@@ -115,6 +115,10 @@ export const ENV_VARS: Record<string, { path: string[]; parse: (key: string, v: 
   P2PCHAT_BOOTSTRAP: { path: ['wan', 'bootstrap'], parse: (_k, v) => splitList(v) },
   P2PCHAT_ANNOUNCE: { path: ['wan', 'announce'], parse: (_k, v) => splitList(v) },
   P2PCHAT_RELAY_SERVER: { path: ['relay', 'server'], parse: parseBool },
+  P2PCHAT_METRICS: { path: ['metrics', 'enabled'], parse: parseBool },
+  P2PCHAT_METRICS_LIBP2P: { path: ['metrics', 'libp2p'], parse: parseBool },
+  P2PCHAT_WEB: { path: ['web', 'enabled'], parse: parseBool },
+  P2PCHAT_WEB_LISTEN: { path: ['web', 'listen'], parse: (_k, v) => v },
 };
 
 function setPath(target: Json, path: string[], value: unknown): Json {
