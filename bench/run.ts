@@ -17,6 +17,7 @@ import { memoryScenario } from './scenarios/memory.js';
 import { meshScenario } from './scenarios/mesh.js';
 import { startupScenario } from './scenarios/startup.js';
 import { libp2pScenario, rawScenario } from './scenarios/streams.js';
+import { wanScenario } from './scenarios/wan.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -29,6 +30,7 @@ const SCENARIOS: Scenario[] = [
   memoryScenario,
   meshScenario,
   abuseScenario,
+  wanScenario,
 ];
 
 const USAGE = `usage: npm run bench -- [options]
