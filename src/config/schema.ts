@@ -66,6 +66,11 @@ const relaySchema = z.strictObject({
     .describe(
       'Relay other daemons’ connections (circuit relay v2 server) and serve the DHT: for a daemon with a public or otherwise reachable address. Off by default.',
     ),
+  reservationsFrom: z
+    .enum(['anyone', 'contacts'])
+    .describe(
+      'Who may hold a reservation on this relay: anyone (not blocked), or only its contacts (add your own daemons with `p2pchat contacts add`). Blocked peers never.',
+    ),
   maxReservations: z.number().int().min(1).describe('Most peers holding a reservation on this relay at once; more are refused.'),
   reservationTtlSeconds: z.number().int().min(60).describe('How long a reservation lasts; clients renew it before it expires.'),
   durationLimitSeconds: z

@@ -105,6 +105,7 @@ export class Daemon implements DaemonApi {
         log: log.child({ part: 'lan' }),
         metrics: metrics?.libp2p(),
         gater: createConnectionGater({
+          relayReservations: config.relay.reservationsFrom,
           trust: trust.book,
           limits: config.limits,
           log: log.child({ part: 'admission' }),

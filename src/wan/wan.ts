@@ -79,6 +79,10 @@ export class Wan {
       }
       return;
     }
+    if (this.config.relay.server && this.reachability().mode !== 'public') {
+      // Its reservations would name only addresses that work on its own network.
+      this.log.warn('a relay server with no public address: set wan.announce to the address others reach it on (see docs/wan.md)');
+    }
     this.node.addEventListener('peer:disconnect', this.onDisconnect);
     this.node.addEventListener('self:peer:update', this.onSelfUpdate);
     this.keeper.start();

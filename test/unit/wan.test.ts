@@ -147,6 +147,7 @@ describe('relay and DHT settings', () => {
   it('the relay’s limits come from the config, the duration in milliseconds as the server takes it', () => {
     const init = relayServerInit({
       server: true,
+      reservationsFrom: 'anyone',
       maxReservations: 256,
       reservationTtlSeconds: 7200,
       durationLimitSeconds: 3600,
