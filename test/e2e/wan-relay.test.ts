@@ -130,7 +130,12 @@ describe('beyond the LAN, through a relay', { skip: netnsUnavailable() ?? iptabl
     const queued = ['while the relay was down 1', 'while the relay was down 2', 'while the relay was down 3'];
     for (const text of queued) await ada.json<SentMessage>(['send', bo.peerId, text]);
     const back = Date.now();
-    await relay.start();
+    try {
+      await relay.start();
+    } catch (err) {
+      t.diagnostic(`the relay's log:\n${relay.log.split('\n').slice(-20).join('\n')}`);
+      throw err;
+    }
     await waitFor('the outbox to empty', async () => (await ada.json<Message[]>(['outbox'])).length === 0, TIMEOUT_MS, 250);
     t.diagnostic(`relay restarted -> queued messages delivered after ${Date.now() - back} ms`);
     const got = (await received(bo, ada)).map((m) => m.text).filter((text) => text.startsWith('while the relay'));
