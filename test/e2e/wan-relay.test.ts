@@ -55,6 +55,9 @@ describe('beyond the LAN, through a relay', { skip: netnsUnavailable() ?? iptabl
     assert.equal(net.canDial(adaHost, boHost), false);
     assert.equal(net.canDial(boHost, adaHost), false);
     assert.equal(net.canDial(relayHost, adaHost), false);
+    // Nothing leaves: neither the routers nor the public hosts have a default route (the private
+    // hosts' default routes end at their routers).
+    assert.deepEqual(net.defaultRoutes(), []);
   });
 
   it('two NATed daemons find each other by peer id and exchange messages both ways, delivered', async (t) => {

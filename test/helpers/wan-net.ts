@@ -65,6 +65,18 @@ export class SmallInternet {
     return host;
   }
 
+  /**
+   * Default routes of the hosts on the public segment (relays and routers): with none, nothing
+   * leaves the small internet (the private hosts' default routes end at their routers).
+   */
+  defaultRoutes(): string[] {
+    const outward = this.lan.hosts.filter((h) => h.interfaces.some((i) => i.bridge === this.public));
+    return outward.flatMap((h) => {
+      const route = h.exec('ip', 'route', 'show', 'default').trim();
+      return route ? [`${h.name}: ${route}`] : [];
+    });
+  }
+
   /** Whether `from` can open a TCP connection to `to`'s daemon port (bash's /dev/tcp, 2 s). */
   canDial(from: LanHost, to: LanHost): boolean {
     try {

@@ -89,6 +89,11 @@ describe('a relay daemon', () => {
     assert.equal(peer.peerId, bo.peerId);
     const sent = await ada.json<SentMessage>(['send', bo.peerId, 'through an invitation', '--wait']);
     assert.equal(sent.state, 'delivered');
+    // Here a direct path exists (the same host): the conversation moves to it.
+    await waitFor(
+      'ada to reach bo directly',
+      async () => (await ada.json<PeerInfo[]>(['peers'])).find((p) => p.peerId === bo.peerId)?.path === 'lan',
+    );
     const text = (await ada.cli(['status'])).stdout;
     assert.match(text, new RegExp(`Reach: +behind NAT, relayed via ${relay.peerId}`));
   });
