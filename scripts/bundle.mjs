@@ -71,7 +71,7 @@ function lazyBuiltins(names) {
  * external subcommands (p2pchat has none), and node:http is not needed for --version, --help or a
  * usage error.
  */
-const CLI_LAZY_BUILTINS = ['child_process', 'http'];
+const CLI_LAZY_BUILTINS = ['child_process', 'http', 'v8'];
 
 /**
  * Built-ins the daemon would load for nothing: fastify requires https and http2 at load time, for

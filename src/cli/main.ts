@@ -9,6 +9,7 @@ import { registerCompletionCommand } from './commands/completion.js';
 import { registerControlCommands } from './commands/control.js';
 import { registerTrustCommands } from './commands/trust.js';
 import { startHint } from './arguments.js';
+import { keepYoungGenerationSmall } from '../young-generation.js';
 import { CliError, EXIT } from './context.js';
 import { displayName, type PeerLook } from './format.js';
 import { safeInline } from './terminal-text.js';
@@ -74,6 +75,7 @@ function buildProgram(): Command {
         cmd: Command,
       ) => {
         const globals = cmd.optsWithGlobals<{ home?: string; config?: string; socket?: string }>();
+        keepYoungGenerationSmall();
         const { runDaemon } = await import('../daemon/run.js');
         const code = await runDaemon(
           {
