@@ -10,6 +10,7 @@ import { registerControlCommands } from './commands/control.js';
 import { registerTrustCommands } from './commands/trust.js';
 import { registerWebCommand } from './commands/web.js';
 import { startHint } from './arguments.js';
+import { keepYoungGenerationSmall } from '../young-generation.js';
 import { CliError, EXIT } from './context.js';
 import { displayName, type PeerLook } from './format.js';
 import { safeInline } from './terminal-text.js';
@@ -75,6 +76,7 @@ function buildProgram(): Command {
         cmd: Command,
       ) => {
         const globals = cmd.optsWithGlobals<{ home?: string; config?: string; socket?: string }>();
+        keepYoungGenerationSmall();
         const { runDaemon } = await import('../daemon/run.js');
         const code = await runDaemon(
           {
