@@ -11,6 +11,7 @@ import { registerTrustCommands } from './commands/trust.js';
 import { registerInviteCommand } from './commands/invite.js';
 import { registerWebCommand } from './commands/web.js';
 import { startHint } from './arguments.js';
+import { keepYoungGenerationSmall } from '../young-generation.js';
 import { CliError, EXIT } from './context.js';
 import { displayName, type PeerLook } from './format.js';
 import { safeInline } from './terminal-text.js';
@@ -91,6 +92,7 @@ function buildProgram(): Command {
         cmd: Command,
       ) => {
         const globals = cmd.optsWithGlobals<{ home?: string; config?: string; socket?: string }>();
+        keepYoungGenerationSmall();
         const { runDaemon } = await import('../daemon/run.js');
         const code = await runDaemon(
           {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { CHECKPOINT_COMMITS } from '../../src/store/checkpointer.js';
+import { CHECKPOINT_COMMITS, Checkpointer } from '../../src/store/checkpointer.js';
 import { GroupCommit } from '../../src/store/group-commit.js';
 import { Store } from '../../src/store/store.js';
 import { WalSync } from '../../src/store/wal-sync.js';
@@ -193,6 +193,28 @@ describe('Checkpoints', () => {
     } finally {
       store.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Checkpointer', () => {
+  it('checkpoints a quiet database on its own thread, with no worker', async () => {
+    const here = { ok: true, log: 3, checkpointed: 3 };
+    const seen: unknown[] = [];
+    const checkpointer = new Checkpointer({
+      path: '/nonexistent/never-opened.db', // a worker would fail to open it
+      walSizeLimit: 0,
+      quietMs: 10,
+      checkpointHere: () => here,
+      onCheckpoint: (result) => seen.push(result),
+    });
+    try {
+      for (let i = 0; i < 5; i++) checkpointer.committed();
+      const deadline = Date.now() + 10_000;
+      while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      assert.deepEqual(seen, [here], 'one checkpoint, the one run here');
+    } finally {
+      checkpointer.stop();
     }
   });
 });
