@@ -121,7 +121,15 @@ export class Daemon implements DaemonApi {
         { node: this.node, store: this.store, trust: trust.book, log: log.child({ part: 'peers' }) },
         { chatProtocol: PROTOCOL },
       );
-      this.wan = new Wan({ node: this.node, log: log.child({ part: 'wan' }), wanted: () => this.store.outboxPeers() }, config);
+      this.wan = new Wan(
+        {
+          node: this.node,
+          log: log.child({ part: 'wan' }),
+          wanted: () => this.store.outboxPeers(),
+          isContact: (peerId) => trust.book.effectiveStateOf(peerId) === 'contact',
+        },
+        config,
+      );
       this.peerOps = new PeerOperations({
         wan: this.wan,
         node: this.node,

@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import type { TrustBook } from '../trust/trust-book.js';
 import type { ConnectionPath, PeerInfo } from '../types.js';
 import { decodeInvitation, isInvitationText, isPeerIdText } from '../wan/invitation.js';
+import { WanOffError } from '../wan/wan.js';
 
 export interface PeerOperationsDeps {
   node: ChatNode;
@@ -116,6 +117,7 @@ export class PeerOperations {
         await this.deps.wan.findPeer(id, Math.max(1000, deadline - Date.now()), attempt > 0);
         return await this.dialAndDescribe(peerId, id);
       } catch (err) {
+        if (err instanceof WanOffError) throw new ApiError('dial_failed', err.message);
         lastError = err as Error;
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }

@@ -8,6 +8,7 @@ import type { ChatNode } from '../node/create-node.js';
 import type { ConnectionPath, ReachabilityInfo } from '../types.js';
 import { bestPath, isRelayAddress } from './address-policy.js';
 import { AddressRefresh } from './address-refresh.js';
+import { DirectUpgrade } from './direct-upgrade.js';
 import { encodeInvitation } from './invitation.js';
 import { relayedWindowBytes } from './relayed-window.js';
 import { PeerKeeper } from './peer-keeper.js';
@@ -25,6 +26,11 @@ export class PeerNotFoundError extends Error {
   override name = 'PeerNotFoundError';
 }
 
+/** Finding a peer by id was asked of a daemon with beyond-the-LAN off: asking again will not help. */
+export class WanOffError extends Error {
+  override name = 'WanOffError';
+}
+
 export class Wan {
   private readonly node: ChatNode;
   private readonly log: Logger;
@@ -32,9 +38,13 @@ export class Wan {
   private readonly enabled: boolean;
   private readonly keeper: PeerKeeper;
   private readonly refresh: AddressRefresh;
+  private readonly upgrade: DirectUpgrade;
 
   /** `wanted`: the peers with messages waiting (the outbox), whose addresses are looked up again while they cannot be reached. */
-  constructor(components: { node: ChatNode; log: Logger; wanted: () => string[] }, config: WanConfig) {
+  constructor(
+    components: { node: ChatNode; log: Logger; wanted: () => string[]; isContact: (peerId: string) => boolean },
+    config: WanConfig,
+  ) {
     this.node = components.node;
     this.log = components.log;
     this.config = config;
@@ -53,6 +63,7 @@ export class Wan {
         checkIntervalMs: 1000,
       },
     );
+    this.upgrade = new DirectUpgrade({ node: this.node, isContact: components.isContact, log: this.log });
     this.refresh = new AddressRefresh(
       {
         wanted: components.wanted,
@@ -87,11 +98,13 @@ export class Wan {
     this.node.addEventListener('self:peer:update', this.onSelfUpdate);
     this.keeper.start();
     this.refresh.start();
+    this.upgrade.start();
   }
 
   stop(): void {
     this.keeper.stop();
     this.refresh.stop();
+    this.upgrade.stop();
     this.node.removeEventListener('peer:disconnect', this.onDisconnect);
     this.node.removeEventListener('self:peer:update', this.onSelfUpdate);
   }
@@ -172,8 +185,7 @@ export class Wan {
    * may be older than the peer's relay reservation). Throws PeerNotFoundError.
    */
   async findPeer(peerId: string, timeoutMs: number, fresh = false): Promise<string[]> {
-    if (!this.enabled)
-      throw new PeerNotFoundError('finding a peer by id needs beyond-the-LAN (wan.enabled); give an address or an invitation');
+    if (!this.enabled) throw new WanOffError('finding a peer by id needs beyond-the-LAN (wan.enabled); give an address or an invitation');
     try {
       const found = await this.node.peerRouting.findPeer(peerIdFromString(peerId), {
         signal: AbortSignal.timeout(timeoutMs),
