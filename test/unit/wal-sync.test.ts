@@ -25,6 +25,14 @@ function heldSync() {
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Sends grouped as the control API groups them: answered with their seq once durable. */
+function sendGroup(store: Store): GroupCommit<string, number> {
+  return new GroupCommit<string, number>(
+    (texts) => store.atomically(() => texts.map((t) => store.queueOutgoing(PEER, t).seq), true),
+    () => store.synced(),
+  );
+}
+
 describe('WalSync', () => {
   it('runs one sync at a time, and every commit made meanwhile shares the next one', async () => {
     const held = heldSync();
@@ -129,10 +137,7 @@ describe('Store durability', () => {
     const held = heldSync();
     const store = new Store(dir, { walSync: () => held.sync });
     try {
-      const group = new GroupCommit<string, number>(
-        (texts) => store.atomically(() => texts.map((t) => store.queueOutgoing(PEER, t).seq), true),
-        () => store.synced(),
-      );
+      const group = sendGroup(store);
       let answered = false;
       const answer = group.submit('hello').then((seq) => {
         answered = true;
@@ -153,10 +158,7 @@ describe('Store durability', () => {
     const held = heldSync();
     const store = new Store(dir, { walSync: () => held.sync });
     try {
-      const group = new GroupCommit<string, number>(
-        (texts) => store.atomically(() => texts.map((t) => store.queueOutgoing(PEER, t).seq), true),
-        () => store.synced(),
-      );
+      const group = sendGroup(store);
       const answer = group.submit('hello');
       await turn();
       await turn();
