@@ -7,7 +7,9 @@ import { tcp } from '@libp2p/tcp';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import { AGENT } from '../version.js';
 import { announceFilter, isOwnAddress, onLinkFirst } from './addresses.js';
+import { type InboundAttempts, inboundAttempts } from './inbound-attempts.js';
 import { currentLinks } from './links.js';
+import { fastNoiseCrypto } from './noise-crypto.js';
 import { type LanDiscovery, type LanLog, lanDiscovery } from './mdns/lan-discovery.js';
 import { type NonChatPeers, nonChatPeers } from './non-chat-peers.js';
 
@@ -35,7 +37,16 @@ export interface NodeOptions {
  */
 export const STREAM_WINDOW_BYTES = 256 * 1024;
 
-export type ChatNode = Libp2p<{ identify: Identify; lan: LanDiscovery; nonChat: NonChatPeers }>;
+/**
+ * Inbound connections libp2p upgrades at once (its default is 10); more are refused at once. On a
+ * LAN that starts together, each daemon receives about half of the others' dials within a second
+ * (see dial-order.ts): with 10, a LAN of 30 already refused some of them, and each refusal cost a
+ * failed dial and a second handshake later. A slow or stalled upgrade holds its slot for at most
+ * the inbound upgrade timeout (10 s); the trust gater still limits strangers per address.
+ */
+export const MAX_INCOMING_PENDING_CONNECTIONS = 32;
+
+export type ChatNode = Libp2p<{ identify: Identify; lan: LanDiscovery; nonChat: NonChatPeers; inbound: InboundAttempts }>;
 
 /**
  * The mDNS service name for a network name. The default network uses libp2p's own service
@@ -56,9 +67,14 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
     nodeInfo: { userAgent: AGENT },
     addresses: { listen: options.listen, announceFilter },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: fastNoiseCrypto })],
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: STREAM_WINDOW_BYTES } })],
-    connectionManager: { maxConnections: options.maxConnections, dialTimeout: 10_000, addressSorter: onLinkFirst() },
+    connectionManager: {
+      maxConnections: options.maxConnections,
+      dialTimeout: 10_000,
+      addressSorter: onLinkFirst(),
+      maxIncomingPendingConnections: MAX_INCOMING_PENDING_CONNECTIONS,
+    },
     connectionGater: {
       denyDialPeer: (peerId) => trustGater().denyDialPeer?.(peerId) ?? false,
       // Never dial ourselves, whatever address a peer record holds.
@@ -69,7 +85,12 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
           currentLinks(),
         ) ||
         (trustGater().denyDialMultiaddr?.(ma) ?? false),
-      denyInboundConnection: (maConn) => trustGater().denyInboundConnection?.(maConn) ?? false,
+      // libp2p asks this right after it accepted an inbound socket: from here on it is being upgraded.
+      denyInboundConnection: async (maConn) => {
+        if (await (trustGater().denyInboundConnection?.(maConn) ?? false)) return true;
+        node.services.inbound.add(maConn);
+        return false;
+      },
       denyOutboundConnection: (peerId, maConn) => trustGater().denyOutboundConnection?.(peerId, maConn) ?? false,
       denyInboundEncryptedConnection: (peerId, maConn) => trustGater().denyInboundEncryptedConnection?.(peerId, maConn) ?? false,
       denyOutboundEncryptedConnection: (peerId, maConn) => trustGater().denyOutboundEncryptedConnection?.(peerId, maConn) ?? false,
@@ -88,6 +109,7 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
         ignore: (peerId) => node.services.nonChat.has(peerId),
       }),
       nonChat: nonChatPeers(),
+      inbound: inboundAttempts(),
     },
     start: false,
   });

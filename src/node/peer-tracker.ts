@@ -9,24 +9,18 @@ import type { TrustView } from '../types.js';
 import { dialableAddresses } from './addresses.js';
 import type { ChatNode } from './create-node.js';
 import { DialLimiter } from './dial-limiter.js';
+import { LanDialer } from './lan-dialer.js';
 import { isP2pchatAgent, PeerKinds } from './peer-kinds.js';
 
 export { isP2pchatAgent };
 
 /** Identify runs on a connection at most this often when it fails by anything but a refusal. */
 const IDENTIFY_ATTEMPTS = 2;
-/** When both sides discover each other, the larger peer id waits this long for the other's dial. */
-const SECOND_DIALER_DELAY_MS = 1000;
 /**
  * Most addresses of a peer we keep and dial. A peer may announce any number (identify, mDNS),
  * each of them someone else's perhaps: a real host needs a handful.
  */
 export const MAX_PEER_ADDRESSES = 8;
-
-/** Only one side dials first, so that a pair does not end up with two connections. */
-export function shouldDialFirst(self: string, other: string): boolean {
-  return self < other;
-}
 
 export class PeerTracker {
   private readonly node: ChatNode;
@@ -35,12 +29,12 @@ export class PeerTracker {
   /** What each connected peer is (a p2pchat daemon or a plain chat peer), from identify. */
   readonly kinds: PeerKinds;
   private readonly connectListeners = new Set<(peerId: string) => void>();
-  /** Second-dialer timers by peer id: at most one waits per peer. */
-  private readonly secondDials = new Map<string, NodeJS.Timeout>();
   private readonly dialing = new Set<string>();
   private readonly trust: TrustView;
   /** Our dials per remote host: strangers' announced addresses are never dialled in bulk. */
   private readonly dialLimiter = new DialLimiter();
+  /** Dials the peers LAN discovery sees: one side per pair, a few at a time. */
+  readonly lanDialer: LanDialer;
 
   constructor(components: { node: ChatNode; store: Store; trust: TrustView; log: Logger }, options: { chatProtocol: string }) {
     this.kinds = new PeerKinds(options.chatProtocol);
@@ -48,6 +42,15 @@ export class PeerTracker {
     this.store = components.store;
     this.trust = components.trust;
     this.log = components.log;
+    this.lanDialer = new LanDialer({
+      self: this.node.peerId.toString(),
+      isConnected: (peerId) => this.isConnected(peerId),
+      isDialing: (peerId) => this.dialing.has(peerId),
+      stateOf: (peerId) => this.trust.stateOf(peerId),
+      inboundPendingFrom: (hosts) => this.node.services.inbound.pendingFrom(hosts),
+      dial: (peerId, target, kind, why) => this.dialOnce(peerId, target, kind, why),
+      log: this.log,
+    });
   }
 
   get self(): string {
@@ -56,7 +59,11 @@ export class PeerTracker {
 
   start(): void {
     this.node.services.lan.addEventListener('peer', (evt) => this.onSighting((evt as CustomEvent<PeerInfo>).detail));
-    this.node.addEventListener('connection:open', (evt) => this.identify(evt.detail));
+    this.node.addEventListener('connection:open', (evt) => {
+      const connection = evt.detail;
+      this.log.debug({ peer: connection.remotePeer.toString(), direction: connection.direction }, 'connection opened');
+      this.identify(connection);
+    });
     this.node.addEventListener('peer:connect', (evt) => this.onConnect(evt.detail));
     this.node.addEventListener('peer:disconnect', (evt) => this.onDisconnect(evt.detail));
     this.node.addEventListener('peer:identify', (evt) => {
@@ -99,8 +106,7 @@ export class PeerTracker {
   }
 
   stop(): void {
-    for (const timer of this.secondDials.values()) clearTimeout(timer);
-    this.secondDials.clear();
+    this.lanDialer.stop();
     this.kinds.stop();
   }
 
@@ -184,28 +190,12 @@ export class PeerTracker {
     }
   }
 
-  /**
-   * A peer answered or announced itself on the LAN. Every sighting of a peer we are not connected
-   * to leads to a dial, not only the first: that is how connections come back after a partition.
-   * The dial uses the addresses the peer announced on the link we share with it.
-   */
+  /** A peer answered or announced itself on the LAN: the LAN dialer decides whether and when to dial it. */
   private onSighting(peer: PeerInfo): void {
     const id = peer.id.toString();
-    if (id === this.self || this.isConnected(id) || this.dialing.has(id) || this.secondDials.has(id)) return;
-    const state = this.trust.stateOf(id);
-    if (state === 'blocked') return;
-    const kind = state === 'contact' ? 'wanted' : 'stranger';
+    if (this.isConnected(id)) return;
     this.log.debug({ peer: id, addresses: peer.multiaddrs.map((a) => a.toString()) }, 'peer seen on the LAN');
-    const target = peer.multiaddrs.slice(0, MAX_PEER_ADDRESSES).map((a) => a.encapsulate(`/p2p/${id}`));
-    if (shouldDialFirst(this.self, id)) {
-      void this.dialOnce(id, target, kind, 'discovered');
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.secondDials.delete(id);
-      if (!this.isConnected(id)) void this.dialOnce(id, target, kind, 'discovered (second dialer)');
-    }, SECOND_DIALER_DELAY_MS);
-    this.secondDials.set(id, timer);
+    this.lanDialer.sighted(peer.id, peer.multiaddrs.slice(0, MAX_PEER_ADDRESSES));
   }
 
   /** A sighting's dial; a stranger's is skipped when the dial limiter says its host had enough for now. */

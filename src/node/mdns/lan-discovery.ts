@@ -18,6 +18,7 @@ import { CODE_P2P, type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import { isLoopbackAddress } from '../addresses.js';
 import { currentLinks } from '../links.js';
 import { bindSocket, LinkResponder, MDNS_GROUP } from './link-responder.js';
+import { KnownAnswers } from './known-answers.js';
 import { decodePacket, type Packet } from './packet.js';
 import { addressesForLink, discoveryLinks, linkOf, linkRecords, readSightings } from './records.js';
 import { isLegacyQuery, legacyReplyPacket, MDNS_PORT, replyTo } from './responder.js';
@@ -25,6 +26,17 @@ import { isLegacyQuery, legacyReplyPacket, MDNS_PORT, replyTo } from './responde
 /** How often to look for links that came up or went away (a cable plugged in, Wi-Fi joined). */
 const LINK_CHECK_MS = 1000;
 const LISTEN_EVENTS = ['transport:listening', 'transport:close'];
+
+/** Counts since start (for logs, tests and metrics). */
+export interface LanCounts {
+  queriesSent: number;
+  queriesReceived: number;
+  /** Multicast responses we sent (answers and announcements). */
+  responsesSent: number;
+  responsesReceived: number;
+  /** Sightings handed on to the daemon (not counted: those of peers we are connected to). */
+  sightings: number;
+}
 
 /** The log calls this part makes; a pino logger fits, and so does libp2p's (see libp2pLog). */
 export interface LanLog {
@@ -70,6 +82,12 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
   private readonly links = new Map<string, LinkResponder>();
   private linkTimer: NodeJS.Timeout | undefined;
   private listeners = 0;
+  /** Peers we are connected to: their sightings tell nothing new, and our queries list them as known. */
+  private readonly connected = new Set<string>();
+  private readonly known = new KnownAnswers();
+  readonly counts: LanCounts = { queriesSent: 0, queriesReceived: 0, responsesSent: 0, responsesReceived: 0, sightings: 0 };
+  private readonly onConnect = (evt: Event) => this.connected.add(String((evt as CustomEvent<PeerId>).detail));
+  private readonly onDisconnect = (evt: Event) => this.connected.delete(String((evt as CustomEvent<PeerId>).detail));
   /** Our addresses change when a transport starts or stops listening: announce at once. */
   private readonly onListening = () => this.checkLinks();
 
@@ -118,6 +136,8 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
     receiver.on('error', (err) => this.log.debug({ err: err.message }, 'mDNS socket error'));
     this.receiver = receiver;
     for (const event of LISTEN_EVENTS) this.components.events.addEventListener(event, this.onListening);
+    this.components.events.addEventListener('peer:connect', this.onConnect);
+    this.components.events.addEventListener('peer:disconnect', this.onDisconnect);
     this.checkLinks();
     this.linkTimer = setInterval(() => this.checkLinks(), LINK_CHECK_MS);
     this.linkTimer.unref();
@@ -127,6 +147,9 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
   async stop(): Promise<void> {
     if (!this.receiver) return;
     for (const event of LISTEN_EVENTS) this.components.events.removeEventListener(event, this.onListening);
+    this.components.events.removeEventListener('peer:connect', this.onConnect);
+    this.components.events.removeEventListener('peer:disconnect', this.onDisconnect);
+    this.connected.clear();
     clearInterval(this.linkTimer);
     await Promise.all([...this.links.keys()].map((name) => this.dropLink(name)));
     const receiver = this.receiver;
@@ -173,6 +196,8 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
       port: this.port,
       maxQueryIntervalMs: this.init.maxQueryIntervalMs,
       log: this.log,
+      knownAnswers: () => this.known.list(this.init.serviceTag, (peerId) => this.connected.has(peerId), Date.now()),
+      counts: this.counts,
       onPacket: (bytes, source, sourcePort) => this.onPacket(bytes, source, sourcePort),
     });
     this.links.set(link.name, responder);
@@ -204,9 +229,19 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
     }
     const responders = [...this.links.values()];
     const fromThisHost = source.startsWith('127.') || responders.some((r) => r.link.address === source);
-    if (packet.type === 'query') this.onQuery(packet, bytes, source, sourcePort, fromThisHost, responders);
+    if (packet.type === 'query') {
+      this.counts.queriesReceived++;
+      this.onQuery(packet, bytes, source, sourcePort, fromThisHost, responders);
+      return;
+    }
+    this.counts.responsesReceived++;
+    const now = Date.now();
     for (const sighting of readSightings(packet, this.init.serviceTag)) {
-      if (sighting.peerId === this.components.peerId.toString() || this.init.ignore?.(sighting.peerId)) continue;
+      if (sighting.peerId === this.components.peerId.toString()) continue;
+      this.known.heard(sighting, now);
+      // A connected peer's sighting would only be merged into libp2p's peer store again, for nothing.
+      if (this.connected.has(sighting.peerId) || this.init.ignore?.(sighting.peerId)) continue;
+      this.counts.sightings++;
       // A peer's loopback address reaches that peer only from its own host.
       const usable = sighting.multiaddrs.filter((a) => fromThisHost || !isLoopbackAddress(a));
       const detail = toPeerInfo(sighting.peerId, usable);

@@ -2,7 +2,7 @@
 // multicast answers waiting for their delay, and the query schedule with its backoff.
 import { createSocket, type Socket } from 'node:dgram';
 import type { Link } from '../links.js';
-import { type Answer, encodePacket, type Packet } from './packet.js';
+import { type Answer, encodePacket, type Packet, type StringAnswer } from './packet.js';
 import { announcementPacket, goodbyePacket, type LinkRecords, queryPacket } from './records.js';
 import { nextQueryInterval, RECORD_GAP_MS, recordKey, type Reply, responsePacket, sharedAnswerDelay } from './responder.js';
 
@@ -20,6 +20,10 @@ export interface LinkResponderInit {
   /** Longest interval between queries. */
   maxQueryIntervalMs: number;
   log: LinkLog;
+  /** The PTRs a query lists as known (see known-answers.ts). */
+  knownAnswers: () => StringAnswer[];
+  /** Incremented for each query and multicast response sent. */
+  counts: { queriesSent: number; responsesSent: number };
   /** Every packet that arrives on the link's own socket (unicast queries and replies). */
   onPacket: (bytes: Buffer, source: string, sourcePort: number) => void;
 }
@@ -104,8 +108,9 @@ export class LinkResponder {
   }
 
   private query(): void {
-    const bytes = encodePacket(queryPacket(this.init.serviceTag));
+    const bytes = encodePacket(queryPacket(this.init.serviceTag, this.init.knownAnswers()));
     this.lastQuery = { bytes, at: Date.now() };
+    this.init.counts.queriesSent++;
     void this.send(bytes, this.init.port, MDNS_GROUP);
   }
 
@@ -160,6 +165,7 @@ export class LinkResponder {
     const answers = [...pending.answers.values()];
     for (const key of pending.answers.keys()) this.lastSent.set(key, now);
     const additionals = [...pending.additionals].filter(([key]) => !pending.answers.has(key)).map(([, r]) => r);
+    this.init.counts.responsesSent++;
     void this.send(encodePacket(responsePacket(answers, additionals)), this.init.port, MDNS_GROUP);
   }
 

@@ -22,6 +22,11 @@ export function encodePacket(packet: Packet): Buffer {
   return dnsPacket.encode(packet);
 }
 
+/** The size of a packet on the wire, in bytes. */
+export function encodingLength(packet: Packet): number {
+  return dnsPacket.encodingLength(packet);
+}
+
 /** Decodes a packet from the LAN; throws MalformedPacketError on anything the library cannot read. */
 export function decodePacket(bytes: Buffer): Packet {
   let packet: Packet;

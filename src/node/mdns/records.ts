@@ -8,6 +8,7 @@ import { ipv4Of, type Link, onLink } from '../links.js';
 import {
   allRecords,
   AUTHORITATIVE,
+  encodingLength,
   type Packet,
   sameName,
   type SrvAnswer,
@@ -21,9 +22,15 @@ export const TTL_SECONDS = 120;
 /** DNS-SD service type enumeration (RFC 6763 section 9). */
 export const SERVICES_NAME = '_services._dns-sd._udp.local';
 const DNSADDR = 'dnsaddr=';
+/** The largest query we send: a UDP payload that fits one Ethernet frame (1500 less IP and UDP headers). */
+export const MAX_QUERY_BYTES = 1472;
 
 export interface Sighting {
   peerId: string;
+  /** The instance name its PTR points to (the peer id for a daemon, random for a stock libp2p node). */
+  instance: string;
+  /** The TTL of that PTR, in seconds. */
+  ttl: number;
   /** The addresses it announced, each ending in /p2p/<peer id>. */
   multiaddrs: string[];
 }
@@ -42,9 +49,17 @@ export interface LinkRecords {
   a: StringAnswer;
 }
 
-export function queryPacket(serviceTag: string): Packet {
+/**
+ * A query for the service. `known` are the service PTRs the querier already has (known-answer
+ * suppression, RFC 6762 section 7.1): their owners stay silent. They are listed only as far as the
+ * packet stays within one Ethernet frame (the rest simply answer).
+ */
+export function queryPacket(serviceTag: string, known: StringAnswer[] = []): Packet {
   // Multicast queries carry id 0 (RFC 6762 section 18.1).
-  return { type: 'query', id: 0, flags: 0, questions: [{ name: serviceTag, type: 'PTR', class: 'IN' }] };
+  const packet: Packet = { type: 'query', id: 0, flags: 0, questions: [{ name: serviceTag, type: 'PTR', class: 'IN' }] };
+  const answers = known.slice();
+  while (answers.length > 0 && encodingLength({ ...packet, answers }) > MAX_QUERY_BYTES) answers.pop();
+  return answers.length > 0 ? { ...packet, answers } : packet;
 }
 
 /** Our host name on the LAN: from the peer id, so that two daemons never claim the same name. */
@@ -120,7 +135,7 @@ export function readSightings(packet: Packet, serviceTag: string): Sighting[] {
       .map((text) => text.slice(DNSADDR.length));
     const ids = new Set(multiaddrs.map(peerIdOf));
     const [peerId] = ids;
-    if (ids.size === 1 && peerId !== undefined) sightings.push({ peerId, multiaddrs });
+    if (ids.size === 1 && peerId !== undefined) sightings.push({ peerId, instance: ptr.data, ttl: ptr.ttl ?? TTL_SECONDS, multiaddrs });
   }
   return sightings;
 }

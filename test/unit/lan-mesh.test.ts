@@ -1,0 +1,127 @@
+// What keeps a LAN that starts together from wasting handshakes and answers, without sockets: who
+// dials a pair, when the other side steps in, which answers a query suppresses, and Noise's X25519.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto';
+import { afterWaiting, dialsFirst } from '../../src/node/dial-order.js';
+import { InboundAttempts } from '../../src/node/inbound-attempts.js';
+import type { Link } from '../../src/node/links.js';
+import { KnownAnswers } from '../../src/node/mdns/known-answers.js';
+import { decodePacket, encodePacket } from '../../src/node/mdns/packet.js';
+import { type LinkRecords, linkRecords, MAX_QUERY_BYTES, queryPacket } from '../../src/node/mdns/records.js';
+import { replyTo } from '../../src/node/mdns/responder.js';
+import { fastNoiseCrypto } from '../../src/node/noise-crypto.js';
+
+const TAG = '_p2p._udp.local';
+const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+/** `count` distinct strings shaped like Ed25519 peer ids (only their text matters here), the same every run. */
+function ids(count: number): string[] {
+  let seed = 7;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  return Array.from({ length: count }, () => `12D3KooW${Array.from({ length: 44 }, () => BASE58[next() % 58]).join('')}`);
+}
+
+const lan: Link = { name: 'eth0', address: '10.47.1.3', netmask: '255.255.255.0', internal: false };
+
+describe('who dials a pair', () => {
+  const peers = ids(40);
+
+  it('exactly one side of every pair dials', () => {
+    for (const a of peers) {
+      for (const b of peers) {
+        if (a === b) assert.equal(dialsFirst(a, b), false);
+        else assert.notEqual(dialsFirst(a, b), dialsFirst(b, a), `${a} and ${b} must disagree`);
+      }
+    }
+  });
+
+  it('spreads the dials: no daemon dials (or takes) all of a LAN', () => {
+    const outbound = peers.map((a) => peers.filter((b) => dialsFirst(a, b)).length);
+    // With "the smaller id dials", one daemon would dial 39 and another none.
+    assert.ok(Math.max(...outbound) < peers.length - 5, `most dials by one daemon: ${Math.max(...outbound)}`);
+    assert.ok(Math.min(...outbound) > 5, `fewest dials by one daemon: ${Math.min(...outbound)}`);
+  });
+
+  it('the waiting side steps in only when nothing is connected or on its way', () => {
+    const base = { connected: false, inboundPending: false, waitedMs: 1000, maxWaitMs: 12_000 };
+    assert.equal(afterWaiting({ ...base, connected: true }), 'done');
+    assert.equal(afterWaiting({ ...base, inboundPending: true }), 'wait');
+    assert.equal(afterWaiting(base), 'dial');
+    assert.equal(afterWaiting({ ...base, inboundPending: true, waitedMs: 12_000 }), 'dial', 'a stalled upgrade is not waited for forever');
+  });
+});
+
+describe('inbound connections being upgraded', () => {
+  const conn = (address: string) => ({ status: 'open' as const, timeline: { open: Date.now() }, remoteAddr: { toString: () => address } });
+
+  it('are pending from their host until upgraded, closed or old', () => {
+    const attempts = new InboundAttempts();
+    const a = conn('/ip4/10.0.0.2/tcp/40000');
+    const b = conn('/ip4/10.0.0.3/tcp/40000');
+    attempts.add(a as never, 1000);
+    attempts.add(b as never, 1000);
+    assert.equal(attempts.pendingFrom(['10.0.0.2'], 1500), true);
+    assert.equal(attempts.pendingFrom(['10.0.0.9'], 1500), false);
+    attempts.markUpgraded(a.timeline);
+    assert.equal(attempts.pendingFrom(['10.0.0.2'], 1500), false, 'upgraded: a connection now, not an attempt');
+    assert.equal(attempts.pendingFrom(['10.0.0.3'], 60_000), false, 'older than any upgrade timeout');
+    (b as { status: string }).status = 'closed';
+    assert.equal(attempts.pendingFrom(['10.0.0.3'], 1500), false);
+  });
+});
+
+describe('known-answer suppression', () => {
+  const peers = ids(60);
+  const records = (peerId: string): LinkRecords => linkRecords(TAG, peerId, lan, [`/ip4/10.47.1.9/tcp/4747/p2p/${peerId}`]) as LinkRecords;
+
+  it('a query lists the connected peers we heard, and they stay silent; the others answer', () => {
+    const known = new KnownAnswers();
+    const [connected, other] = peers as [string, string];
+    for (const peerId of [connected, other]) known.heard({ peerId, instance: `${peerId}.${TAG}`, ttl: 120 }, 0);
+    const listed = known.list(TAG, (peerId) => peerId === connected, 10_000);
+    assert.deepEqual(
+      listed.map((a) => [a.data, a.ttl]),
+      [[`${connected}.${TAG}`, 110]],
+    );
+    const query = decodePacket(encodePacket(queryPacket(TAG, listed)));
+    assert.equal(replyTo(query, records(connected)), undefined, 'a connected peer does not answer');
+    assert.ok(replyTo(query, records(other)), 'a peer we are not connected to still answers');
+  });
+
+  it('a record with less than half its TTL left is not listed, so its owner refreshes it', () => {
+    const known = new KnownAnswers();
+    known.heard({ peerId: peers[0] as string, instance: `${peers[0]}.${TAG}`, ttl: 120 }, 0);
+    assert.equal(known.list(TAG, () => true, 59_000).length, 1);
+    assert.equal(known.list(TAG, () => true, 61_000).length, 0);
+  });
+
+  it('a query with many known answers still fits one Ethernet frame', () => {
+    const known = new KnownAnswers();
+    for (const peerId of peers) known.heard({ peerId, instance: `${peerId}.${TAG}`, ttl: 120 }, 0);
+    const query = queryPacket(
+      TAG,
+      known.list(TAG, () => true, 0),
+    );
+    const bytes = encodePacket(query);
+    assert.ok(bytes.length <= MAX_QUERY_BYTES, `${bytes.length} bytes`);
+    assert.ok((query.answers?.length ?? 0) >= 12, `${query.answers?.length} known answers listed`);
+    assert.equal(decodePacket(bytes).questions?.[0]?.name, TAG);
+  });
+});
+
+describe('Noise X25519 without DER', () => {
+  it('agrees with Noise’s own implementation on both sides of an exchange', () => {
+    const ours = fastNoiseCrypto.generateX25519KeyPair();
+    const theirs = defaultCrypto.generateX25519KeyPair();
+    const mine = fastNoiseCrypto.generateX25519SharedKey(ours.privateKey, theirs.publicKey);
+    const reference = defaultCrypto.generateX25519SharedKey(theirs.privateKey, ours.publicKey);
+    assert.deepEqual(Buffer.from(mine), Buffer.from(reference));
+    assert.equal(ours.publicKey.length, 32);
+    assert.equal(ours.privateKey.length, 32);
+    // A key it did not make takes Noise's own path and still agrees.
+    const foreign = defaultCrypto.generateX25519KeyPair();
+    const viaFallback = fastNoiseCrypto.generateX25519SharedKey(foreign.privateKey, theirs.publicKey);
+    assert.deepEqual(Buffer.from(viaFallback), Buffer.from(defaultCrypto.generateX25519SharedKey(theirs.privateKey, foreign.publicKey)));
+  });
+});
