@@ -37,15 +37,6 @@ export interface NodeOptions {
  */
 export const STREAM_WINDOW_BYTES = 256 * 1024;
 
-/**
- * Inbound connections libp2p upgrades at once (its default is 10); more are refused at once. On a
- * LAN that starts together, each daemon receives about half of the others' dials within a second
- * (see dial-order.ts): with 10, a LAN of 30 already refused some of them, and each refusal cost a
- * failed dial and a second handshake later. A slow or stalled upgrade holds its slot for at most
- * the inbound upgrade timeout (10 s); the trust gater still limits strangers per address.
- */
-export const MAX_INCOMING_PENDING_CONNECTIONS = 32;
-
 export type ChatNode = Libp2p<{ identify: Identify; lan: LanDiscovery; nonChat: NonChatPeers; inbound: InboundAttempts }>;
 
 /**
@@ -69,12 +60,7 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
     transports: [tcp()],
     connectionEncrypters: [noise({ crypto: fastNoiseCrypto })],
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: STREAM_WINDOW_BYTES } })],
-    connectionManager: {
-      maxConnections: options.maxConnections,
-      dialTimeout: 10_000,
-      addressSorter: onLinkFirst(),
-      maxIncomingPendingConnections: MAX_INCOMING_PENDING_CONNECTIONS,
-    },
+    connectionManager: { maxConnections: options.maxConnections, dialTimeout: 10_000, addressSorter: onLinkFirst() },
     connectionGater: {
       denyDialPeer: (peerId) => trustGater().denyDialPeer?.(peerId) ?? false,
       // Never dial ourselves, whatever address a peer record holds.

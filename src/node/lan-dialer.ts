@@ -2,25 +2,39 @@
 // per pair: one side of each pair dials (dial-order.ts), the other waits and steps in only when no
 // connection came, and our discovery dials run a few at a time. A host that starts many handshakes
 // at once finishes none of them in time on a busy machine: each one's Noise and identify compete for
-// the same CPU until libp2p's timeouts abort them all, and every retry adds to the pile.
+// the same CPU until libp2p's timeouts abort them all, and every retry adds to the pile (seen: a
+// LAN of 30 on 2 busy cores with 30 dials in flight per daemon, 6,600 dials, all timed out). So
+// the number in flight adapts as TCP's window does: one more after each success, half after each
+// timeout.
 import type { PeerId } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { hostOfAddress } from '../trust/remote-host.js';
 import type { TrustState } from '../types.js';
 import { afterWaiting, dialsFirst } from './dial-order.js';
 
-/** How long the waiting side of a pair gives the other's dial before it dials itself. */
+/** How often the waiting side of a pair looks whether the other's dial came. */
 export const WAIT_FOR_DIAL_MS = 1000;
-/** The waiting side dials at the latest this long after the sighting, even with the other's dial still pending. */
-export const MAX_WAIT_FOR_DIAL_MS = 12_000;
 /**
- * Discovery dials in flight at once; the others queue. High enough that the dials of a LAN that
- * starts together all begin at once (each daemon dials about half of the others): a dial that
- * waits in our queue is one the other side cannot see coming, and after its wait it dials too.
+ * How long the waiting side gives a daemon (which dials its share: see dial-order.ts) before it
+ * dials itself. The other's dial may wait in its queue a while on a busy LAN; stepping in early
+ * would make a second handshake for the pair. A peer that does not announce itself as a daemon
+ * (a stock libp2p node may never dial) gets one WAIT_FOR_DIAL_MS.
  */
-export const DISCOVERY_DIALS_IN_FLIGHT = 32;
+export const WAIT_FOR_DAEMON_DIAL_MS = 4000;
+/** The waiting side dials at the latest this long after the sighting, even with the other's dial still being upgraded. */
+export const MAX_WAIT_FOR_DIAL_MS = 15_000;
+/** Discovery dials in flight: where the count starts, and its bounds (see the top of this file). */
+export const DIALS_IN_FLIGHT = { start: 4, min: 1, max: 16 };
 
 export type DialKind = 'wanted' | 'stranger';
+export type DialOutcome = 'connected' | 'timed-out' | 'failed';
+
+/** The next number of dials in flight after one ended (additive increase, multiplicative decrease). */
+export function nextDialWindow(window: number, outcome: DialOutcome): number {
+  if (outcome === 'connected') return Math.min(DIALS_IN_FLIGHT.max, window + 1);
+  if (outcome === 'timed-out') return Math.max(DIALS_IN_FLIGHT.min, Math.floor(window / 2));
+  return window;
+}
 
 export interface LanDialerDeps {
   self: string;
@@ -30,8 +44,10 @@ export interface LanDialerDeps {
   stateOf(peerId: string): TrustState;
   /** Whether an inbound connection from one of these hosts is still being upgraded. */
   inboundPendingFrom(hosts: string[]): boolean;
+  /** Whether the peer announces itself as a p2pchat daemon, which dials its share of pairs. */
+  dialsBack(peerId: string): boolean;
   /** Dials; never throws. */
-  dial(peerId: string, target: Multiaddr[], kind: DialKind, why: string): Promise<void>;
+  dial(peerId: string, target: Multiaddr[], kind: DialKind, why: string): Promise<DialOutcome>;
   log: { debug(obj: object, msg: string): void };
 }
 
@@ -50,16 +66,20 @@ export interface LanDialCounts {
   steppedIn: number;
   /** Times the waiting side held back its dial because the other's was being set up. */
   heldBack: number;
+  /** Discovery dials that timed out. */
+  timedOut: number;
 }
 
 export class LanDialer {
   private readonly deps: LanDialerDeps;
   private readonly queue = new Map<string, Queued>();
   private inFlight = 0;
+  /** How many discovery dials may be in flight now. */
+  private window = DIALS_IN_FLIGHT.start;
   /** The waiting side's timers, by peer id: at most one per peer. */
   private readonly waits = new Map<string, NodeJS.Timeout>();
   private stopped = false;
-  readonly counts: LanDialCounts = { sightings: 0, dials: 0, steppedIn: 0, heldBack: 0 };
+  readonly counts: LanDialCounts = { sightings: 0, dials: 0, steppedIn: 0, heldBack: 0, timedOut: 0 };
 
   constructor(deps: LanDialerDeps) {
     this.deps = deps;
@@ -98,10 +118,12 @@ export class LanDialer {
     const timer = setTimeout(() => {
       this.waits.delete(peerId);
       if (this.stopped) return;
+      const waitedMs = Date.now() - since;
       const decision = afterWaiting({
         connected: this.deps.isConnected(peerId),
-        inboundPending: this.deps.inboundPendingFrom(hosts),
-        waitedMs: Date.now() - since,
+        // A daemon's dial is taken as on its way until its own wait is over.
+        inboundPending: this.deps.inboundPendingFrom(hosts) || (this.deps.dialsBack(peerId) && waitedMs < WAIT_FOR_DAEMON_DIAL_MS),
+        waitedMs,
         maxWaitMs: MAX_WAIT_FOR_DIAL_MS,
       });
       if (decision === 'wait') {
@@ -123,15 +145,17 @@ export class LanDialer {
 
   /** Starts queued dials while fewer than the limit are in flight; peers connected meanwhile are skipped. */
   private next(): void {
-    while (!this.stopped && this.inFlight < DISCOVERY_DIALS_IN_FLIGHT && this.queue.size > 0) {
+    while (!this.stopped && this.inFlight < this.window && this.queue.size > 0) {
       const [peerId, dial] = this.queue.entries().next().value as [string, Queued];
       this.queue.delete(peerId);
       if (this.deps.isConnected(peerId) || this.deps.isDialing(peerId)) continue;
       this.inFlight++;
       this.counts.dials++;
       this.deps.log.debug({ peer: peerId, why: dial.why }, 'dialling a peer seen on the LAN');
-      void this.deps.dial(peerId, dial.target, dial.kind, dial.why).finally(() => {
+      void this.deps.dial(peerId, dial.target, dial.kind, dial.why).then((outcome) => {
         this.inFlight--;
+        if (outcome === 'timed-out') this.counts.timedOut++;
+        this.window = nextDialWindow(this.window, outcome);
         this.next();
       });
     }

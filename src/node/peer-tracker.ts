@@ -9,7 +9,7 @@ import type { TrustView } from '../types.js';
 import { dialableAddresses } from './addresses.js';
 import type { ChatNode } from './create-node.js';
 import { DialLimiter } from './dial-limiter.js';
-import { LanDialer } from './lan-dialer.js';
+import { type DialOutcome, LanDialer } from './lan-dialer.js';
 import { isP2pchatAgent, PeerKinds } from './peer-kinds.js';
 
 export { isP2pchatAgent };
@@ -21,6 +21,12 @@ const IDENTIFY_ATTEMPTS = 2;
  * each of them someone else's perhaps: a real host needs a handful.
  */
 export const MAX_PEER_ADDRESSES = 8;
+
+/** Whether a dial failed by running out of time (a slow handshake), not by a refusal. */
+function isTimeout(err: unknown): boolean {
+  const e = err as Error;
+  return e.name === 'TimeoutError' || /timed? ?out/i.test(e.message ?? '');
+}
 
 export class PeerTracker {
   private readonly node: ChatNode;
@@ -48,6 +54,7 @@ export class PeerTracker {
       isDialing: (peerId) => this.dialing.has(peerId),
       stateOf: (peerId) => this.trust.stateOf(peerId),
       inboundPendingFrom: (hosts) => this.node.services.inbound.pendingFrom(hosts),
+      dialsBack: (peerId) => this.node.services.lan.announcesDaemon(peerId),
       dial: (peerId, target, kind, why) => this.dialOnce(peerId, target, kind, why),
       log: this.log,
     });
@@ -154,12 +161,16 @@ export class PeerTracker {
 
   /** Dials a peer, logging failures: a dial error is never fatal. */
   async dial(target: PeerId | Parameters<ChatNode['dial']>[0], why: string): Promise<boolean> {
+    return (await this.attempt(target, why)) === 'connected';
+  }
+
+  private async attempt(target: PeerId | Parameters<ChatNode['dial']>[0], why: string): Promise<DialOutcome> {
     try {
       await this.node.dial(target, { signal: AbortSignal.timeout(10_000) });
-      return true;
+      return 'connected';
     } catch (err) {
       this.log.debug({ target: target.toString(), why, err: (err as Error).message }, 'dial failed');
-      return false;
+      return isTimeout(err) ? 'timed-out' : 'failed';
     }
   }
 
@@ -199,17 +210,17 @@ export class PeerTracker {
   }
 
   /** A sighting's dial; a stranger's is skipped when the dial limiter says its host had enough for now. */
-  private async dialOnce(id: string, target: Multiaddr[], kind: 'wanted' | 'stranger', why: string): Promise<void> {
+  private async dialOnce(id: string, target: Multiaddr[], kind: 'wanted' | 'stranger', why: string): Promise<DialOutcome> {
     const addresses = target.map((a) => a.toString());
     this.dialing.add(id);
     const release = kind === 'wanted' ? await this.dialLimiter.wanted(addresses) : this.dialLimiter.tryStranger(addresses);
     if (!release) {
       this.dialing.delete(id);
       this.log.debug({ peer: id, why }, 'dial skipped: its host was dialled just now');
-      return;
+      return 'failed';
     }
     try {
-      await this.dial(target, why);
+      return await this.attempt(target, why);
     } finally {
       this.dialing.delete(id);
       release();

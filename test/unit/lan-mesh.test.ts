@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto';
 import { afterWaiting, dialsFirst } from '../../src/node/dial-order.js';
 import { InboundAttempts } from '../../src/node/inbound-attempts.js';
+import { DIALS_IN_FLIGHT, nextDialWindow } from '../../src/node/lan-dialer.js';
 import type { Link } from '../../src/node/links.js';
 import { KnownAnswers } from '../../src/node/mdns/known-answers.js';
 import { decodePacket, encodePacket } from '../../src/node/mdns/packet.js';
@@ -49,6 +50,16 @@ describe('who dials a pair', () => {
     assert.equal(afterWaiting({ ...base, inboundPending: true }), 'wait');
     assert.equal(afterWaiting(base), 'dial');
     assert.equal(afterWaiting({ ...base, inboundPending: true, waitedMs: 12_000 }), 'dial', 'a stalled upgrade is not waited for forever');
+  });
+});
+
+describe('discovery dials in flight', () => {
+  it('grow by one per connection and halve per timeout, within bounds; refusals change nothing', () => {
+    assert.equal(nextDialWindow(4, 'connected'), 5);
+    assert.equal(nextDialWindow(DIALS_IN_FLIGHT.max, 'connected'), DIALS_IN_FLIGHT.max);
+    assert.equal(nextDialWindow(9, 'timed-out'), 4);
+    assert.equal(nextDialWindow(1, 'timed-out'), DIALS_IN_FLIGHT.min);
+    assert.equal(nextDialWindow(6, 'failed'), 6);
   });
 });
 

@@ -26,6 +26,11 @@ export class KnownAnswers {
     if (this.byPeer.size > MAX_REMEMBERED) this.byPeer.delete(this.byPeer.keys().next().value as string);
   }
 
+  /** The instance name the peer's PTR pointed to, if we heard one. */
+  instanceOf(peerId: string): string | undefined {
+    return this.byPeer.get(peerId)?.instance;
+  }
+
   /**
    * The PTRs to list in a query: those of the peers `include` picks (the connected ones), most
    * recently heard first, with the TTL they have left, and only while at least half of it is left

@@ -157,6 +157,11 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
   }
 
+  /** Whether the peer's records name it as a p2pchat daemon does (instance name = peer id), unlike a stock libp2p node's random name. */
+  announcesDaemon(peerId: string): boolean {
+    return this.known.instanceOf(peerId) === `${peerId}.${this.init.serviceTag}`;
+  }
+
   private ourAddresses(): string[] {
     return this.components.addressManager.getAddresses().map((a) => a.toString());
   }
