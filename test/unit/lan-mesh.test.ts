@@ -8,9 +8,10 @@ import { InboundAttempts } from '../../src/node/inbound-attempts.js';
 import { DIALS_IN_FLIGHT, nextDialWindow } from '../../src/node/lan-dialer.js';
 import type { Link } from '../../src/node/links.js';
 import { KnownAnswers } from '../../src/node/mdns/known-answers.js';
-import { decodePacket, encodePacket } from '../../src/node/mdns/packet.js';
-import { type LinkRecords, linkRecords, MAX_QUERY_BYTES, queryPacket } from '../../src/node/mdns/records.js';
+import { decodePacket, encodePacket, type Packet, type StringAnswer, TRUNCATED } from '../../src/node/mdns/packet.js';
+import { type LinkRecords, linkRecords, MAX_QUERY_BYTES, queryPackets } from '../../src/node/mdns/records.js';
 import { replyTo } from '../../src/node/mdns/responder.js';
+import { TruncatedQueries } from '../../src/node/mdns/truncated-queries.js';
 import { fastNoiseCrypto } from '../../src/node/noise-crypto.js';
 
 const TAG = '_p2p._udp.local';
@@ -95,7 +96,9 @@ describe('known-answer suppression', () => {
       listed.map((a) => [a.data, a.ttl]),
       [[`${connected}.${TAG}`, 110]],
     );
-    const query = decodePacket(encodePacket(queryPacket(TAG, listed)));
+    const [packet, more] = queryPackets(TAG, listed);
+    assert.equal(more, undefined, 'one known answer: one packet');
+    const query = decodePacket(encodePacket(packet as Packet));
     assert.equal(replyTo(query, records(connected)), undefined, 'a connected peer does not answer');
     assert.ok(replyTo(query, records(other)), 'a peer we are not connected to still answers');
   });
@@ -107,17 +110,56 @@ describe('known-answer suppression', () => {
     assert.equal(known.list(TAG, () => true, 61_000).length, 0);
   });
 
-  it('a query with many known answers still fits one Ethernet frame', () => {
+  it('known answers that do not fit one Ethernet frame go on in packets of their own, flagged TC', () => {
     const known = new KnownAnswers();
     for (const peerId of peers) known.heard({ peerId, instance: `${peerId}.${TAG}`, ttl: 120 }, 0);
-    const query = queryPacket(
+    const packets = queryPackets(
       TAG,
       known.list(TAG, () => true, 0),
+    ).map((p) => decodePacket(encodePacket(p)));
+    assert.ok(packets.length > 1, `${packets.length} packets`);
+    for (const p of packets) assert.ok(encodePacket(p).length <= MAX_QUERY_BYTES);
+    assert.deepEqual(
+      packets.map((p) => [(p.questions ?? []).length, Boolean((p.flags ?? 0) & TRUNCATED)]),
+      packets.map((_, i) => [i === 0 ? 1 : 0, i < packets.length - 1]),
+      'the question in the first packet, TC on all but the last',
     );
-    const bytes = encodePacket(query);
-    assert.ok(bytes.length <= MAX_QUERY_BYTES, `${bytes.length} bytes`);
-    assert.ok((query.answers?.length ?? 0) >= 12, `${query.answers?.length} known answers listed`);
-    assert.equal(decodePacket(bytes).questions?.[0]?.name, TAG);
+    const listed = packets.flatMap((p) => (p.answers ?? []).map((a) => (a as StringAnswer).data));
+    assert.deepEqual(listed.sort(), peers.map((id) => `${id}.${TAG}`).sort(), 'every known answer, once');
+  });
+
+  it('a responder waits for the rest of a truncated query, then answers it with all known answers', async () => {
+    const truncated = new TruncatedQueries(() => 0);
+    const packets = queryPackets(
+      TAG,
+      peers.map((peerId) => ({ name: TAG, type: 'PTR' as const, class: 'IN' as const, ttl: 120, data: `${peerId}.${TAG}` })),
+    ).map((p) => decodePacket(encodePacket(p)));
+    const completed: Packet[] = [];
+    const done = new Promise<void>((resolve) => {
+      for (const p of packets) {
+        assert.equal(
+          truncated.take(p, '10.47.1.9', 5353, (q) => {
+            completed.push(q);
+            resolve();
+          }),
+          true,
+        );
+      }
+    });
+    assert.equal(
+      truncated.take(queryPackets(TAG)[0] as Packet, '10.47.1.8', 5353, () => {}),
+      false,
+      'a plain query is answered at once',
+    );
+    // The wait's timer does not hold a daemon open; this one holds the test open until it is over.
+    const keepAlive = setTimeout(() => {}, 10_000);
+    await done;
+    clearTimeout(keepAlive);
+    assert.equal(completed.length, 1);
+    const query = completed[0] as Packet;
+    assert.equal(query.answers?.length, peers.length);
+    assert.equal(replyTo(query, records(peers[peers.length - 1] as string)), undefined, 'listed in the last packet: silent');
+    truncated.stop();
   });
 });
 

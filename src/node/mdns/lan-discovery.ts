@@ -22,6 +22,7 @@ import { KnownAnswers } from './known-answers.js';
 import { decodePacket, type Packet } from './packet.js';
 import { addressesForLink, discoveryLinks, linkOf, linkRecords, readSightings } from './records.js';
 import { isLegacyQuery, legacyReplyPacket, MDNS_PORT, replyTo } from './responder.js';
+import { TruncatedQueries } from './truncated-queries.js';
 
 /** How often to look for links that came up or went away (a cable plugged in, Wi-Fi joined). */
 const LINK_CHECK_MS = 1000;
@@ -85,6 +86,7 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
   /** Peers we are connected to: their sightings tell nothing new, and our queries list them as known. */
   private readonly connected = new Set<string>();
   private readonly known = new KnownAnswers();
+  private readonly truncated = new TruncatedQueries();
   readonly counts: LanCounts = { queriesSent: 0, queriesReceived: 0, responsesSent: 0, responsesReceived: 0, sightings: 0 };
   private readonly onConnect = (evt: Event) => this.connected.add(String((evt as CustomEvent<PeerId>).detail));
   private readonly onDisconnect = (evt: Event) => this.connected.delete(String((evt as CustomEvent<PeerId>).detail));
@@ -150,6 +152,7 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
     this.components.events.removeEventListener('peer:connect', this.onConnect);
     this.components.events.removeEventListener('peer:disconnect', this.onDisconnect);
     this.connected.clear();
+    this.truncated.stop();
     clearInterval(this.linkTimer);
     await Promise.all([...this.links.keys()].map((name) => this.dropLink(name)));
     const receiver = this.receiver;
@@ -235,8 +238,11 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
     const responders = [...this.links.values()];
     const fromThisHost = source.startsWith('127.') || responders.some((r) => r.link.address === source);
     if (packet.type === 'query') {
-      this.counts.queriesReceived++;
-      this.onQuery(packet, bytes, source, sourcePort, fromThisHost, responders);
+      if (fromThisHost && responders.some((r) => r.isOwnQuery(bytes))) return;
+      if ((packet.questions ?? []).length > 0) this.counts.queriesReceived++;
+      // A query whose known answers go on in the next packets is answered once they are in.
+      const later = (query: Packet) => this.onQuery(query, source, sourcePort, [...this.links.values()]);
+      if (!this.truncated.take(packet, source, sourcePort, later)) this.onQuery(packet, source, sourcePort, responders);
       return;
     }
     this.counts.responsesReceived++;
@@ -255,15 +261,8 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
   }
 
   /** Answers on the link the query came from (on every link when that is unknown), each with that link's records. */
-  private onQuery(
-    query: Packet,
-    bytes: Buffer,
-    source: string,
-    sourcePort: number,
-    fromThisHost: boolean,
-    responders: LinkResponder[],
-  ): void {
-    if (fromThisHost && responders.some((r) => r.isOwnQuery(bytes))) return;
+  private onQuery(query: Packet, source: string, sourcePort: number, responders: LinkResponder[]): void {
+    if (!this.receiver) return; // stopped while a truncated query waited
     const link = linkOf(
       source,
       responders.map((r) => r.link),

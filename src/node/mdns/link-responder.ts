@@ -3,7 +3,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { Link } from '../links.js';
 import { type Answer, encodePacket, type Packet, type StringAnswer } from './packet.js';
-import { announcementPacket, goodbyePacket, type LinkRecords, queryPacket } from './records.js';
+import { announcementPacket, goodbyePacket, type LinkRecords, queryPackets } from './records.js';
 import { nextQueryInterval, RECORD_GAP_MS, recordKey, type Reply, responsePacket, sharedAnswerDelay } from './responder.js';
 
 export const MDNS_GROUP = '224.0.0.251';
@@ -59,8 +59,8 @@ export class LinkResponder {
   private queryTimer: NodeJS.Timeout | undefined;
   private repeatTimer: NodeJS.Timeout | undefined;
   private queryInterval: number | undefined;
-  /** Our last query's bytes and time: the copy that loops back to us is not answered. */
-  private lastQuery: { bytes: Buffer; at: number } | undefined;
+  /** Our last query's packets and time: the copies that loop back to us are not answered. */
+  private lastQuery: { packets: Buffer[]; at: number } | undefined;
   private closed = false;
 
   constructor(init: LinkResponderInit) {
@@ -108,15 +108,17 @@ export class LinkResponder {
   }
 
   private query(): void {
-    const bytes = encodePacket(queryPacket(this.init.serviceTag, this.init.knownAnswers()));
-    this.lastQuery = { bytes, at: Date.now() };
+    const packets = queryPackets(this.init.serviceTag, this.init.knownAnswers()).map(encodePacket);
+    this.lastQuery = { packets, at: Date.now() };
     this.init.counts.queriesSent++;
-    void this.send(bytes, this.init.port, MDNS_GROUP);
+    // In order: the packets after the first carry the rest of its known answers.
+    void packets.reduce((sent, bytes) => sent.then(() => this.send(bytes, this.init.port, MDNS_GROUP)), Promise.resolve());
   }
 
   /** Whether a packet from this host is our own latest query, looped back. */
   isOwnQuery(bytes: Buffer): boolean {
-    return this.lastQuery !== undefined && Date.now() - this.lastQuery.at < RECORD_GAP_MS && bytes.equals(this.lastQuery.bytes);
+    const last = this.lastQuery;
+    return last !== undefined && Date.now() - last.at < RECORD_GAP_MS && last.packets.some((p) => bytes.equals(p));
   }
 
   /** Announces all our records now (or as soon as the per-record gap allows), and once more a second later. */

@@ -17,6 +17,8 @@ export class MalformedPacketError extends Error {
 
 /** The authoritative-answer flag, set on every mDNS response (RFC 6762 section 18.4). */
 export const AUTHORITATIVE = dnsPacket.AUTHORITATIVE_ANSWER;
+/** The TC bit: in a query, more known answers follow in the next packets (RFC 6762 section 18.5). */
+export const TRUNCATED = dnsPacket.TRUNCATED_RESPONSE;
 
 export function encodePacket(packet: Packet): Buffer {
   return dnsPacket.encode(packet);
