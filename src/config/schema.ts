@@ -84,6 +84,16 @@ export const configSchema = z.strictObject({
       .min(0)
       .describe('Incoming messages are also refused when the data dir filesystem has less free space than this, whatever the budget.'),
   }),
+  metrics: z.strictObject({
+    enabled: z
+      .boolean()
+      .describe('Serve Prometheus metrics at GET /metrics on the control socket (see docs/operations.md). Off: /metrics answers 404.'),
+    libp2p: z
+      .boolean()
+      .describe(
+        'Add libp2p’s own metrics (connections, streams, bytes per protocol, dials) to /metrics. Costs memory and a little CPU on every stream; see docs/operations.md.',
+      ),
+  }),
   trust: z.strictObject({
     inbound: z
       .enum(['open', 'requests', 'contacts'])

@@ -23,6 +23,8 @@ export interface EventStreamOptions {
    * the size of a page read from the store for it.
    */
   highWaterBytes?: number;
+  /** Told the number of clients after each one connects or leaves (for metrics). */
+  onClients?: ((count: number) => void) | undefined;
 }
 
 /**
@@ -69,6 +71,7 @@ export class EventStreams {
   private readonly source: EventSource;
   private readonly maxClients: number;
   private readonly highWater: number;
+  private readonly onClients: (count: number) => void;
   private readonly clients = new Set<Client>();
   private unsubscribe?: (() => void) | undefined;
   private batch: ChatEvent[] = [];
@@ -77,6 +80,7 @@ export class EventStreams {
     this.source = source;
     this.maxClients = options.maxClients;
     this.highWater = options.highWaterBytes ?? EVENT_STREAM_HIGH_WATER;
+    this.onClients = options.onClients ?? (() => {});
   }
 
   /** Clients connected now. */
@@ -166,9 +170,12 @@ export class EventStreams {
       client.live = true;
     };
     this.clients.add(client);
+    this.onClients(this.clients.size);
     this.unsubscribe ??= this.source.subscribe((event) => this.published(event));
     const closed = () => {
-      this.clients.delete(client);
+      // Both the request and the response report their close: count the client once.
+      if (!this.clients.delete(client)) return;
+      this.onClients(this.clients.size);
       if (this.clients.size === 0) {
         this.unsubscribe?.();
         this.unsubscribe = undefined;

@@ -1,7 +1,7 @@
 // The control API: HTTP/JSON over a Unix socket (mode 0600, in a 0700 directory). Every route is in
 // ROUTES below; cross-cutting checks live in one hook; errors map to status codes in one place.
 import { chmodSync } from 'node:fs';
-import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { MAX_SOCKET_PATH_BYTES, socketPathFits } from '../config/paths.js';
 import { throttledLog } from '../log-throttle.js';
@@ -12,6 +12,13 @@ import type { TrustApi } from '../trust/trust-api.js';
 import { ApiError } from '../api-errors.js';
 import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from './message-ids.js';
 import { type EventSource, EventStreams } from './event-stream.js';
+import type { ControlObserver } from './observer.js';
+
+/** A scrape of the daemon's metrics in the Prometheus text format, and its content type. */
+export interface MetricsText {
+  contentType: string;
+  body: string;
+}
 
 /** What the daemon offers the control API. */
 export interface DaemonApi extends EventSource {
@@ -22,14 +29,16 @@ export interface DaemonApi extends EventSource {
   send(peerId: string, text: string, id?: string): Promise<SentMessage>;
   sendMany(messages: OutgoingText[]): Promise<SentMessage[]>;
   /** Cancels / re-queues an outgoing message named by its id or a unique id prefix. */
-  cancelMessage(target: string): Message;
-  retryMessage(target: string): Message;
+  cancelMessage(target: string): Promise<Message>;
+  retryMessage(target: string): Promise<Message>;
   /** Changes the display name for this run; connected p2pchat peers are told at once. */
   rename(name: string): StatusInfo;
   /** Stops the daemon cleanly, once the answer is written. */
   requestStop(): void;
   history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[];
   outbox(): Message[];
+  /** The daemon's metrics in the Prometheus text format (`not_found` when metrics are off). */
+  metrics(): Promise<MetricsText>;
   trust: TrustApi;
 }
 
@@ -162,6 +171,15 @@ const ROUTES = (api: DaemonApi, events: EventStreams): RouteOptions[] => [
     },
   },
   { method: 'GET', url: '/v1/outbox', handler: async () => api.outbox() },
+  {
+    // Where Prometheus looks by default; text, not JSON.
+    method: 'GET',
+    url: '/metrics',
+    handler: async (_req, reply) => {
+      const { contentType, body } = await api.metrics();
+      return reply.type(contentType).send(body);
+    },
+  },
   { method: 'POST', url: '/v1/messages/cancel', handler: async (req) => api.cancelMessage(parseBody(messageBody, req.body).id) },
   { method: 'POST', url: '/v1/messages/retry', handler: async (req) => api.retryMessage(parseBody(messageBody, req.body).id) },
   { method: 'POST', url: '/v1/name', handler: async (req) => api.rename(parseBody(nameBody, req.body).name) },
@@ -189,7 +207,10 @@ export class ControlServer {
   private readonly socketPath: string;
   private readonly events: EventStreams;
 
-  constructor(components: { api: DaemonApi; log: Logger }, options: { socketPath: string; bodyLimit: number; maxEventClients: number }) {
+  constructor(
+    components: { api: DaemonApi; log: Logger; observer?: ControlObserver | undefined },
+    options: { socketPath: string; bodyLimit: number; maxEventClients: number },
+  ) {
     this.socketPath = options.socketPath;
     this.app = Fastify({
       logger: false,
@@ -208,28 +229,37 @@ export class ControlServer {
         throw new ApiError('forbidden', 'requests from browsers are not accepted');
       }
     });
+    // Every error answer goes through here or the not-found handler: one place counts them by code.
+    const rejected = components.observer?.rejected?.bind(components.observer) ?? (() => {});
+    const answer = (reply: FastifyReply, status: number, body: { error: string; message: string } | ApiError) => {
+      rejected(body instanceof ApiError ? body.code : body.error);
+      return reply.code(status).send(body instanceof ApiError ? body.toJSON() : body);
+    };
     this.app.setErrorHandler((err, _req, reply) => {
-      if (err instanceof ApiError) return reply.code(err.status).send(err.toJSON());
+      if (err instanceof ApiError) return answer(reply, err.status, err);
       if (isStorageFull(err)) {
         logStorageFull('error', 'storage-full', { err: (err as Error).message }, 'data disk full: a request could not be stored');
         const full = new ApiError('storage_full', STORAGE_FULL_MESSAGE);
-        return reply.code(full.status).send(full.toJSON());
+        return answer(reply, full.status, full);
       }
       const e = err as { statusCode?: number; code?: string; validation?: unknown; message: string };
-      if (e.validation) return reply.code(400).send({ error: 'bad_request', message: e.message });
+      if (e.validation) return answer(reply, 400, { error: 'bad_request', message: e.message });
       if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        return reply.code(413).send({ error: 'payload_too_large', message: `request body larger than ${options.bodyLimit} bytes` });
+        return answer(reply, 413, { error: 'payload_too_large', message: `request body larger than ${options.bodyLimit} bytes` });
       }
       if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
-        return reply.code(e.statusCode).send({ error: 'bad_request', message: e.message });
+        return answer(reply, e.statusCode, { error: 'bad_request', message: e.message });
       }
       components.log.error({ err }, 'control API handler failed');
-      return reply.code(500).send({ error: 'internal', message: 'internal error; see the daemon log' });
+      return answer(reply, 500, { error: 'internal', message: 'internal error; see the daemon log' });
     });
     this.app.setNotFoundHandler((req, reply) =>
-      reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
+      answer(reply, 404, { error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
     );
-    const events = (this.events = new EventStreams(components.api, { maxClients: options.maxEventClients }));
+    const events = (this.events = new EventStreams(components.api, {
+      maxClients: options.maxEventClients,
+      onClients: components.observer?.eventClients?.bind(components.observer),
+    }));
     for (const route of [...ROUTES(components.api, events), ...TRUST_ROUTES(components.api.trust)]) this.app.route(route);
   }
 

@@ -2,9 +2,11 @@
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { ResolvedConfig } from '../config/schema.js';
 import { ApiError } from '../api-errors.js';
-import { ControlServer, type DaemonApi } from '../control/server.js';
+import { ControlServer, type DaemonApi, type MetricsText } from '../control/server.js';
 import { Delivery } from '../delivery/delivery.js';
 import type { Logger } from '../logger.js';
+import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { loadMetrics } from '../metrics/load.js';
 import { type ChatNode, createChatNode } from '../node/create-node.js';
 import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
@@ -50,6 +52,8 @@ export class Daemon implements DaemonApi {
   private chat!: ChatService;
   private outgoing!: OutgoingControl;
   private peerOps!: PeerOperations;
+  /** Undefined when `metrics.enabled` is off. */
+  private metricsPart: DaemonMetrics | undefined;
   /** Set once start-up completed: only a daemon that was ready announces its clean stop. */
   private ready = false;
   private trustParts!: Trust;
@@ -72,7 +76,9 @@ export class Daemon implements DaemonApi {
       const { privateKey, created } = await loadOrCreateIdentity(config.dataDir);
       if (created) log.info('created a new identity key');
       checkDatabase(config.dataDir, { identityIsNew: created, reset: this.options.resetDatabase === true }, log);
-      this.store = new Store(config.dataDir);
+      // Before the store and the node: it observes both from their start.
+      const metrics = (this.metricsPart = await loadMetrics(config));
+      this.store = new Store(config.dataDir, { observer: metrics?.storeObserver });
       this.cleanups.push(() => this.store.close());
       this.budget = new StorageBudget({ store: this.store, log: log.child({ part: 'storage' }) }, config.storage);
       const retention = new Retention(
@@ -90,6 +96,7 @@ export class Daemon implements DaemonApi {
         maxConnections: config.limits.maxConnections,
         mdns: config.mdns,
         log: log.child({ part: 'lan' }),
+        metrics: metrics?.libp2p(),
         gater: createConnectionGater({
           trust: trust.book,
           limits: config.limits,
@@ -128,9 +135,10 @@ export class Daemon implements DaemonApi {
           node: this.node,
           kinds: this.peerTracker.kinds,
           store: this.store,
-          inbound: trust.inbound,
+          inbound: metrics ? metrics.countRefusals(trust.inbound) : trust.inbound,
           trust: trust.book,
           log: log.child({ part: 'chat' }),
+          rejectedFrames: metrics?.rejectedFrames,
         },
         {
           name: config.name,
@@ -153,6 +161,14 @@ export class Daemon implements DaemonApi {
         { maxFrameBytes: config.limits.maxFrameBytes },
       );
 
+      metrics?.start({
+        store: this.store,
+        node: this.node,
+        trust: trust.book,
+        kinds: this.peerTracker.kinds,
+        denials: this.connectionDenials,
+      });
+      this.cleanups.push(() => metrics?.stop());
       this.peerTracker.start();
       await chat.start();
       try {
@@ -189,7 +205,7 @@ export class Daemon implements DaemonApi {
       const removed = await clearStaleSocket(config.socket);
       if (removed === 'removed') log.warn({ socket: config.socket }, 'removed a stale control socket');
       const control = new ControlServer(
-        { api: this, log: log.child({ part: 'control' }) },
+        { api: this, log: log.child({ part: 'control' }), observer: metrics?.control('control') },
         { socketPath: config.socket, bodyLimit: config.limits.controlBodyBytes, maxEventClients: config.limits.maxEventClients },
       );
       await control.start();
@@ -225,6 +241,7 @@ export class Daemon implements DaemonApi {
       this.ready = false;
       try {
         this.store.publishEvent('daemon-stopping', {});
+        await this.store.synced();
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'could not record the daemon-stopping event');
       }
@@ -289,11 +306,11 @@ export class Daemon implements DaemonApi {
     return this.outgoing.send(messages);
   }
 
-  cancelMessage(target: string): Message {
+  cancelMessage(target: string): Promise<Message> {
     return this.outgoing.cancel(target);
   }
 
-  retryMessage(target: string): Message {
+  retryMessage(target: string): Promise<Message> {
     return this.outgoing.retry(target);
   }
 
@@ -321,6 +338,11 @@ export class Daemon implements DaemonApi {
 
   outbox(): Message[] {
     return this.store.outbox();
+  }
+
+  metrics(): Promise<MetricsText> {
+    if (!this.metricsPart) return Promise.reject(new ApiError('not_found', 'metrics are off: set metrics.enabled to true in the config'));
+    return this.metricsPart.scrape();
   }
 
   /** One page of a replay: a slow event-stream client holds at most this much of the store. */

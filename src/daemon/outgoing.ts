@@ -49,6 +49,8 @@ export function idConflict(messages: OutgoingText[], stored: (peerId: string, id
 
 export interface OutgoingStore {
   atomically<T>(fn: () => T, durable: boolean): T;
+  /** Resolves once everything committed so far is on disk. */
+  synced(): Promise<void>;
   queueOutgoing(peerId: string, text: string, id?: string): SentMessage;
   outgoing(peerId: string, id: string): Message | undefined;
   outgoingByIdPrefix(prefix: string, limit: number): Message[];
@@ -75,15 +77,22 @@ export class OutgoingControl {
   private readonly trust: OutgoingComponents['trust'];
   private readonly self: () => string;
   private readonly maxFrameBytes: number;
-  /** Sends (single or batches) that arrive together are stored in one fsynced transaction. */
-  private readonly sends = new GroupCommit<OutgoingText[], SentMessage[]>((batches) => {
-    const stored = this.store.atomically(
-      () => batches.map((batch) => batch.map((m) => this.store.queueOutgoing(m.peerId, m.text, m.id))),
-      true,
-    );
-    for (const peerId of new Set(batches.flat().map((m) => m.peerId))) this.delivery.kick(peerId);
-    return stored;
-  });
+  /**
+   * Sends (single or batches) that arrive together are stored in one transaction, answered once it
+   * is fsynced. Delivery starts at the commit, not the fsync: a copy that reaches the peer before
+   * the fsync costs nothing, since the peer deduplicates by id and nothing was promised yet.
+   */
+  private readonly sends = new GroupCommit<OutgoingText[], SentMessage[]>(
+    (batches) => {
+      const stored = this.store.atomically(
+        () => batches.map((batch) => batch.map((m) => this.store.queueOutgoing(m.peerId, m.text, m.id))),
+        true,
+      );
+      for (const peerId of new Set(batches.flat().map((m) => m.peerId))) this.delivery.kick(peerId);
+      return stored;
+    },
+    () => this.store.synced(),
+  );
 
   constructor(components: OutgoingComponents, options: { maxFrameBytes: number }) {
     this.store = components.store;
@@ -132,7 +141,7 @@ export class OutgoingControl {
   }
 
   /** Stops a queued or unacknowledged message: delivery skips it from now on (a copy already written may still arrive). */
-  cancel(target: string): Message {
+  async cancel(target: string): Promise<Message> {
     const message = this.find(target);
     const cancelled = canCancel(message) ? this.store.cancelOutgoing(message.seq, CANCEL_REASON) : undefined;
     if (!cancelled) {
@@ -141,11 +150,12 @@ export class OutgoingControl {
         `message ${message.id} is ${message.state}: only queued messages, or sent ones awaiting their ack, can be cancelled`,
       );
     }
+    await this.store.synced();
     return cancelled;
   }
 
   /** Queues a failed, expired or cancelled message again, with the same id, and wakes delivery for its peer. */
-  retry(target: string): Message {
+  async retry(target: string): Promise<Message> {
     const message = this.find(target);
     const queued = canRetry(message) ? this.store.requeueOutgoing(message.seq) : undefined;
     if (!queued) {
@@ -155,6 +165,7 @@ export class OutgoingControl {
       );
     }
     this.delivery.requeued(queued.peerId, queued.seq);
+    await this.store.synced();
     return queued;
   }
 }

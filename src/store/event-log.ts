@@ -71,7 +71,7 @@ export class EventLog {
           `SELECT e.id, e.type, e.time, e.data, e.message_seq,
              m.id, m.peer_id, m.direction, m.text, m.sent_at, m.stored_at, m.state, m.reason, m.expects_ack, m.request
            FROM events e LEFT JOIN messages m ON m.seq = e.message_seq
-           WHERE e.id > ? AND (e.message_seq IS NULL OR m.seq IS NOT NULL)
+           WHERE e.id > ? AND e.id <= ? AND (e.message_seq IS NULL OR m.seq IS NOT NULL)
            ORDER BY e.id LIMIT ?`,
         )
         .raw(true),
@@ -98,11 +98,11 @@ export class EventLog {
     return eventWithLine(id, 'message-received', isoEvent(now), data, JSON.stringify(data));
   }
 
-  /** Stored events after `id`: at most `limit`, and no more once `maxBytes` of data are read (at least one). */
-  since(id: number, limit: number, maxBytes: number): ChatEvent[] {
+  /** Stored events after `id` up to `through`: at most `limit`, and no more once `maxBytes` of data are read (at least one). */
+  since(id: number, through: number, limit: number, maxBytes: number): ChatEvent[] {
     const events: ChatEvent[] = [];
     let bytes = 0;
-    for (const row of this.stmt.since.iterate(id, limit) as IterableIterator<EventMessageRow>) {
+    for (const row of this.stmt.since.iterate(id, through, limit) as IterableIterator<EventMessageRow>) {
       events.push(toEvent(row));
       bytes += row[4] === null ? row[3].length : row[8].length; // the stored data, or the message's text
       if (bytes >= maxBytes) break;

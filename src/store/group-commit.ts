@@ -1,6 +1,8 @@
-// Group commit: requests that arrive in the same turn of the event loop share one transaction, and
-// so one fsync. Each caller still learns its own result only after the commit. One failing item
-// never takes the others down: when a shared commit fails, each item is committed on its own.
+// Group commit: requests that arrive in the same turn of the event loop share one transaction.
+// Each caller learns its own result only once the commit is durable: the fsync runs off the event
+// loop (src/store/wal-sync.ts), so the turns that follow commit while the disk works and share
+// the next fsync. One failing item never takes the others down: when a shared commit fails, each
+// item is committed on its own.
 
 interface Pending<I, O> {
   item: I;
@@ -11,14 +13,17 @@ interface Pending<I, O> {
 export class GroupCommit<I, O> {
   private pending: Pending<I, O>[] = [];
   private readonly commit: (items: I[]) => O[];
+  private readonly durable: () => Promise<void>;
 
   /**
    * @param commit stores all items in one transaction and returns one result per item, in order.
    *   When it throws, nothing of that call may be stored (a transaction rolls back), since the
    *   items are then committed again, one per call.
+   * @param durable resolves once what was committed so far is on disk (the store's synced()).
    */
-  constructor(commit: (items: I[]) => O[]) {
+  constructor(commit: (items: I[]) => O[], durable: () => Promise<void> = () => Promise.resolve()) {
     this.commit = commit;
+    this.durable = durable;
   }
 
   submit(item: I): Promise<O> {
@@ -42,7 +47,7 @@ export class GroupCommit<I, O> {
       else for (const p of batch) this.commitAlone(p);
       return;
     }
-    batch.forEach((p, i) => p.resolve(results[i] as O));
+    this.answerWhenDurable(batch, results);
   }
 
   private commitAlone(p: Pending<I, O>): void {
@@ -53,6 +58,14 @@ export class GroupCommit<I, O> {
       p.reject(err);
       return;
     }
-    p.resolve(result);
+    this.answerWhenDurable([p], [result]);
+  }
+
+  private answerWhenDurable(batch: Pending<I, O>[], results: O[]): void {
+    this.durable().then(
+      () => batch.forEach((p, i) => p.resolve(results[i] as O)),
+      // Committed but maybe not on disk: the caller must not say "accepted" or "acked".
+      (err: unknown) => batch.forEach((p) => p.reject(err)),
+    );
   }
 }

@@ -6,4 +6,6 @@ export interface StoreObserver {
   committed?(seconds: number, durable: boolean): void;
   /** One fsync of the write-ahead log finished (off the event loop): how long it took, and how many commits it made durable. */
   synced?(seconds: number, commits: number): void;
+  /** A WAL checkpoint finished in its worker thread (`ok` false: it failed, SQLite's own checkpoint backs it up). */
+  checkpointed?(seconds: number, ok: boolean): void;
 }

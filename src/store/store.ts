@@ -1,8 +1,7 @@
 // The daemon's SQLite database: messages in both directions (the outbox is the outgoing rows not yet
 // final), known peers, and the event log behind the control API's event stream.
-import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { ChatEvent, ChatEventType, Direction, Message, MessageState, PeerInfo, SentMessage } from '../types.js';
 import { EventLog } from './event-log.js';
 import { newMessageId } from './message-id.js';
@@ -11,12 +10,11 @@ import { migrate } from './migrations.js';
 import { type HistoryQuery, historySql } from './history-query.js';
 import { PeerTable, type PeerUpdate } from './peer-table.js';
 import { type MessageRow, toMessage } from './rows.js';
+import { DurableTransactions, type EventListener, openDatabase, type TransactionOptions } from './transactions.js';
 
 export type { HistoryQuery, PeerUpdate };
 
 export const DATABASE_FILE = 'p2pchat.db';
-/** Bytes the write-ahead log is trimmed to after a checkpoint. */
-const WAL_SIZE_LIMIT = 8 * 1024 * 1024;
 /** Events kept for `since=` catch-up by default; older ones are pruned. */
 export const EVENTS_KEPT = 100_000;
 
@@ -37,40 +35,40 @@ export interface PendingMessage {
   sentAt: number;
 }
 
-export type EventListener = (event: ChatEvent) => void;
+export type { EventListener };
+export type StoreOptions = TransactionOptions;
 
 export class Store {
   readonly path: string;
   private readonly db: Database.Database;
-  private readonly listeners = new Set<EventListener>();
-  /** Events appended inside the current transaction, published once it commits. */
-  private pending: ChatEvent[] = [];
+  private readonly txs: DurableTransactions;
   private readonly stmt: MessageStatements;
   private readonly events: EventLog;
   private readonly peerTable: PeerTable;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: StoreOptions = {}) {
     this.path = join(dataDir, DATABASE_FILE);
-    this.db = new Database(this.path);
-    chmodSync(this.path, 0o600);
-    // WAL + synchronous=FULL: a commit is fsynced before it returns, so a message the API accepted
-    // or that we acked survives SIGKILL and power loss. Commits are grouped to keep this cheap.
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL'); // per transaction, see tx()
-    this.db.pragma('busy_timeout = 5000');
-    // The write-ahead log keeps the size of its largest burst unless told otherwise; it counts
-    // against the storage budget, so trim it after checkpoints.
-    this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
-    this.db.pragma('foreign_keys = ON');
+    this.db = openDatabase(this.path);
     migrate(this.db);
     const db = this.db;
     this.stmt = prepareMessageStatements(db);
     this.events = new EventLog(db);
     this.peerTable = new PeerTable(db);
+    this.txs = new DurableTransactions(db, this.lastEventId(), options);
   }
 
+  /**
+   * Closes the database. Commits not yet fsynced are fsynced here, on the loop (a shutdown may);
+   * their events are not published any more (await synced() first for that).
+   */
   close(): void {
+    this.txs.close();
     if (this.db.open) this.db.close();
+  }
+
+  /** Resolves once every commit so far is on disk and its events are published. */
+  synced(): Promise<void> {
+    return this.txs.synced();
   }
 
   /**
@@ -81,50 +79,24 @@ export class Store {
     return this.db;
   }
 
-  /**
-   * Runs `fn` in one transaction, then publishes the events it appended. A `durable` commit is
-   * fsynced before it returns (it backs a promise: "accepted" or "acked"). Other commits skip the
-   * fsync: losing one to a power cut only repeats work (a resend the receiver deduplicates, an
-   * expiry done again), and the next durable commit fsyncs them too, since the WAL is sequential.
-   */
   private tx<T>(fn: () => T, durable = false): T {
-    if (this.db.inTransaction) return fn();
-    let result: T;
-    this.setSynchronous(durable ? 'FULL' : 'NORMAL');
-    try {
-      result = this.db.transaction(fn)();
-    } catch (err) {
-      this.pending = [];
-      throw err;
-    }
-    const events = this.pending;
-    this.pending = [];
-    for (const event of events) for (const listener of this.listeners) listener(event);
-    return result;
+    return this.txs.run(fn, durable);
   }
 
-  /** Runs several store calls as one transaction (one fsync when `durable`). */
+  /** Runs several store calls as one transaction; `durable`: the caller will await synced(). */
   atomically<T>(fn: () => T, durable: boolean): T {
     return this.tx(fn, durable);
   }
 
-  private synchronous: 'FULL' | 'NORMAL' = 'FULL';
-
-  private setSynchronous(level: 'FULL' | 'NORMAL'): void {
-    if (this.synchronous === level) return;
-    this.db.pragma(`synchronous = ${level}`);
-    this.synchronous = level;
-  }
-
   private appendEvent(type: ChatEventType, data: Record<string, unknown>): number {
     const event = this.events.append(type, data);
-    this.pending.push(event);
+    this.txs.appended(event);
     return event.id;
   }
 
   /** A message-received event: stored as a reference to the message, published with the message itself. */
   private appendMessageReceived(message: Message): void {
-    this.pending.push(this.events.appendMessageReceived(message));
+    this.txs.appended(this.events.appendMessageReceived(message));
   }
 
   private setState(row: MessageRow, state: MessageState, reason: string | null, expectsAck = row.expects_ack): Message {
@@ -176,15 +148,14 @@ export class Store {
 
   // ---- events ------------------------------------------------------------------------------
 
-  /** Listeners are called synchronously after each commit, in event id order. */
+  /** Listeners are called once each commit is on disk, in event id order. */
   subscribe(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.txs.subscribe(listener);
   }
 
   /** Stored events after `id`: at most `limit`, and no more once `maxBytes` of data are read (at least one). */
   eventsSince(id: number, limit = 10_000, maxBytes = Infinity): ChatEvent[] {
-    return this.events.since(id, limit, maxBytes);
+    return this.events.since(id, this.txs.publishedEventId, limit, maxBytes);
   }
 
   /** Appends an event (in the current transaction if there is one); listeners hear it after the commit. */

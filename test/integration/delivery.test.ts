@@ -118,6 +118,29 @@ describe('delivery', () => {
     await assertAllDelivered(alice, bob, accepted);
   });
 
+  it('SIGKILL at a random moment under concurrent load in both directions loses nothing that was answered', async () => {
+    const [alice, bob] = await Promise.all([fixedPortDaemon('alice'), fixedPortDaemon('bob')]);
+    await connectPair(alice, bob);
+    // Many requests in flight share each fsync; none of them may be answered before it.
+    const killAt = 150 + Math.floor(Math.random() * 500);
+    let answered = 0;
+    let killed: Promise<unknown> | undefined;
+    const clients = 16;
+    const fromAlice = Array.from({ length: clients }, (_, c) =>
+      burst(alice.client, bob.peerId, 100, `alice ${c}`, () => {
+        if (++answered === killAt) killed = alice.kill();
+      }),
+    );
+    const fromBob = Array.from({ length: 4 }, (_, c) => burst(bob.client, alice.peerId, 100, `bob ${c}`));
+    const acceptedByAlice = (await Promise.all(fromAlice)).flat();
+    await killed;
+    assert.ok(acceptedByAlice.length < clients * 100, `alice was killed mid-burst (after ${killAt} answers)`);
+    const acceptedByBob = (await Promise.all(fromBob)).flat();
+    await alice.start();
+    await assertAllDelivered(alice, bob, acceptedByAlice);
+    await assertAllDelivered(bob, alice, acceptedByBob);
+  });
+
   it('SIGKILL of the receiver in the middle of a burst loses nothing', async () => {
     const [alice, bob] = await Promise.all([startDaemon({ name: 'alice' }), fixedPortDaemon('bob')]);
     await connectPair(alice, bob);

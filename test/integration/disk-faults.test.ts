@@ -3,6 +3,7 @@
 // daemon blocking or dying, and everything works again once there is space.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -41,6 +42,22 @@ function homeOn(disk: Tmpfs): string {
   return home;
 }
 
+/**
+ * Empties a running daemon's write-ahead log (a checkpoint from a connection of our own), so that
+ * its next write needs new disk space: a log that was reset is reused in place, so on a full disk a
+ * small write into it still succeeds, and the failure under test would not happen.
+ */
+function truncateLog(home: string): void {
+  const db = new Database(join(home, 'p2pchat.db'), { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    assert.equal(result?.busy, 0, 'the log was emptied');
+  } finally {
+    db.close();
+  }
+}
+
 async function pair(homeOfA?: string): Promise<[TestDaemon, TestDaemon]> {
   const [a, b] = await Promise.all([startDaemon({ name: 'alice', ...(homeOfA ? { home: homeOfA } : {}) }), startDaemon({ name: 'bob' })]);
   await connectPair(a, b);
@@ -54,6 +71,7 @@ describe('a full data disk', { skip, timeout: 240_000 }, () => {
     const disk = tmpfs('24m');
     const home = homeOn(disk);
     const [alice, bob] = await pair(home);
+    truncateLog(home);
     const filler = disk.fill();
     // The WAL may still have room for a few commits: send until the disk says no.
     const big = 'x'.repeat(30_000);
@@ -79,7 +97,9 @@ describe('a full data disk', { skip, timeout: 240_000 }, () => {
 
   it('keeps a receiver up and quiet: senders are told why, nothing is retried forever, and it takes messages again once there is space', async () => {
     const disk = tmpfs('24m');
-    const [victim, sender] = await pair(homeOn(disk));
+    const victimHome = homeOn(disk);
+    const [victim, sender] = await pair(victimHome);
+    truncateLog(victimHome);
     const filler = disk.fill();
     // A peer connecting means a write to the peers table: with the disk full it used to crash the daemon.
     const carol = await startDaemon({ name: 'carol' });

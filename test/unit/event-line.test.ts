@@ -8,7 +8,7 @@ import { Store } from '../../src/store/store.js';
 import type { ChatEvent } from '../../src/types.js';
 
 describe('event lines', () => {
-  it('are exactly JSON.stringify of the event, live and replayed', () => {
+  it('are exactly JSON.stringify of the event, live and replayed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'p2pchat-event-line-'));
     const store = new Store(dir);
     try {
@@ -18,6 +18,7 @@ describe('event lines', () => {
       store.queueOutgoing(peer, 'hello "quoted" \u2028 ünïcode');
       store.receive(peer, [{ id: 'a-1', text: 'line\nbreak', sentAt: 1_700_000_000_000 }]);
       store.publishEvent('peer-connected', { peerId: peer, name: null });
+      await store.synced();
       assert.equal(live.length, 3);
       const replayed = store.eventsSince(0);
       assert.deepEqual(JSON.parse(JSON.stringify(replayed)), JSON.parse(JSON.stringify(live)));
@@ -28,7 +29,7 @@ describe('event lines', () => {
     }
   });
 
-  it('replay pages stop at a byte budget, with at least one event', () => {
+  it('replay pages stop at a byte budget, with at least one event', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'p2pchat-event-page-'));
     const store = new Store(dir);
     try {
@@ -37,6 +38,7 @@ describe('event lines', () => {
         peer,
         Array.from({ length: 10 }, (_, i) => ({ id: `big-${i}`, text: 'x'.repeat(10_000), sentAt: 1 })),
       );
+      await store.synced();
       assert.equal(store.eventsSince(0, 1000).length, 10);
       assert.equal(store.eventsSince(0, 1000, 25_000).length, 3);
       assert.equal(store.eventsSince(0, 1000, 1).length, 1);

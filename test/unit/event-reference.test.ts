@@ -20,7 +20,7 @@ describe('message-received events', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('hold no copy of the text, and replay exactly the live line', () => {
+  it('hold no copy of the text, and replay exactly the live line', async () => {
     const store = new Store(dir);
     const live: ChatEvent[] = [];
     try {
@@ -29,6 +29,8 @@ describe('message-received events', () => {
         { id: 'r-1', text: 'secret-text-one "quoted"\n', sentAt: 1_700_000_000_000 },
         { text: 'secret-text-two, a plain frame', sentAt: 1_700_000_000_001, request: true },
       ]);
+      await store.synced();
+      assert.equal(live.length, 2);
       const rows = store.database.prepare('SELECT type, data, message_seq FROM events').all() as {
         type: string;
         data: string;
@@ -49,7 +51,7 @@ describe('message-received events', () => {
     }
   });
 
-  it('of a message deleted since are skipped, and a page never comes back empty while events remain', () => {
+  it('of a message deleted since are skipped, and a page never comes back empty while events remain', async () => {
     const store = new Store(dir);
     try {
       store.receive(
@@ -57,6 +59,7 @@ describe('message-received events', () => {
         ['a', 'b', 'c', 'd'].map((t) => ({ id: t, text: t, sentAt: 1 })),
       );
       store.publishEvent('peer-connected', { peerId: PEER, name: null });
+      await store.synced();
       // As history retention or forgetting a peer would.
       store.database.prepare("DELETE FROM messages WHERE id IN ('a', 'b', 'c')").run();
       const all = store.eventsSince(0);

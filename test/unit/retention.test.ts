@@ -104,6 +104,7 @@ describe('history retention', () => {
     for (let i = 0; i < total; i++) store.publishEvent('peer-connected', { peerId: ALICE, name: `n${i}` });
     const retention = new Retention({ store, log }, { ...KEEP_ALL, maxEvents: 5 });
     assert.equal((await retention.run()).events, total - 5);
+    await store.synced();
     assert.deepEqual(
       store.eventsSince(0).map((e) => e.id),
       [total - 4, total - 3, total - 2, total - 1, total],
