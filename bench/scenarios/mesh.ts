@@ -96,7 +96,18 @@ async function meshRun(n: number): Promise<MeshRun> {
     const cpuAtReady = daemons.map((d) => cpuMs(d.status.pid));
     const peerWatches = await Promise.all(daemons.map((d) => PeerWatch.open(d.client.socketPath)));
     watches.push(...peerWatches);
-    await waitUntil(`a full mesh of ${n}`, () => peerWatches.every((w) => w.connectedSince.size >= n - 1), 60_000 + 3000 * n, 100);
+    try {
+      await waitUntil(`a full mesh of ${n}`, () => peerWatches.every((w) => w.connectedSince.size >= n - 1), 60_000 + 3000 * n, 100);
+    } catch (err) {
+      // How far it got says more than the timeout alone.
+      const links = peerWatches.reduce((sum, w) => sum + w.connectedSince.size, 0) / 2;
+      const cpu = daemons.reduce((sum, d) => sum + cpuMs(d.status.pid), 0) / n;
+      throw new Error(
+        `${(err as Error).message}: ${links} of ${(n * (n - 1)) / 2} pairs connected, ` +
+          `${mdns.queries} mDNS queries and ${mdns.responses} responses, ${Math.round(cpu)} ms CPU per daemon`,
+        { cause: err },
+      );
+    }
     const mesh = Math.max(...peerWatches.map((w) => Math.max(...w.connectedSince.values()))) - t0;
     const [queries, responses] = [mdns.queries, mdns.responses];
     const cpuAtMesh = daemons.map((d) => cpuMs(d.status.pid));
