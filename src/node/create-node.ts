@@ -7,7 +7,9 @@ import { tcp } from '@libp2p/tcp';
 import { createLibp2p, type Libp2p, type Libp2pInit, type Libp2pOptions } from 'libp2p';
 import { AGENT } from '../version.js';
 import { announceFilter, isOwnAddress, onLinkFirst } from './addresses.js';
+import { type InboundAttempts, inboundAttempts } from './inbound-attempts.js';
 import { currentLinks } from './links.js';
+import { fastNoiseCrypto } from './noise-crypto.js';
 import { type LanDiscovery, type LanLog, lanDiscovery } from './mdns/lan-discovery.js';
 import { type NonChatPeers, nonChatPeers } from './non-chat-peers.js';
 
@@ -43,7 +45,7 @@ export interface NodeOptions {
  */
 export const STREAM_WINDOW_BYTES = 256 * 1024;
 
-export type ChatNode = Libp2p<{ identify: Identify; lan: LanDiscovery; nonChat: NonChatPeers }>;
+export type ChatNode = Libp2p<{ identify: Identify; lan: LanDiscovery; nonChat: NonChatPeers; inbound: InboundAttempts }>;
 
 /**
  * The mDNS service name for a network name. The default network uses libp2p's own service
@@ -69,7 +71,7 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
       announceFilter,
     },
     transports: [tcp(), ...(options.extraTransports ?? [])],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: fastNoiseCrypto })],
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: STREAM_WINDOW_BYTES } })],
     connectionManager: { maxConnections: options.maxConnections, dialTimeout: 10_000, addressSorter: onLinkFirst() },
     connectionGater: {
@@ -87,7 +89,12 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
             currentLinks(),
           )) ||
         (trustGater().denyDialMultiaddr?.(ma) ?? false),
-      denyInboundConnection: (maConn) => trustGater().denyInboundConnection?.(maConn) ?? false,
+      // libp2p asks this right after it accepted an inbound socket: from here on it is being upgraded.
+      denyInboundConnection: async (maConn) => {
+        if (await (trustGater().denyInboundConnection?.(maConn) ?? false)) return true;
+        node.services.inbound.add(maConn);
+        return false;
+      },
       denyOutboundConnection: (peerId, maConn) => trustGater().denyOutboundConnection?.(peerId, maConn) ?? false,
       denyInboundEncryptedConnection: (peerId, maConn) => trustGater().denyInboundEncryptedConnection?.(peerId, maConn) ?? false,
       denyOutboundEncryptedConnection: (peerId, maConn) => trustGater().denyOutboundEncryptedConnection?.(peerId, maConn) ?? false,
@@ -109,6 +116,7 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
         ignore: (peerId) => node.services.nonChat.has(peerId),
       }),
       nonChat: nonChatPeers(),
+      inbound: inboundAttempts(),
       ...(options.extraServices as Record<string, never> | undefined),
     },
     start: false,
