@@ -1,13 +1,9 @@
 // Wires the parts together and owns start-up and shutdown order. No protocol or storage logic here.
 import { peerIdFromString } from '@libp2p/peer-id';
-import type { ResolvedConfig } from '../config/schema.js';
-import { ApiError } from '../api-errors.js';
-import { ControlServer, type DaemonApi, type MetricsText, type WebLogin } from '../control/server.js';
+import { ControlServer } from '../control/server.js';
 import { Delivery } from '../delivery/delivery.js';
-import type { Logger } from '../logger.js';
-import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { loadMetrics } from '../metrics/load.js';
-import { type ChatNode, createChatNode } from '../node/create-node.js';
+import { createChatNode } from '../node/create-node.js';
 import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
 import { PROTOCOL } from '../protocol/envelope.js';
@@ -16,61 +12,32 @@ import { StrangerPruner } from '../store/peer-pruning.js';
 import { Retention } from '../store/retention.js';
 import { Store } from '../store/store.js';
 import { createConnectionGater, type DenialCounts, newDenialCounts } from '../trust/connection-gater.js';
-import { createTrust, type Trust } from '../trust/create-trust.js';
-import { createTrustApi, type TrustApi } from '../trust/trust-api.js';
-import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
+import { createTrust } from '../trust/create-trust.js';
+import { createTrustApi } from '../trust/trust-api.js';
 import { VERSION } from '../version.js';
 import { Wan } from '../wan/wan.js';
 import { wanNodeOptions } from '../wan/wan-options.js';
-import { startWebApp, type WebApp } from '../web/start-web.js';
+import { startWebApp } from '../web/start-web.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { planListen, listenFailure } from './listen-ports.js';
 import { acquireLock, clearStaleSocket } from './lock.js';
 import { OutgoingControl } from './outgoing.js';
 import { PeerOperations } from './peer-operations.js';
+import { DaemonApiBase, type DaemonOptions } from './daemon-api.js';
 import { checkDatabase, checkDirectories } from './preflight.js';
 
 /** How long shutdown may take before the process exits anyway. */
 export const SHUTDOWN_TIMEOUT_MS = 5000;
 
-export interface DaemonOptions {
-  /** `--reset-database`: move an empty or damaged database aside instead of refusing to start. */
-  resetDatabase?: boolean | undefined;
-  /** `POST /v1/stop`: the owner stops the daemon as on SIGTERM. Without it the API cannot stop the daemon. */
-  onStopRequested?: (() => void) | undefined;
-}
+export type { DaemonOptions };
 
-export class Daemon implements DaemonApi {
-  private readonly config: ResolvedConfig;
-  private readonly options: DaemonOptions;
-  private readonly log: Logger;
-  private readonly startedAt = Date.now();
+export class Daemon extends DaemonApiBase {
   private readonly cleanups: Array<() => Promise<void> | void> = [];
-  private store!: Store;
-  /** Asked before incoming messages are stored (by the trust gate): at the budget they are refused. */
-  private budget!: StorageBudget;
-  private node!: ChatNode;
-  private peerTracker!: PeerTracker;
   private delivery!: Delivery;
-  private chat!: ChatService;
-  private outgoing!: OutgoingControl;
-  private peerOps!: PeerOperations;
-  private wan!: Wan;
-  /** Undefined when `metrics.enabled` is off. */
-  private metricsPart: DaemonMetrics | undefined;
-  private web: WebApp = { off: 'the daemon is still starting' };
   /** Set once start-up completed: only a daemon that was ready announces its clean stop. */
   private ready = false;
-  private trustParts!: Trust;
-  trust!: TrustApi;
   /** Connections the gater refused, by reason (for metrics). */
   readonly connectionDenials: DenialCounts = newDenialCounts();
-
-  constructor(config: ResolvedConfig, log: Logger, options: DaemonOptions = {}) {
-    this.config = config;
-    this.log = log;
-    this.options = options;
-  }
 
   async start(): Promise<void> {
     const { config, log } = this;
@@ -283,113 +250,5 @@ export class Daemon implements DaemonApi {
         this.log.warn({ err: (err as Error).message }, 'error during shutdown');
       }
     }
-  }
-
-  private addresses(): string[] {
-    return this.node.getMultiaddrs().map((a) => a.toString());
-  }
-
-  // ---- DaemonApi ---------------------------------------------------------------------------
-
-  status(): StatusInfo {
-    const counts = this.store.counts();
-    return {
-      peerId: this.node.peerId.toString(),
-      name: this.config.name,
-      version: VERSION,
-      addresses: this.addresses(),
-      socket: this.config.socket,
-      dataDir: this.config.dataDir,
-      pid: process.pid,
-      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
-      // Discovery may be configured on but unable to run (UDP 5353 held exclusively by another program).
-      mdns: this.config.mdns.enabled && this.node.services.lan.isStarted(),
-      network: this.config.mdns.network,
-      peers: { connected: this.peerTracker.connectedPeers().size, known: counts.peers },
-      messages: { total: counts.messages, outbox: counts.outbox },
-      storage: { usedBytes: this.budget.usedBytes(), maxBytes: this.budget.maxBytes },
-      trust: { inbound: this.trustParts.book.policy, ...this.trustParts.book.counts(), requests: this.trustParts.gate.heldRequests() },
-      limits: { maxFrameBytes: this.config.limits.maxFrameBytes },
-      wan: this.wan.status(),
-    };
-  }
-
-  peers(): PeerInfo[] {
-    return this.peerOps.peers();
-  }
-
-  resolvePeer(target: string): PeerInfo {
-    return this.peerOps.resolve(target);
-  }
-
-  connect(target: string): Promise<PeerInfo> {
-    return this.peerOps.connect(target);
-  }
-
-  invitation(): { invitation: string; peerId: string; addresses: string[] } {
-    return this.wan.invitation();
-  }
-
-  async send(peerId: string, text: string, id?: string): Promise<SentMessage> {
-    const [sent] = await this.sendMany([{ peerId, text, id }]);
-    return sent as SentMessage;
-  }
-
-  /** Checks every message first, then stores all of them in one transaction, or none (src/daemon/outgoing.ts). */
-  sendMany(messages: OutgoingText[]): Promise<SentMessage[]> {
-    return this.outgoing.send(messages);
-  }
-
-  cancelMessage(target: string): Promise<Message> {
-    return this.outgoing.cancel(target);
-  }
-
-  retryMessage(target: string): Promise<Message> {
-    return this.outgoing.retry(target);
-  }
-
-  /** A new display name for this run (the config keeps the old one): connected p2pchat peers get a new hello. */
-  rename(name: string): StatusInfo {
-    const trimmed = name.trim();
-    if (trimmed === '') throw new ApiError('bad_request', 'name: must not be empty or only spaces');
-    this.config.name = trimmed;
-    this.chat.rename(trimmed);
-    this.log.info({ name: trimmed }, 'display name changed');
-    return this.status();
-  }
-
-  requestStop(): void {
-    const stop = this.options.onStopRequested;
-    if (!stop) throw new ApiError('unavailable', 'this daemon cannot be stopped through the API; stop it with a signal');
-    this.log.info('stop requested through the control API');
-    // After this turn, so that the answer is written before the control socket closes.
-    setImmediate(stop);
-  }
-
-  history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[] {
-    return this.store.history(query);
-  }
-
-  outbox(): Message[] {
-    return this.store.outbox();
-  }
-
-  metrics(): Promise<MetricsText> {
-    if (!this.metricsPart) return Promise.reject(new ApiError('not_found', 'metrics are off: set metrics.enabled to true in the config'));
-    return this.metricsPart.scrape();
-  }
-
-  webLogin(): WebLogin {
-    if ('off' in this.web) throw new ApiError('unavailable', this.web.off);
-    return this.web.server.login();
-  }
-
-  /** One page of a replay: a slow event-stream client holds at most this much of the store. */
-  eventsSince(id: number, maxBytes: number): ChatEvent[] {
-    return this.store.eventsSince(id, 1000, maxBytes);
-  }
-
-  subscribe(listener: (event: ChatEvent) => void): () => void {
-    return this.store.subscribe(listener);
   }
 }
