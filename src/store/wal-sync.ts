@@ -2,8 +2,8 @@
 // synchronous=NORMAL: SQLite appends its frames to the write-ahead log (WAL) in the OS page cache
 // and returns, in tens of microseconds. WalSync then makes them durable with one fdatasync of the
 // WAL on libuv's thread pool. While that runs, the loop keeps accepting requests and frames and
-// committing them; all of those share the next fdatasync. One sync runs at a time, so there is at
-// most one in flight and one waiting, whatever the load.
+// committing them; all of those share the next fdatasync. At most two syncs run at a time and one
+// waits, whatever the load.
 //
 // Why this is enough: the WAL is written sequentially and each frame's checksum chains to the one
 // before it, so recovery after a power cut keeps a prefix of the commits and never a later commit
@@ -45,6 +45,13 @@ export function fileSync(path: string): FileSync & { close(): Promise<void> } {
   return Object.assign(sync, { close });
 }
 
+/**
+ * Syncs running at once at most. With one, a request could wait behind a sync that started just
+ * before its commit (one a bookkeeping commit asked for) and then for its own: two fsyncs instead
+ * of one. With two, it starts its own at once; more would only split the group commits.
+ */
+const MAX_IN_FLIGHT = 2;
+
 export class WalSync {
   private readonly sync: FileSync;
   private readonly observer: StoreObserver | undefined;
@@ -53,12 +60,12 @@ export class WalSync {
   private committed = 0;
   /** Every commit with a ticket up to this one is on disk. */
   private durable = 0;
-  private inFlight: { target: number; done: Promise<void> } | undefined;
-  /** The sync that starts when the one in flight ends; it covers every commit noted until then. */
+  private readonly inFlight = new Set<{ target: number; done: Promise<void> }>();
+  /** The sync that starts when one in flight ends; it covers every commit noted until then. */
   private queued: Promise<void> | undefined;
 
   /**
-   * @param onDurable called after each successful sync with the newest ticket it made durable,
+   * @param onDurable called after each successful sync with the newest ticket now durable,
    *   before any waiter of that sync is resumed.
    */
   constructor(sync: FileSync, options: { observer?: StoreObserver | undefined; onDurable: (ticket: number) => void }) {
@@ -84,35 +91,37 @@ export class WalSync {
   /** Resolves once the commit with this ticket (by default: every commit so far) is on disk. */
   waitFor(ticket = this.committed): Promise<void> {
     if (ticket <= this.durable) return Promise.resolve();
-    if (this.inFlight && this.inFlight.target >= ticket) return this.inFlight.done;
+    for (const sync of this.inFlight) if (sync.target >= ticket) return sync.done;
     if (this.queued) return this.queued;
-    if (!this.inFlight) return this.start();
-    this.queued = this.inFlight.done
-      .catch(() => {}) // the queued sync is a new attempt, whatever happened to this one
-      .then(() => {
-        this.queued = undefined;
-        return this.start();
-      });
+    if (this.inFlight.size < MAX_IN_FLIGHT) return this.start();
+    // The queued sync is a new attempt when one ends, whatever happened to that one.
+    this.queued = Promise.race([...this.inFlight].map((sync) => sync.done.catch(() => {}))).then(() => {
+      this.queued = undefined;
+      return this.start();
+    });
     return this.queued;
   }
 
   private start(): Promise<void> {
+    // An fdatasync flushes everything written to the file before it started, so when it ends,
+    // every commit up to `target` is durable, whichever sync started first.
     const target = this.committed;
     const started = performance.now();
-    const done = this.sync().then(
+    const sync = { target, done: Promise.resolve() };
+    sync.done = this.sync().then(
       () => {
-        this.inFlight = undefined;
-        const commits = target - this.durable;
+        this.inFlight.delete(sync);
+        const commits = Math.max(0, target - this.durable);
         this.durable = Math.max(this.durable, target);
         this.observer?.synced?.((performance.now() - started) / 1000, commits);
         this.onDurable(this.durable);
       },
       (err: unknown) => {
-        this.inFlight = undefined;
+        this.inFlight.delete(sync);
         throw err;
       },
     );
-    this.inFlight = { target, done };
-    return done;
+    this.inFlight.add(sync);
+    return sync.done;
   }
 }
