@@ -8,6 +8,7 @@ import { registerMessagingCommands } from './commands/messaging.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerControlCommands } from './commands/control.js';
 import { registerTrustCommands } from './commands/trust.js';
+import { registerRoomCommands } from './commands/room.js';
 import { startHint } from './arguments.js';
 import { CliError, EXIT } from './context.js';
 import { displayName, type PeerLook } from './format.js';
@@ -95,6 +96,7 @@ function buildProgram(): Command {
   registerInfoCommands(program);
   registerMessagingCommands(program);
   registerTrustCommands(program);
+  registerRoomCommands(program);
   registerControlCommands(program);
   // Last: the completion scripts are generated from every command registered above.
   registerCompletionCommand(program);

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { isStorageFull, STORAGE_FULL_MESSAGE } from '../store/storage-full.js';
 import type { TrustApi } from '../trust/trust-api.js';
+import type { RoomsApi } from '../rooms/rooms.js';
 import { ApiError } from '../api-errors.js';
 import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from './message-ids.js';
 import { type EventSource, EventStreams } from './event-stream.js';
@@ -31,6 +32,7 @@ export interface DaemonApi extends EventSource {
   history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[];
   outbox(): Message[];
   trust: TrustApi;
+  rooms: RoomsApi;
 }
 
 const peerTarget = { type: 'string', minLength: 1, maxLength: 200 } as const;
@@ -92,6 +94,52 @@ const TRUST_ROUTES = (trust: TrustApi): RouteOptions[] => [
       return trust.forget(body.peer, body.history ?? false);
     },
   },
+];
+
+const roomTarget = z.string().min(1).max(2000);
+const roomParams = { params: { type: 'object', properties: { room: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['room'] } };
+const roomOf = (req: { params: unknown }) => (req.params as { room: string }).room;
+
+/** Rooms (src/rooms/): each route one operation of the rooms API. */
+const ROOM_ROUTES = (rooms: RoomsApi): RouteOptions[] => [
+  { method: 'GET', url: '/v1/rooms', handler: async () => rooms.list() },
+  {
+    method: 'POST',
+    url: '/v1/rooms',
+    handler: async (req, reply) => {
+      const body = parseBody(z.strictObject({ name: z.string().min(1).max(200), private: z.boolean().optional() }), req.body);
+      reply.code(201);
+      return rooms.create(body.name, body.private ?? false);
+    },
+  },
+  { method: 'POST', url: '/v1/rooms/join', handler: async (req) => rooms.join(parseBody(z.strictObject({ room: roomTarget }), req.body).room) },
+  { method: 'POST', url: '/v1/rooms/leave', handler: async (req) => rooms.leave(parseBody(z.strictObject({ room: roomTarget }), req.body).room) },
+  {
+    method: 'POST',
+    url: '/v1/rooms/send',
+    handler: async (req, reply) => {
+      const body = parseBody(z.strictObject({ room: roomTarget, text: z.string().min(1) }), req.body);
+      const sent = await rooms.send(body.room, body.text);
+      reply.code(202);
+      return sent;
+    },
+  },
+  { method: 'GET', url: '/v1/rooms/:room/members', schema: roomParams, handler: async (req) => rooms.members(roomOf(req)) },
+  { method: 'GET', url: '/v1/rooms/:room/invitation', schema: roomParams, handler: async (req) => rooms.invite(roomOf(req)) },
+  {
+    method: 'GET',
+    url: '/v1/rooms/:room/messages',
+    schema: {
+      ...roomParams,
+      querystring: {
+        type: 'object',
+        properties: { limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 100 } },
+        additionalProperties: false,
+      },
+    },
+    handler: async (req) => rooms.history(roomOf(req), (req.query as { limit: number }).limit),
+  },
+  { method: 'GET', url: '/v1/room-stats', handler: async () => rooms.stats() },
 ];
 
 const ROUTES = (api: DaemonApi, events: EventStreams): RouteOptions[] => [
@@ -230,7 +278,7 @@ export class ControlServer {
       reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
     );
     const events = (this.events = new EventStreams(components.api, { maxClients: options.maxEventClients }));
-    for (const route of [...ROUTES(components.api, events), ...TRUST_ROUTES(components.api.trust)]) this.app.route(route);
+    for (const route of [...ROUTES(components.api, events), ...TRUST_ROUTES(components.api.trust), ...ROOM_ROUTES(components.api.rooms)]) this.app.route(route);
   }
 
   /** Listens on the socket. The caller has already removed a stale socket and holds the lock. */

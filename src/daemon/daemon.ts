@@ -9,6 +9,7 @@ import { type ChatNode, createChatNode } from '../node/create-node.js';
 import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
 import { PROTOCOL } from '../protocol/envelope.js';
+import { createRooms, type RoomsApi, roomServices } from '../rooms/create-rooms.js';
 import { StorageBudget } from '../store/budget.js';
 import { StrangerPruner } from '../store/peer-pruning.js';
 import { Retention } from '../store/retention.js';
@@ -54,6 +55,7 @@ export class Daemon implements DaemonApi {
   private ready = false;
   private trustParts!: Trust;
   trust!: TrustApi;
+  rooms!: RoomsApi;
   /** Connections the gater refused, by reason (for metrics). */
   readonly connectionDenials: DenialCounts = newDenialCounts();
 
@@ -85,6 +87,7 @@ export class Daemon implements DaemonApi {
 
       const listen = await planListen(config.listen, config.listenIsDefault);
       this.node = await createChatNode({
+        extraServices: roomServices(config.rooms),
         privateKey,
         listen: listen.listen,
         maxConnections: config.limits.maxConnections,
@@ -171,6 +174,23 @@ export class Daemon implements DaemonApi {
         );
       }
       this.cleanups.push(() => chat.stop());
+      const rooms = createRooms(
+        {
+          node: this.node,
+          store: this.store,
+          privateKey,
+          trust: trust.book,
+          log: log.child({ part: 'rooms' }),
+          peerName: (peerId) => this.store.peer(peerId)?.name ?? null,
+          connect: (address) => this.connect(address),
+          addresses: () => this.addresses(),
+          name: () => this.config.name,
+        },
+        { ...config.rooms, network: config.mdns.network },
+      );
+      await rooms.start();
+      this.rooms = rooms;
+      this.cleanups.push(() => rooms.stop());
       const pruner = new StrangerPruner(
         {
           store: this.store,

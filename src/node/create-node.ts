@@ -24,6 +24,8 @@ export interface NodeOptions {
    * with the node's own rule of never dialling itself.
    */
   gater?: ((node: ChatNode) => ConnectionGater) | undefined;
+  /** More libp2p services by name (for example gossipsub for rooms), added to the node's own. */
+  extraServices?: Record<string, (components: never) => unknown> | undefined;
 }
 
 /**
@@ -88,6 +90,7 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
         ignore: (peerId) => node.services.nonChat.has(peerId),
       }),
       nonChat: nonChatPeers(),
+      ...(options.extraServices as Record<string, never>),
     },
     start: false,
   });

@@ -5,6 +5,7 @@ import { context } from '../context.js';
 import { formatEvent, notePeerEvent, type PeerLook } from '../format.js';
 import { BACK_TEXT, followEvents, lostText } from '../follow-events.js';
 import { peerLooks } from './info.js';
+import { roomEventLine } from '../room-format.js';
 
 export function registerWatchCommand(program: Command): void {
   program
@@ -22,7 +23,10 @@ export function registerWatchCommand(program: Command): void {
         onEvent: (event) => {
           if (ctx.json) return process.stdout.write(`${JSON.stringify(event)}\n`);
           notePeerEvent(event, peers);
-          const line = formatEvent(event, peers, ctx.columns(), opts.ids === true);
+          const line =
+            event.type === 'room-message'
+              ? roomEventLine(event, peers, ctx.columns(), opts.ids === true)
+              : formatEvent(event, peers, ctx.columns(), opts.ids === true);
           if (line !== undefined) ctx.print(line);
         },
         onLost: (clean) => notice(lostText(clean)),
