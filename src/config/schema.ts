@@ -112,7 +112,9 @@ export const configSchema = z.strictObject({
       .int()
       .min(1)
       .max(86_400)
-      .describe('How often each room is synced with every connected peer, to fetch what gossip missed. Rooms also sync when a peer connects.'),
+      .describe(
+        'How often each room is synced with every connected peer, to fetch what gossip missed. Rooms also sync when a peer connects.',
+      ),
     syncPageMessages: z
       .number()
       .int()

@@ -97,7 +97,9 @@ const TRUST_ROUTES = (trust: TrustApi): RouteOptions[] => [
 ];
 
 const roomTarget = z.string().min(1).max(2000);
-const roomParams = { params: { type: 'object', properties: { room: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['room'] } };
+const roomParams = {
+  params: { type: 'object', properties: { room: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['room'] },
+};
 const roomOf = (req: { params: unknown }) => (req.params as { room: string }).room;
 
 /** Rooms (src/rooms/): each route one operation of the rooms API. */
@@ -112,8 +114,16 @@ const ROOM_ROUTES = (rooms: RoomsApi): RouteOptions[] => [
       return rooms.create(body.name, body.private ?? false);
     },
   },
-  { method: 'POST', url: '/v1/rooms/join', handler: async (req) => rooms.join(parseBody(z.strictObject({ room: roomTarget }), req.body).room) },
-  { method: 'POST', url: '/v1/rooms/leave', handler: async (req) => rooms.leave(parseBody(z.strictObject({ room: roomTarget }), req.body).room) },
+  {
+    method: 'POST',
+    url: '/v1/rooms/join',
+    handler: async (req) => rooms.join(parseBody(z.strictObject({ room: roomTarget }), req.body).room),
+  },
+  {
+    method: 'POST',
+    url: '/v1/rooms/leave',
+    handler: async (req) => rooms.leave(parseBody(z.strictObject({ room: roomTarget }), req.body).room),
+  },
   {
     method: 'POST',
     url: '/v1/rooms/send',
@@ -278,7 +288,8 @@ export class ControlServer {
       reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
     );
     const events = (this.events = new EventStreams(components.api, { maxClients: options.maxEventClients }));
-    for (const route of [...ROUTES(components.api, events), ...TRUST_ROUTES(components.api.trust), ...ROOM_ROUTES(components.api.rooms)]) this.app.route(route);
+    for (const route of [...ROUTES(components.api, events), ...TRUST_ROUTES(components.api.trust), ...ROOM_ROUTES(components.api.rooms)])
+      this.app.route(route);
   }
 
   /** Listens on the socket. The caller has already removed a stale socket and holds the lock. */

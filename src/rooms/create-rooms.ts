@@ -62,7 +62,11 @@ export interface CreateRoomsComponents {
 export function createRooms(c: CreateRoomsComponents, config: RoomsConfig & { network: string }): Rooms {
   const table = new RoomTable(c.store.database);
   const pubsub = (c.node.services as { pubsub: GossipSub }).pubsub;
-  let sync: RoomSync | undefined;
+  // The two call each other: sync hands what it fetches to the intake; the intake asks sync to fetch gaps.
+  const sync: RoomSync = new RoomSync(
+    { node: c.node, table, trust: c.trust, log: c.log, receive: (message, from) => intake.receive(message, from, false) },
+    { pageMessages: config.syncPageMessages },
+  );
   const intake = new RoomIntake(
     {
       store: c.store,
@@ -70,13 +74,15 @@ export function createRooms(c: CreateRoomsComponents, config: RoomsConfig & { ne
       trust: c.trust,
       log: c.log,
       // A gap or a message over the rate: fetch what is missing from whoever sent it.
-      onGap: (room, peerId) => sync?.pull(peerId, [room]),
+      onGap: (room, peerId) => sync.pull(peerId, [room]),
     },
-    { maxMessageBytes: maxWireBytes(config.maxTextBytes), maxTextBytes: config.maxTextBytes, authorRate: config.authorRate, roomRate: config.roomRate, maxHeld: MAX_HELD },
-  );
-  sync = new RoomSync(
-    { node: c.node, table, trust: c.trust, log: c.log, receive: (message, from) => intake.receive(message, from, false) },
-    { pageMessages: config.syncPageMessages },
+    {
+      maxMessageBytes: maxWireBytes(config.maxTextBytes),
+      maxTextBytes: config.maxTextBytes,
+      authorRate: config.authorRate,
+      roomRate: config.roomRate,
+      maxHeld: MAX_HELD,
+    },
   );
   const gossip = new RoomGossip({ pubsub, log: c.log, receive: (data, from) => intake.receive(data, from, true) });
   const rooms = new Rooms(

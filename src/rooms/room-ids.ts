@@ -64,6 +64,8 @@ export function decodeInvitation(text: string): Invitation {
     key = typeof body.key === 'string' ? Buffer.from(body.key, 'base64url') : undefined;
     if (key?.length !== 32) throw bad('bad room key');
   }
-  const addrs = Array.isArray(body.addrs) ? body.addrs.filter((a): a is string => typeof a === 'string' && a.length < 1000).slice(0, 16) : [];
+  const addrs = Array.isArray(body.addrs)
+    ? body.addrs.filter((a): a is string => typeof a === 'string' && a.length < 1000).slice(0, 16)
+    : [];
   return { id: body.id, name, key, addrs };
 }

@@ -133,7 +133,14 @@ export class RoomIntake {
       while (next) {
         this.c.table.insert(next.checked, next.text, now);
         const row = toRoomMessage(
-          { ...next.checked.payload, room_id: p.room, text: next.text, name: next.checked.payload.name ?? null, sent_at: next.checked.payload.time, stored_at: now },
+          {
+            ...next.checked.payload,
+            room_id: p.room,
+            text: next.text,
+            name: next.checked.payload.name ?? null,
+            sent_at: next.checked.payload.time,
+            stored_at: now,
+          },
           room.name,
         );
         this.c.store.publishEvent('room-message', { message: row });

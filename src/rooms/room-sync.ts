@@ -185,6 +185,8 @@ function parsePage(frame: Uint8Array, room: string): Page {
   if (typeof page !== 'object' || page === null || page.room !== room || !ROOM_ID_PATTERN.test(room)) throw new Error('bad page');
   if (page.t === 'unknown') return page;
   if (page.t !== 'page' || !Array.isArray(page.msgs)) throw new Error('bad page');
-  const msgs = page.msgs.filter((m): m is WireRoomMessage => typeof m === 'object' && m !== null && typeof m.p === 'string' && typeof m.s === 'string');
+  const msgs = page.msgs.filter(
+    (m): m is WireRoomMessage => typeof m === 'object' && m !== null && typeof m.p === 'string' && typeof m.s === 'string',
+  );
   return { t: 'page', room, msgs, more: page.more === true };
 }

@@ -73,7 +73,9 @@ export class RoomTable {
          ORDER BY lamport, author`,
       ),
       // What a peer that holds `afterSeq` of this author misses, in seq order.
-      after: db.prepare('SELECT payload AS p, signature AS s FROM room_messages WHERE room_id = ? AND author = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      after: db.prepare(
+        'SELECT payload AS p, signature AS s FROM room_messages WHERE room_id = ? AND author = ? AND seq > ? ORDER BY seq LIMIT ?',
+      ),
       counts: db.prepare(
         `SELECT count(*) AS messages,
            count(*) FILTER (WHERE rowid > @readPos AND author != @self AND kind = 'text') AS unread
@@ -98,7 +100,13 @@ export class RoomTable {
 
   /** Joins (or re-joins) a room; an existing room keeps its key and name. */
   upsertRoom(room: { id: string; name: string; private: boolean; key: Uint8Array | undefined }): void {
-    this.stmt.upsertRoom.run({ id: room.id, name: room.name, private: room.private ? 1 : 0, key: room.key ? Buffer.from(room.key) : null, now: Date.now() });
+    this.stmt.upsertRoom.run({
+      id: room.id,
+      name: room.name,
+      private: room.private ? 1 : 0,
+      key: room.key ? Buffer.from(room.key) : null,
+      now: Date.now(),
+    });
   }
 
   setMember(id: string, member: boolean): void {

@@ -136,7 +136,10 @@ export class Rooms implements RoomsApi {
   }
 
   /** Stores the room and this daemon's join message, subscribes, and catches up from `addrs` and connected peers. */
-  private async enter(room: { id: string; name: string; private: boolean; key: Uint8Array | undefined }, addrs: string[]): Promise<RoomInfo> {
+  private async enter(
+    room: { id: string; name: string; private: boolean; key: Uint8Array | undefined },
+    addrs: string[],
+  ): Promise<RoomInfo> {
     const before = this.c.table.room(room.id);
     if (before && (before.private === 1) !== room.private) throw new ApiError('conflict', 'a room with this id exists with another kind');
     this.c.store.atomically(() => this.c.table.upsertRoom(room), true);
@@ -144,7 +147,9 @@ export class Rooms implements RoomsApi {
     if (before?.member !== 1) await this.post(room.id, 'join', '');
     else await this.c.store.synced();
     for (const addr of addrs) {
-      this.c.connect(addr).catch((err: Error) => this.c.log.info({ addr, err: err.message }, 'could not reach a member from the invitation'));
+      this.c
+        .connect(addr)
+        .catch((err: Error) => this.c.log.info({ addr, err: err.message }, 'could not reach a member from the invitation'));
     }
     for (const peerId of this.c.connectedPeers()) this.c.sync.pull(peerId, [room.id]);
     return this.info(this.c.table.room(room.id) as RoomRow);
@@ -152,7 +157,12 @@ export class Rooms implements RoomsApi {
 
   invite(target: string): RoomInvitation {
     const room = this.roomOf(target);
-    const invitation = encodeInvitation({ id: room.id, name: room.name, key: room.key ?? undefined, addrs: this.c.addresses().slice(0, 8) });
+    const invitation = encodeInvitation({
+      id: room.id,
+      name: room.name,
+      key: room.key ?? undefined,
+      addrs: this.c.addresses().slice(0, 8),
+    });
     return { room: this.info(room), invitation };
   }
 
@@ -189,7 +199,8 @@ export class Rooms implements RoomsApi {
     if (room.member !== 1) throw new ApiError('forbidden', `you left #${room.name}; join it again to write`);
     if (text.length === 0) throw new ApiError('bad_request', 'text: must not be empty');
     const bytes = Buffer.byteLength(text);
-    if (bytes > this.o.maxTextBytes) throw new ApiError('payload_too_large', `text of ${bytes} bytes; a room message holds at most ${this.o.maxTextBytes}`);
+    if (bytes > this.o.maxTextBytes)
+      throw new ApiError('payload_too_large', `text of ${bytes} bytes; a room message holds at most ${this.o.maxTextBytes}`);
     return this.post(room.id, 'text', text);
   }
 
@@ -212,7 +223,15 @@ export class Rooms implements RoomsApi {
       const room = this.c.table.room(roomId) as RoomRow;
       const self = this.c.self;
       const seq = this.c.table.highestSeq(roomId, self) + 1;
-      const payload: RoomPayload = { v: 1, room: roomId, author: self, seq, lamport: this.c.table.maxLamport(roomId) + 1, time: Date.now(), kind };
+      const payload: RoomPayload = {
+        v: 1,
+        room: roomId,
+        author: self,
+        seq,
+        lamport: this.c.table.maxLamport(roomId) + 1,
+        time: Date.now(),
+        kind,
+      };
       if (kind === 'join') payload.name = this.c.name().slice(0, 64);
       if (kind === 'text') {
         if (room.key) payload.enc = encryptText(room.key, roomId, self, seq, text);
@@ -220,7 +239,10 @@ export class Rooms implements RoomsApi {
       }
       const signed = await signRoomMessage(payload, this.c.privateKey);
       const now = Date.now();
-      const message = toRoomMessage({ ...payload, room_id: roomId, text, name: payload.name ?? null, sent_at: payload.time, stored_at: now }, room.name);
+      const message = toRoomMessage(
+        { ...payload, room_id: roomId, text, name: payload.name ?? null, sent_at: payload.time, stored_at: now },
+        room.name,
+      );
       const eventId = this.c.store.atomically(() => {
         this.c.table.insert(signed, text, now);
         return this.c.store.publishEvent('room-message', { message });

@@ -14,7 +14,7 @@ let c: TestDaemon;
 const env = { P2PCHAT_ROOMS_SYNC_INTERVAL_SECONDS: '2' };
 
 before(async () => {
-  [a, b, c] = await Promise.all(['a', 'b', 'c'].map((name) => startDaemon({ name, env })));
+  [a, b, c] = (await Promise.all(['a', 'b', 'c'].map((name) => startDaemon({ name, env })))) as [TestDaemon, TestDaemon, TestDaemon];
   // A line: a and c meet only through b, which must pass messages on.
   await connectPair(a, b);
   await connectPair(b, c);
@@ -29,12 +29,17 @@ async function history(d: TestDaemon, room: string): Promise<RoomMessage[]> {
 const keys = (messages: RoomMessage[]) => messages.map((m) => `${m.author}/${m.seq}`);
 
 async function converged(room: string, members: TestDaemon[], count: number): Promise<RoomMessage[]> {
-  return waitFor(`${members.map((m) => m.name).join(', ')} to hold the same ${count} messages of ${room}`, async () => {
-    const all = await Promise.all(members.map((m) => history(m, room)));
-    const first = keys(all[0] as RoomMessage[]);
-    if (first.length !== count) return undefined;
-    return all.every((h) => keys(h).join() === first.join()) ? (all[0] as RoomMessage[]) : undefined;
-  }, 30_000, 250);
+  return waitFor(
+    `${members.map((m) => m.name).join(', ')} to hold the same ${count} messages of ${room}`,
+    async () => {
+      const all = await Promise.all(members.map((m) => history(m, room)));
+      const first = keys(all[0] as RoomMessage[]);
+      if (first.length !== count) return undefined;
+      return all.every((h) => keys(h).join() === first.join()) ? (all[0] as RoomMessage[]) : undefined;
+    },
+    30_000,
+    250,
+  );
 }
 
 it('an open room: every member gets every message once, in the same order, through a member in between', async () => {
@@ -52,7 +57,10 @@ it('an open room: every member gets every message once, in the same order, throu
   // Each author's messages in its own order, and the room order is (lamport, author) everywhere.
   for (const d of [a, b, c]) {
     const own = h.filter((m) => m.author === d.peerId && m.kind === 'text').map((m) => m.text);
-    assert.deepEqual(own, [0, 1, 2, 3, 4].map((i) => `${d.name} ${i}`));
+    assert.deepEqual(
+      own,
+      [0, 1, 2, 3, 4].map((i) => `${d.name} ${i}`),
+    );
   }
   for (let i = 1; i < h.length; i++) {
     const [p, q] = [h[i - 1] as RoomMessage, h[i] as RoomMessage];
@@ -66,7 +74,9 @@ it('an open room: every member gets every message once, in the same order, throu
 
 it('room messages are events: replayed with since=, and watch shows them with the room name', async () => {
   const sent = await a.json<SentRoomMessage>(['room', 'send', 'office', 'for the event stream']);
-  const arrived = await waitFor('the message at c', async () => (await history(c, 'office')).find((m) => m.text === 'for the event stream'));
+  const arrived = await waitFor('the message at c', async () =>
+    (await history(c, 'office')).find((m) => m.text === 'for the event stream'),
+  );
   assert.equal(arrived.author, a.peerId);
   const events: ChatEvent[] = [];
   const stream = c.client.events(0, (e) => events.push(e));
@@ -74,7 +84,9 @@ it('room messages are events: replayed with since=, and watch shows them with th
     events.some((e) => e.type === 'room-message' && (e.data.message as RoomMessage).text === 'for the event stream'),
   );
   stream.close();
-  const texts = events.filter((e) => e.type === 'room-message').map((e) => `${(e.data.message as RoomMessage).author}/${(e.data.message as RoomMessage).seq}`);
+  const texts = events
+    .filter((e) => e.type === 'room-message')
+    .map((e) => `${(e.data.message as RoomMessage).author}/${(e.data.message as RoomMessage).seq}`);
   assert.equal(new Set(texts).size, texts.length, 'each room message is one event');
   assert.ok(sent.eventId > 0);
   const watch = spawn(process.execPath, [CLI, '--home', c.home, 'watch', '--since', '0']);
@@ -95,9 +107,18 @@ it('a private room: joined by invitation, texts encrypted, a non-member neither 
   await c.json<SentRoomMessage>(['room', 'send', 'lab', 'secret from c']);
   await a.json<SentRoomMessage>(['room', 'send', 'lab', 'secret from a']);
   const h = await converged('lab', [a, c], 4);
-  assert.deepEqual(h.filter((m) => m.kind === 'text').map((m) => m.text).sort(), ['secret from a', 'secret from c']);
+  assert.deepEqual(
+    h
+      .filter((m) => m.kind === 'text')
+      .map((m) => m.text)
+      .sort(),
+    ['secret from a', 'secret from c'],
+  );
   // b relays gossip between a and c but is not in the room: it holds nothing of it.
-  assert.equal((await b.json<RoomInfo[]>(['room', 'list'])).some((r) => r.id === lab.id), false);
+  assert.equal(
+    (await b.json<RoomInfo[]>(['room', 'list'])).some((r) => r.id === lab.id),
+    false,
+  );
   // Joining by name gives an open room of that name, never the private one.
   const openLab = await b.json<RoomInfo>(['room', 'join', 'lab']);
   assert.notEqual(openLab.id, lab.id);
@@ -119,11 +140,17 @@ it('refuses what a room cannot hold: unknown rooms, bad names, empty and oversiz
 });
 
 it('SIGKILL right after sends were accepted: they are all there after restart, seqs go on without reuse', async () => {
-  const accepted = await Promise.all(Array.from({ length: 20 }, (_, i) => b.json<SentRoomMessage>(['room', 'send', 'office', `burst ${i}`])));
+  const accepted = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => b.json<SentRoomMessage>(['room', 'send', 'office', `burst ${i}`])),
+  );
   await b.kill();
   await b.start();
   const h = await history(b, 'office');
-  for (const m of accepted) assert.ok(h.some((x) => x.author === m.author && x.seq === m.seq && x.text === m.text), `#${m.seq} kept`);
+  for (const m of accepted)
+    assert.ok(
+      h.some((x) => x.author === m.author && x.seq === m.seq && x.text === m.text),
+      `#${m.seq} kept`,
+    );
   const next = await b.json<SentRoomMessage>(['room', 'send', 'office', 'after the restart']);
   assert.equal(next.seq, Math.max(...accepted.map((m) => m.seq)) + 1);
   await connectPair(a, b);
@@ -135,7 +162,10 @@ it('SIGKILL right after sends were accepted: they are all there after restart, s
 it('leaving: members are told, the room stays listed as left, and writing to it is refused', async () => {
   const left = await c.json<RoomInfo>(['room', 'leave', 'office']);
   assert.equal(left.member, false);
-  await waitFor('a to see c leave', async () => !(await a.json<RoomMember[]>(['room', 'members', 'office'])).some((m) => m.peerId === c.peerId));
+  await waitFor(
+    'a to see c leave',
+    async () => !(await a.json<RoomMember[]>(['room', 'members', 'office'])).some((m) => m.peerId === c.peerId),
+  );
   const r = await c.cli(['room', 'send', 'office', 'still here?']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /you left #office/);

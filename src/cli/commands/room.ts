@@ -5,6 +5,7 @@ import type { RoomInfo, RoomInvitation, RoomMember, RoomMessage, SentRoomMessage
 import { positiveInt } from '../arguments.js';
 import { type Context, context } from '../context.js';
 import { BACK_TEXT, followEvents, lostText } from '../follow-events.js';
+import type { PeerLook } from '../format.js';
 import { formatMembers, formatRoomHistory, formatRoomMessage, formatRooms, noteRoomAuthor, roomLabel } from '../room-format.js';
 import { peerLooks } from './info.js';
 
@@ -106,7 +107,7 @@ export function registerRoomCommands(program: Command): void {
       const ctx = context(cmd);
       const messages = await ctx.client.request<RoomMessage[]>('GET', `${path(target, 'messages')}?limit=${opts.limit}`);
       if (ctx.json) return ctx.printJson(messages);
-      ctx.print(formatRoomHistory(messages, await peerLooks(ctx.client), ctx.columns()));
+      ctx.print(formatRoomHistory(messages, await looksWithSelf(ctx), ctx.columns()));
     });
   room
     .command('chat')
@@ -115,11 +116,20 @@ export function registerRoomCommands(program: Command): void {
     .action(async (target: string, _opts, cmd: Command) => chat(context(cmd), target));
 }
 
+/** Names of known peers, and this daemon's own as a contact, so your own lines carry your name. */
+async function looksWithSelf(ctx: Context): Promise<Map<string, PeerLook>> {
+  const [peers, me] = await Promise.all([peerLooks(ctx.client), ctx.client.request<{ peerId: string; name: string }>('GET', '/v1/status')]);
+  peers.set(me.peerId, { name: me.name, trust: 'contact' });
+  return peers;
+}
+
 async function chat(ctx: Context, target: string): Promise<void> {
-  const info = (await ctx.client.request<RoomInfo[]>('GET', '/v1/rooms')).find((r) => r.id === target || r.name === target.replace(/^#/, '').toLowerCase());
+  const info = (await ctx.client.request<RoomInfo[]>('GET', '/v1/rooms')).find(
+    (r) => r.id === target || r.name === target.replace(/^#/, '').toLowerCase(),
+  );
   const recent = await ctx.client.request<RoomMessage[]>('GET', `${path(target, 'messages')}?limit=20`);
   const roomId = info?.id ?? recent[0]?.room;
-  const peers = await peerLooks(ctx.client);
+  const peers = await looksWithSelf(ctx);
   const interactive = process.stdin.isTTY === true;
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
   const print = (line: string) => {
