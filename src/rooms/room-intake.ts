@@ -113,9 +113,10 @@ export class RoomIntake {
   /** The text to store: decrypted in a private room; undefined when it does not belong in this room. */
   private textOf(room: RoomRow, checked: CheckedRoomMessage): string | undefined {
     const p = checked.payload;
-    if (p.kind !== 'text') return '';
+    // Private: everything, joins and leaves too, must open with the room key.
     if (room.private === 1) return room.key && p.enc ? decryptText(room.key, p) : undefined;
-    return p.enc ? undefined : p.text;
+    if (p.enc) return undefined;
+    return p.kind === 'text' ? p.text : '';
   }
 
   /** Stores it when it is the author's next seq, then whatever was held behind it. */

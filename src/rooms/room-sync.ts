@@ -21,6 +21,8 @@ const MAX_RESPONSE_BYTES = PAGE_BYTES + 64 * 1024;
 /** Most requests one inbound stream may carry before it is closed. */
 const MAX_REQUESTS_PER_STREAM = 10_000;
 const IO_TIMEOUT_MS = 30_000;
+/** Closing only flushes what is written: a peer that does not close its side within this is reset. */
+const CLOSE_TIMEOUT_MS = 5_000;
 
 interface SyncNode {
   handle(protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options: object): Promise<void>;
@@ -125,7 +127,7 @@ export class RoomSync {
           if (!page.more || progress === 0) break;
         }
       }
-      await stream.close();
+      await finish(stream);
     } catch (err) {
       stream.abort(err as Error);
       throw err;
@@ -151,7 +153,7 @@ export class RoomSync {
         }
         await lp.write(Buffer.from(JSON.stringify(this.page(request))), { signal: AbortSignal.timeout(IO_TIMEOUT_MS) });
       }
-      await stream.close();
+      await finish(stream);
     } catch (err) {
       this.c.log.debug({ peerId, err: (err as Error).message }, 'room sync stream failed');
       stream.abort(err as Error);
@@ -178,6 +180,22 @@ export class RoomSync {
     }
     return { t: 'page', room: request.room, msgs, more };
   }
+}
+
+/**
+ * Closes our side, then waits a little for the other side to close its own; a peer that does not is
+ * reset, so that a rude peer cannot hold streams (and the per-connection stream slots) open.
+ */
+async function finish(stream: Stream): Promise<void> {
+  // A function: the status changes while this waits, which TypeScript's narrowing would not see.
+  const open = () => stream.status === 'open' || stream.status === 'closing';
+  await stream.close({ signal: AbortSignal.timeout(CLOSE_TIMEOUT_MS) }).catch(() => {});
+  if (!open()) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+    stream.addEventListener('close', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+  if (open()) stream.abort(new Error('the other side did not close the stream'));
 }
 
 function parsePage(frame: Uint8Array, room: string): Page {

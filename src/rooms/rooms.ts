@@ -233,10 +233,9 @@ export class Rooms implements RoomsApi {
         kind,
       };
       if (kind === 'join') payload.name = this.c.name().slice(0, 64);
-      if (kind === 'text') {
-        if (room.key) payload.enc = encryptText(room.key, roomId, self, seq, text);
-        else payload.text = text;
-      }
+      // In a private room every kind is encrypted (a join or leave as an empty text): only key holders can post.
+      if (room.key) payload.enc = encryptText(room.key, roomId, self, seq, text);
+      else if (kind === 'text') payload.text = text;
       const signed = await signRoomMessage(payload, this.c.privateKey);
       const now = Date.now();
       const message = toRoomMessage(
