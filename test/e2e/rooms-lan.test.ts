@@ -62,6 +62,18 @@ async function send(d: TestDaemon, text: string): Promise<SentRoomMessage> {
   return d.json<SentRoomMessage>(['room', 'send', 'office', text]);
 }
 
+/**
+ * Connects `d` to every other daemon with `connect` (mDNS finds them too; this does not wait for it,
+ * and a busy machine can make discovery slow).
+ */
+async function connectToAll(d: TestDaemon): Promise<void> {
+  for (const other of daemons) {
+    if (other === d || other.proc?.exitCode !== null || other.proc.signalCode !== null) continue;
+    const r = await d.cli(['connect', (hosts[daemons.indexOf(other)] as LanHost).multiaddr(other.peerId)]);
+    if (r.code !== 0) throw new Error(`${d.name} could not connect to ${other.name}: ${r.stderr}`);
+  }
+}
+
 /** Moves a host's switch port to another bridge: the same subnet, but cut off from the first bridge. */
 function movePort(host: LanHost, bridge: string): void {
   execFileSync('ip', ['-n', (lan as TestLan).switchNs, 'link', 'set', `h${(lan as TestLan).hostIndex(host)}i0`, 'master', bridge]);
@@ -73,6 +85,7 @@ describe('rooms on a LAN', { skip: netnsUnavailable() }, () => {
     lan.addBridge();
     hosts = ['ann', 'ben', 'cat', 'dan', 'eve'].map((name) => (lan as TestLan).addHost(name));
     daemons = await Promise.all(hosts.map((h) => h.daemon({ env }).start()));
+    for (const d of daemons) await connectToAll(d);
     await waitFullMesh(daemons);
     for (const d of daemons) await d.json(['room', 'join', 'office']);
   });
@@ -95,10 +108,12 @@ describe('rooms on a LAN', { skip: netnsUnavailable() }, () => {
     await converged([ann, ...others], before + 100);
     await ann.stop();
     await eve.start();
+    await connectToAll(eve);
     const h = await converged([eve, ...others], before + 100);
     assertExactlyOnce(h);
     assert.equal(h.filter((m) => m.text.startsWith('while eve is away')).length, 100);
     await ann.start();
+    await connectToAll(ann);
     await waitFullMesh(daemons);
   });
 
@@ -120,13 +135,8 @@ describe('rooms on a LAN', { skip: netnsUnavailable() }, () => {
       for (const host of hosts.slice(2)) movePort(host, 'br1');
     }
     // Reconnect across the former partition at once, instead of waiting for dead connections to time out.
-    for (const [a, b] of [
-      [ann, cat],
-      [ben, dan],
-      [ann, eve],
-    ] as const) {
-      await a.cli(['connect', (hosts[daemons.indexOf(b)] as LanHost).multiaddr(b.peerId)]);
-    }
+    await connectToAll(ann);
+    await connectToAll(ben);
     const h = await converged(daemons, before + 20);
     assertExactlyOnce(h);
   });
@@ -144,6 +154,8 @@ describe('rooms on a LAN', { skip: netnsUnavailable() }, () => {
     const accepted = await send(cat, 'accepted just before the kill');
     await cat.kill();
     await Promise.all([ben.start(), cat.start()]);
+    await connectToAll(ben);
+    await connectToAll(cat);
     await waitFullMesh(daemons);
     const h = await converged(daemons, before + 61);
     assertExactlyOnce(h);

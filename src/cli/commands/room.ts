@@ -96,7 +96,7 @@ export function registerRoomCommands(program: Command): void {
     .action(async (target: string, words: string[], _opts, cmd: Command) => {
       const ctx = context(cmd);
       const sent = await ctx.client.request<SentRoomMessage>('POST', '/v1/rooms/send', { room: target, text: words.join(' ') });
-      await show(ctx, sent, (m) => `sent to ${roomLabel(m.roomName)} (#${m.seq} of yours in this room)`);
+      await show(ctx, sent, (m) => `sent to ${roomLabel(m.roomName)}`);
     });
   room
     .command('history')
