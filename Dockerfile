@@ -18,7 +18,8 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY config ./config
 COPY src ./src
-COPY scripts/bundle.mjs ./scripts/
+COPY web ./web
+COPY scripts/bundle.mjs scripts/bundle-web.mjs ./scripts/
 RUN npm run build
 RUN npm prune --omit=dev --no-audit --no-fund
 

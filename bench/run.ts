@@ -3,6 +3,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLIENT_KINDS, type ClientKind, clientDescription } from './lib/api-client.js';
+import { writeCharts } from './lib/chart-files.js';
+import { issueRows, issueRowsMarkdown, issueRowsText, NOT_MEASURED } from './lib/issue-rows.js';
 import { machineInfo } from './lib/machine.js';
 import { Results } from './lib/results.js';
 import type { BenchContext, BenchOptions, Scenario } from './lib/scenario.js';
@@ -38,7 +41,8 @@ const USAGE = `usage: npm run bench -- [options]
   --mesh-large       add N=30 to the mesh sizes
   --homes DIR        create daemon homes in DIR (default: the temp dir); /dev/shm takes fsync cost out
   --cpu-prof DIR     write --cpu-prof profiles of the scenario 3 daemons into DIR
-  --markdown         also print the table as Markdown`;
+  --client KIND      HTTP client for scenario 3's control API requests: undici (default, undici 7) or http
+  --markdown         also print the tables as Markdown`;
 
 function parseArgs(argv: string[]): { options: BenchOptions; only?: Set<string>; markdown: boolean } {
   let quick = false;
@@ -50,6 +54,7 @@ function parseArgs(argv: string[]): { options: BenchOptions; only?: Set<string>;
   let homes: string | undefined;
   let markdown = false;
   let memoryMessages = 10_000;
+  let client: ClientKind = 'undici';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -66,14 +71,19 @@ function parseArgs(argv: string[]): { options: BenchOptions; only?: Set<string>;
     else if (arg === '--cpu-prof') cpuProfDir = value();
     else if (arg === '--homes') homes = value();
     else if (arg === '--markdown') markdown = true;
-    else if (arg === '--help' || arg === '-h') {
+    else if (arg === '--client') {
+      const kind = value();
+      if (!(CLIENT_KINDS as readonly string[]).includes(kind))
+        throw new Error(`--client must be one of ${CLIENT_KINDS.join(', ')}\n${USAGE}`);
+      client = kind as ClientKind;
+    } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     } else throw new Error(`unknown option ${arg}\n${USAGE}`);
   }
   if (meshLarge && !meshSizes.includes(30)) meshSizes.push(30);
   if (quick) meshSizes = meshSizes.filter((n) => n <= 3);
-  const options: BenchOptions = { quick, reps: reps ?? (quick ? 1 : 5), memoryMessages, meshSizes, cpuProfDir, homes };
+  const options: BenchOptions = { quick, reps: reps ?? (quick ? 1 : 5), memoryMessages, meshSizes, cpuProfDir, homes, client };
   return only ? { options, only, markdown } : { options, markdown };
 }
 
@@ -104,18 +114,28 @@ async function main(): Promise<void> {
     ctx.log(`  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
   results.computeRatios();
+  const rows = issueRows(results);
+  // Issue 16's rows only when this run measured some of them (not for, say, --only startup).
+  const issue = rows.some((r) => r.now !== NOT_MEASURED);
   process.stdout.write(`\n${textTable(results)}\n`);
-  if (markdown) process.stdout.write(`\n${markdownTable(results)}\n`);
+  if (issue) {
+    const heading = `Issue 16's table (ratios to the baselines of this run; requests made with ${clientDescription(options.client)})`;
+    process.stdout.write(`\n${heading}:\n${issueRowsText(rows)}\n`);
+  }
+  if (markdown) process.stdout.write(`\n${markdownTable(results)}\n${issue ? `\n${issueRowsMarkdown(rows)}\n` : ''}`);
 
   const dir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const stem = startedAt.toISOString().replace(/[:.]/g, '-');
+  const file = join(dir, `${stem}.json`);
   const machineAfter = machineInfo(REPO_ROOT);
   writeFileSync(
     file,
-    `${JSON.stringify({ startedAt: startedAt.toISOString(), machine, loadAverageAfter: machineAfter.loadAverage, options, figures: results.figures, skipped: results.skipped }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt: startedAt.toISOString(), machine, loadAverageAfter: machineAfter.loadAverage, options, figures: results.figures, skipped: results.skipped, issueRows: rows, distributions: results.distributions }, null, 2)}\n`,
   );
+  const charts = writeCharts({ figures: results.figures, distributions: results.distributions, options }, dir, stem);
   process.stdout.write(`\nresults: bench/results/${file.slice(dir.length + 1)}\n`);
+  process.stdout.write(`charts: ${charts.map((c) => `bench/results/${c.slice(dir.length + 1)}`).join(', ')}\n`);
 }
 
 await main();

@@ -8,6 +8,7 @@ export type ApiErrorCode =
   | 'payload_too_large'
   | 'dial_failed'
   | 'forbidden'
+  | 'unauthorized'
   | 'blocked'
   | 'too_many_requests'
   | 'unavailable'
@@ -18,6 +19,7 @@ export type ApiErrorCode =
 
 const STATUS: Record<ApiErrorCode, number> = {
   bad_request: 400,
+  unauthorized: 401,
   forbidden: 403,
   not_found: 404,
   unknown_peer: 404,

@@ -19,6 +19,8 @@ export interface Figure {
 export class Results {
   readonly figures: Figure[] = [];
   readonly skipped: { scenario: string; reason: string }[] = [];
+  /** Latency samples kept whole (all repetitions), by `scenario/name`, for the distribution chart. */
+  readonly distributions: Record<string, number[]> = {};
 
   add(
     scenario: string,
@@ -41,6 +43,12 @@ export class Results {
     if (extra.note) figure.note = extra.note;
     this.figures.push(figure);
     return figure;
+  }
+
+  /** Keeps every sample of a latency (appending across repetitions), not only its percentiles. */
+  keepSamples(key: string, samples: number[]): void {
+    const kept = (this.distributions[key] ??= []);
+    for (const sample of samples) kept.push(Math.round(sample * 1000) / 1000);
   }
 
   skip(scenario: string, reason: string): void {

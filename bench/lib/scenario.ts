@@ -1,4 +1,5 @@
 // What every scenario gets from the runner, and what it provides.
+import type { ClientKind } from './api-client.js';
 import type { Results } from './results.js';
 
 export interface BenchOptions {
@@ -10,6 +11,8 @@ export interface BenchOptions {
   memoryMessages: number;
   /** Network namespace mesh sizes for scenario 7. */
   meshSizes: number[];
+  /** The HTTP client that drives the control API in scenario 3 (see bench/lib/api-client.ts). */
+  client: ClientKind;
   /** Where daemon homes go (default: the system's temp dir). */
   homes?: string | undefined;
   /** Directory for `--cpu-prof` profiles of the scenario 3 daemons, if profiling. */

@@ -2,6 +2,9 @@
 // are counted on the event streams: `message-received` at the receiver, `delivered` (stored and
 // acked by the receiver, which is durable on both sides) at the sender.
 import { performance } from 'node:perf_hooks';
+import { type ApiClient, clientDescription, createApiClient } from '../lib/api-client.js';
+import { clientLimitName, measureClientLimit } from '../lib/client-limit.js';
+import { startCpuMeter } from '../lib/cpu.js';
 import { connectDaemons, DaemonSet, dialDaemon } from '../lib/daemons.js';
 import { EventWatch } from '../lib/events.js';
 import { freePort } from '../lib/processes.js';
@@ -10,6 +13,8 @@ import { sendMany, textOf } from '../lib/senders.js';
 import { latencyPercentiles } from '../lib/stats.js';
 
 export const CONCURRENT_SENDERS = 8;
+/** Many clients at once, one message per request: what a busy daemon serving many users sees. */
+export const MANY_SENDERS = 64;
 /** Messages per request in the batch cases (POST /v1/send/batch, as `send --lines` does). */
 export const BATCH = 100;
 
@@ -17,6 +22,7 @@ export const BATCH = 100;
 const CASES = [
   { size: 100, senders: 1, batch: 1, baseline: '100 B msg/s' },
   { size: 100, senders: CONCURRENT_SENDERS, batch: 1, baseline: '100 B msg/s' },
+  { size: 100, senders: MANY_SENDERS, batch: 1, baseline: '100 B msg/s' },
   { size: 100, senders: 1, batch: BATCH, baseline: '100 B msg/s' },
   { size: 100, senders: 4, batch: BATCH, baseline: '100 B msg/s' },
   { size: 4096, senders: 1, batch: 1, baseline: '4 KiB msg/s' },
@@ -37,6 +43,9 @@ export const daemonScenario: Scenario = {
     const prof = ctx.options.cpuProfDir;
     const nodeArgs = (name: string) => (prof ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `${name}.cpuprofile`] : []);
     let watches: EventWatch[] = [];
+    let api: ApiClient | undefined;
+    ctx.log(`  client: ${clientDescription(ctx.options.client)}`);
+    await measureClientLimit(ctx, [1, CONCURRENT_SENDERS, MANY_SENDERS]);
     try {
       // A fixed port for bob, so that after a restart alice finds him where he was.
       const bobPort = await freePort();
@@ -45,21 +54,32 @@ export const daemonScenario: Scenario = {
         set.start({ name: 'bob', nodeArgs: nodeArgs('receiver'), listen: `/ip4/127.0.0.1/tcp/${bobPort}` }),
       ]);
       await connectDaemons(alice, bob, ctx.log);
+      api = await createApiClient(ctx.options.client, alice.client.socketPath);
+      const client = api;
       const sent = await EventWatch.open(alice.client.socketPath);
       const got = await EventWatch.open(bob.client.socketPath);
       watches = [sent, got];
       let run = 0;
 
-      /** Sends `count` messages; seconds until all were received, and until all were delivered. */
+      /**
+       * Sends `count` messages; seconds until all were received, and until all were delivered, and the
+       * CPU milliseconds each process used until then.
+       */
       const throughput = async (count: number, size: number, senders: number, batch = 1) => {
         const prefix = `r${run++}-`;
         const received = got.whenCount('received', got.counts.received + count);
         const delivered = sent.whenCount('delivered', sent.counts.delivered + count);
+        const cpu = startCpuMeter({ sender: alice.status.pid, receiver: bob.status.pid });
         const start = performance.now();
-        await sendMany(alice.client, bob.peerId, count, senders, (i) => textOf(`${prefix}${i}-`, size), batch);
+        await sendMany(client, bob.peerId, count, senders, (i) => textOf(`${prefix}${i}-`, size), batch);
         const accepted = performance.now();
         const [receivedAt, deliveredAt] = await Promise.all([received, delivered]);
-        return { accepted: (accepted - start) / 1000, received: (receivedAt - start) / 1000, delivered: (deliveredAt - start) / 1000 };
+        return {
+          accepted: (accepted - start) / 1000,
+          received: (receivedAt - start) / 1000,
+          delivered: (deliveredAt - start) / 1000,
+          cpuMs: cpu(),
+        };
       };
 
       const reps = Math.min(ctx.options.reps, 3);
@@ -73,19 +93,29 @@ export const daemonScenario: Scenario = {
         const delivered: number[] = [];
         const received: number[] = [];
         const accepted: number[] = [];
+        const cpu = { sender: [] as number[], receiver: [] as number[], bench: [] as number[] };
         for (let rep = 0; rep < reps; rep++) {
           const t = await throughput(count, c.size, c.senders, c.batch);
           delivered.push(count / t.delivered);
           received.push(count / t.received);
           accepted.push(count / t.accepted);
+          for (const who of ['sender', 'receiver', 'bench'] as const) cpu[who].push((t.cpuMs[who] * 1000) / count);
         }
-        const requests = c.batch > 1 ? `${c.senders} × batches of ${c.batch}` : `${c.senders} sender${c.senders > 1 ? 's' : ''}`;
+        const requests = c.batch > 1 ? `${c.senders} × batches of ${c.batch}` : `${c.senders} client${c.senders > 1 ? 's' : ''}`;
         const label = `${c.size === 100 ? '100 B' : '4 KiB'}, ${requests}`;
+        // One message per request: the client alone (same client, a server that answers at once) is a ceiling too.
+        const clientLimit = c.batch === 1 && c.size === 100 ? [`p2pchat/${clientLimitName(c.senders)}`] : [];
         ctx.results.add('p2pchat', `${label}: delivered msg/s`, 'msg/s', 'higher', delivered, {
-          baselines: [`libp2p/${c.baseline}`, `raw/${c.baseline}`],
+          baselines: [`libp2p/${c.baseline}`, `raw/${c.baseline}`, ...clientLimit],
         });
         ctx.results.add('p2pchat', `${label}: received msg/s`, 'msg/s', 'higher', received, { baselines: [`libp2p/${c.baseline}`] });
         ctx.results.add('p2pchat', `${label}: API accepted msg/s`, 'msg/s', 'higher', accepted);
+        if (c.size === 100) {
+          // Where a message's CPU goes; on 2 cores all three processes share the machine.
+          ctx.results.add('p2pchat', `${label}: CPU per message, sender daemon`, 'µs', 'lower', cpu.sender);
+          ctx.results.add('p2pchat', `${label}: CPU per message, receiver daemon`, 'µs', 'lower', cpu.receiver);
+          ctx.results.add('p2pchat', `${label}: CPU per message, bench (client, event streams)`, 'µs', 'lower', cpu.bench);
+        }
         ctx.log(`  p2pchat: ${label}: ${reps} runs of ${count} messages`);
       }
 
@@ -102,11 +132,13 @@ export const daemonScenario: Scenario = {
           const text = textOf(`lat${rep}-${i}-`, 100);
           const arrived = got.whenReceivedText(text);
           const start = performance.now();
-          const message = await alice.client.request<{ id: string }>('POST', '/v1/send', { to: bob.peerId, text });
+          const message = await client.post<{ id: string }>('/v1/send', { to: bob.peerId, text });
           const deliveredAt = await sent.whenDelivered(message.id);
           toRemote.push((await arrived) - start);
           toAck.push(deliveredAt - start);
         }
+        ctx.results.keepSamples('p2pchat/send → remote event', toRemote);
+        ctx.results.keepSamples('p2pchat/send → delivered', toAck);
         const r = latencyPercentiles(toRemote);
         const a = latencyPercentiles(toAck);
         remote[0]?.push(r.p50);
@@ -126,7 +158,7 @@ export const daemonScenario: Scenario = {
       const drain: number[] = [];
       for (let rep = 0; rep < reps; rep++) {
         await bob.stop();
-        await sendMany(alice.client, bob.peerId, backlog, 4, (i) => textOf(`b${rep}-${i}-`, 100), BATCH);
+        await sendMany(client, bob.peerId, backlog, 4, (i) => textOf(`b${rep}-${i}-`, 100), BATCH);
         const last = sent.whenCount('delivered', sent.counts.delivered + backlog);
         await bob.start();
         const ready = performance.now();
@@ -137,6 +169,7 @@ export const daemonScenario: Scenario = {
         baselines: ['libp2p/100 B msg/s', 'libp2p/100 B msg/s, 128 per write'],
       });
     } finally {
+      await api?.close();
       for (const w of watches) w.close();
       await set.stopAll();
     }

@@ -47,6 +47,7 @@ function streamScenario(id: 'raw' | 'libp2p', transport: 'tcp' | 'libp2p', title
         for (let rep = 0; rep < ctx.options.reps; rep++) {
           const samples = await client.call<number[]>({ cmd: 'latency', count: pings, size: 100 });
           const p = latencyPercentiles(samples);
+          ctx.results.keepSamples(`${id}/round trip 100 B`, samples);
           p50.push(p.p50);
           p99.push(p.p99);
         }

@@ -9,6 +9,7 @@ import { registerCompletionCommand } from './commands/completion.js';
 import { registerControlCommands } from './commands/control.js';
 import { registerTrustCommands } from './commands/trust.js';
 import { registerRoomCommands } from './commands/room.js';
+import { registerWebCommand } from './commands/web.js';
 import { startHint } from './arguments.js';
 import { CliError, EXIT } from './context.js';
 import { displayName, type PeerLook } from './format.js';
@@ -98,6 +99,7 @@ function buildProgram(): Command {
   registerTrustCommands(program);
   registerRoomCommands(program);
   registerControlCommands(program);
+  registerWebCommand(program);
   // Last: the completion scripts are generated from every command registered above.
   registerCompletionCommand(program);
   const exitOverride = (cmd: Command): void => {

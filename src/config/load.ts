@@ -103,6 +103,10 @@ export const ENV_VARS: Record<string, { path: string[]; parse: (key: string, v: 
   P2PCHAT_HISTORY_MAX_AGE_DAYS: { path: ['history', 'maxAgeDays'], parse: parseIntEnv },
   P2PCHAT_TRUST_INBOUND: { path: ['trust', 'inbound'], parse: (_k, v) => v },
   P2PCHAT_ROOMS_SYNC_INTERVAL_SECONDS: { path: ['rooms', 'syncIntervalSeconds'], parse: parseIntEnv },
+  P2PCHAT_METRICS: { path: ['metrics', 'enabled'], parse: parseBool },
+  P2PCHAT_METRICS_LIBP2P: { path: ['metrics', 'libp2p'], parse: parseBool },
+  P2PCHAT_WEB: { path: ['web', 'enabled'], parse: parseBool },
+  P2PCHAT_WEB_LISTEN: { path: ['web', 'listen'], parse: (_k, v) => v },
 };
 
 function setPath(target: Json, path: string[], value: unknown): Json {

@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import { parseListenAddress } from './listen-address.js';
+import { parseWebAddress } from './web-address.js';
 
 const listenAddress = z.string().superRefine((value, ctx) => {
   const parsed = parseListenAddress(value);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: `${value}: ${parsed}` });
+});
+
+const webAddress = z.string().superRefine((value, ctx) => {
+  const parsed = parseWebAddress(value);
   if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: `${value}: ${parsed}` });
 });
 
@@ -84,6 +90,16 @@ export const configSchema = z.strictObject({
       .min(0)
       .describe('Incoming messages are also refused when the data dir filesystem has less free space than this, whatever the budget.'),
   }),
+  metrics: z.strictObject({
+    enabled: z
+      .boolean()
+      .describe('Serve Prometheus metrics at GET /metrics on the control socket (see docs/operations.md). Off: /metrics answers 404.'),
+    libp2p: z
+      .boolean()
+      .describe(
+        'Add libp2p’s own metrics (connections, streams, bytes per protocol, dials) to /metrics. Costs memory and a little CPU on every stream; see docs/operations.md.',
+      ),
+  }),
   trust: z.strictObject({
     inbound: z
       .enum(['open', 'requests', 'contacts'])
@@ -125,6 +141,21 @@ export const configSchema = z.strictObject({
       'Live (gossip) room messages per author and room. Past it they are not stored from gossip but fetched later by sync, at the pace this daemon pulls.',
     ),
     roomRate: rateSchema.describe('Live (gossip) room messages per room, all authors together; past it as for authorRate.'),
+  }),
+  web: z.strictObject({
+    enabled: z
+      .boolean()
+      .describe('Serve the web app (open it with `p2pchat web`). When its address is taken, the daemon logs one line and runs without it.'),
+    listen: webAddress.describe(
+      'Loopback address of the web app, host:port: 127.0.0.1, [::1] or localhost. Port 0 picks a free port (`p2pchat web` prints the link).',
+    ),
+    sessionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .describe('How long a browser stays logged in to the web app; sessions survive daemon restarts.'),
+    loginTokenSeconds: z.number().int().min(10).max(3600).describe('How long a login link from `p2pchat web` can be used (once).'),
   }),
   limits: z.strictObject({
     rate: z.strictObject({

@@ -63,6 +63,21 @@ export class ControlClient {
   }
 
   request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    return this.exchange(method, path, body, (text, status) => {
+      try {
+        return text === '' ? undefined : JSON.parse(text);
+      } catch {
+        throw new Error(`daemon sent a response that is not JSON (HTTP ${status})`);
+      }
+    }) as Promise<T>;
+  }
+
+  /** A GET whose answer is text (GET /metrics); errors come as JSON like every other answer. */
+  text(path: string): Promise<string> {
+    return this.exchange('GET', path, undefined, (text) => text);
+  }
+
+  private exchange<T>(method: 'GET' | 'POST', path: string, body: unknown, read: (text: string, status: number) => T): Promise<T> {
     return new Promise((resolve, reject) => {
       this.checkOwner();
       const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -80,16 +95,20 @@ export class ControlClient {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            try {
+              resolve(read(text, status));
+            } catch (err) {
+              reject(err as Error);
+            }
+            return;
+          }
           let parsed: unknown;
           try {
             parsed = text === '' ? undefined : JSON.parse(text);
           } catch {
-            reject(new Error(`daemon sent a response that is not JSON (HTTP ${res.statusCode})`));
-            return;
-          }
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            resolve(parsed as T);
+            reject(new Error(`daemon sent a response that is not JSON (HTTP ${status})`));
             return;
           }
           const obj = (parsed ?? {}) as Record<string, unknown>;

@@ -23,6 +23,10 @@ export interface EventStreamOptions {
    * the size of a page read from the store for it.
    */
   highWaterBytes?: number;
+  /** Told the number of clients after each one connects or leaves (for metrics). */
+  onClients?: ((count: number) => void) | undefined;
+  /** NDJSON unless told otherwise. */
+  format?: StreamFormat;
 }
 
 /**
@@ -31,11 +35,35 @@ export interface EventStreamOptions {
  */
 export const EVENT_STREAM_HIGH_WATER = 64 * 1024;
 
-/** The NDJSON text of some events, as one Buffer: one socket write, one chunk of the response. */
-function linesOf(events: ChatEvent[]): Buffer {
+/** How events are written on the wire: NDJSON for the control socket, server-sent events for the web app. */
+export interface StreamFormat {
+  contentType: string;
+  /** Written once, right after the headers. */
+  preamble?: string;
+  /** The text of one event, with its line end(s). */
+  encode(event: ChatEvent): string;
+}
+
+export const NDJSON_FORMAT: StreamFormat = {
+  contentType: 'application/x-ndjson',
+  encode: (event) => `${eventLine(event)}\n`,
+};
+
+/** The text of some events, as one Buffer: one socket write, one chunk of the response. */
+function linesOf(events: ChatEvent[], format: StreamFormat): Buffer {
   let text = '';
-  for (const event of events) text += `${eventLine(event)}\n`;
+  for (const event of events) text += format.encode(event);
   return Buffer.from(text, 'utf8');
+}
+
+/**
+ * Where a client resumes: the `since` query parameter, or the `Last-Event-ID` header that a
+ * browser's EventSource sends when it reconnects by itself (it wins: the URL still carries the
+ * `since` of the first connection).
+ */
+export function resumeFrom(since: number | undefined, lastEventId: string | string[] | undefined): number | undefined {
+  if (typeof lastEventId === 'string' && /^\d{1,15}$/.test(lastEventId)) return Number(lastEventId);
+  return since;
 }
 
 /** Whether one more client may connect. */
@@ -69,6 +97,8 @@ export class EventStreams {
   private readonly source: EventSource;
   private readonly maxClients: number;
   private readonly highWater: number;
+  private readonly onClients: (count: number) => void;
+  private readonly format: StreamFormat;
   private readonly clients = new Set<Client>();
   private unsubscribe?: (() => void) | undefined;
   private batch: ChatEvent[] = [];
@@ -77,6 +107,8 @@ export class EventStreams {
     this.source = source;
     this.maxClients = options.maxClients;
     this.highWater = options.highWaterBytes ?? EVENT_STREAM_HIGH_WATER;
+    this.onClients = options.onClients ?? (() => {});
+    this.format = options.format ?? NDJSON_FORMAT;
   }
 
   /** Clients connected now. */
@@ -98,8 +130,15 @@ export class EventStreams {
     for (const client of this.clients) {
       // A client that went live during this turn read these events from the store already.
       if (!client.live || client.lastId >= last) continue;
-      if (client.lastId < first) client.write((shared ??= linesOf(batch)), last);
-      else client.write(linesOf(batch.filter((e) => e.id > client.lastId)), last);
+      if (client.lastId < first) client.write((shared ??= linesOf(batch, this.format)), last);
+      else
+        client.write(
+          linesOf(
+            batch.filter((e) => e.id > client.lastId),
+            this.format,
+          ),
+          last,
+        );
     }
   }
 
@@ -125,10 +164,11 @@ export class EventStreams {
         `too many event-stream clients (${this.maxClients} connected): stop some 'watch' or 'chat' commands, or raise limits.maxEventClients`,
       );
     }
-    const { since } = req.query as { since?: number };
+    const since = resumeFrom((req.query as { since?: number }).since, req.headers['last-event-id']);
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': this.format.contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    if (this.format.preamble !== undefined) res.write(this.format.preamble);
     res.flushHeaders();
     const client: Client = {
       lastId: since ?? 0,
@@ -161,14 +201,17 @@ export class EventStreams {
       for (;;) {
         const page = this.source.eventsSince(client.lastId, this.highWater);
         if (page.length === 0) break;
-        if (!client.write(linesOf(page), (page.at(-1) as ChatEvent).id)) return;
+        if (!client.write(linesOf(page, this.format), (page.at(-1) as ChatEvent).id)) return;
       }
       client.live = true;
     };
     this.clients.add(client);
+    this.onClients(this.clients.size);
     this.unsubscribe ??= this.source.subscribe((event) => this.published(event));
     const closed = () => {
-      this.clients.delete(client);
+      // Both the request and the response report their close: count the client once.
+      if (!this.clients.delete(client)) return;
+      this.onClients(this.clients.size);
       if (this.clients.size === 0) {
         this.unsubscribe?.();
         this.unsubscribe = undefined;

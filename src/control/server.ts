@@ -1,7 +1,7 @@
 // The control API: HTTP/JSON over a Unix socket (mode 0600, in a 0700 directory). Every route is in
 // ROUTES below; cross-cutting checks live in one hook; errors map to status codes in one place.
 import { chmodSync } from 'node:fs';
-import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { MAX_SOCKET_PATH_BYTES, socketPathFits } from '../config/paths.js';
 import { throttledLog } from '../log-throttle.js';
@@ -13,6 +13,13 @@ import type { RoomsApi } from '../rooms/rooms.js';
 import { ApiError } from '../api-errors.js';
 import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from './message-ids.js';
 import { type EventSource, EventStreams } from './event-stream.js';
+import type { ControlObserver } from './observer.js';
+
+/** A scrape of the daemon's metrics in the Prometheus text format, and its content type. */
+export interface MetricsText {
+  contentType: string;
+  body: string;
+}
 
 /** What the daemon offers the control API. */
 export interface DaemonApi extends EventSource {
@@ -31,8 +38,18 @@ export interface DaemonApi extends EventSource {
   requestStop(): void;
   history(query: { peerId?: string | undefined; limit: number; before?: number | undefined; after?: number | undefined }): Message[];
   outbox(): Message[];
+  /** The daemon's metrics in the Prometheus text format (`not_found` when metrics are off). */
+  metrics(): Promise<MetricsText>;
+  /** A one-time login link for the web app (`p2pchat web`); `unavailable` when the web app is off. */
+  webLogin(): WebLogin;
   trust: TrustApi;
   rooms: RoomsApi;
+}
+
+/** A link that logs a browser into the web app once, within a few minutes. */
+export interface WebLogin {
+  url: string;
+  expiresAt: string;
 }
 
 const peerTarget = { type: 'string', minLength: 1, maxLength: 200 } as const;
@@ -220,6 +237,15 @@ const ROUTES = (api: DaemonApi, events: EventStreams): RouteOptions[] => [
     },
   },
   { method: 'GET', url: '/v1/outbox', handler: async () => api.outbox() },
+  {
+    // Where Prometheus looks by default; text, not JSON.
+    method: 'GET',
+    url: '/metrics',
+    handler: async (_req, reply) => {
+      const { contentType, body } = await api.metrics();
+      return reply.type(contentType).send(body);
+    },
+  },
   { method: 'POST', url: '/v1/messages/cancel', handler: async (req) => api.cancelMessage(parseBody(messageBody, req.body).id) },
   { method: 'POST', url: '/v1/messages/retry', handler: async (req) => api.retryMessage(parseBody(messageBody, req.body).id) },
   { method: 'POST', url: '/v1/name', handler: async (req) => api.rename(parseBody(nameBody, req.body).name) },
@@ -240,14 +266,66 @@ const ROUTES = (api: DaemonApi, events: EventStreams): RouteOptions[] => [
     },
     handler: async (req, reply) => events.serve(req, reply),
   },
+  { method: 'POST', url: '/v1/web/login-token', handler: async () => api.webLogin() },
 ];
+
+/** Routes the web app does not offer to a browser: a session must not mint login links. */
+const NOT_FOR_BROWSERS = new Set(['/v1/web/login-token']);
+
+/**
+ * The whole daemon API as one route table: the control socket serves it, and the web app serves it
+ * under /api behind its session (`forBrowser`), so that every operation exists once.
+ */
+export function apiRoutes(api: DaemonApi, events: EventStreams, options: { forBrowser?: boolean } = {}): RouteOptions[] {
+  const routes = [...ROUTES(api, events), ...TRUST_ROUTES(api.trust), ...ROOM_ROUTES(api.rooms)];
+  return options.forBrowser === true ? routes.filter((r) => !NOT_FOR_BROWSERS.has(r.url)) : routes;
+}
+
+/** Maps errors to status codes and `{error, message}` bodies, in one place for the control socket and the web app. */
+export function apiErrorHandler(
+  log: Logger,
+  bodyLimit: number,
+  /** Told the code of every error answer (metrics count them). */
+  rejected: (code: string) => void = () => {},
+): (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  // Every send fails the same way while the disk is full: one log line per interval says so.
+  const logStorageFull = throttledLog(log);
+  const answer = (reply: FastifyReply, status: number, body: { error: string; message: string } | ApiError) => {
+    rejected(body instanceof ApiError ? body.code : body.error);
+    return reply.code(status).send(body instanceof ApiError ? body.toJSON() : body);
+  };
+  return (err, _req, reply) => {
+    if ((err as unknown) instanceof ApiError) {
+      const apiErr = err as unknown as ApiError;
+      return answer(reply, apiErr.status, apiErr);
+    }
+    if (isStorageFull(err)) {
+      logStorageFull('error', 'storage-full', { err: (err as Error).message }, 'data disk full: a request could not be stored');
+      const full = new ApiError('storage_full', STORAGE_FULL_MESSAGE);
+      return answer(reply, full.status, full);
+    }
+    const e = err as { statusCode?: number; code?: string; validation?: unknown; message: string };
+    if (e.validation) return answer(reply, 400, { error: 'bad_request', message: e.message });
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return answer(reply, 413, { error: 'payload_too_large', message: `request body larger than ${bodyLimit} bytes` });
+    }
+    if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
+      return answer(reply, e.statusCode, { error: 'bad_request', message: e.message });
+    }
+    log.error({ err }, 'control API handler failed');
+    return answer(reply, 500, { error: 'internal', message: 'internal error; see the daemon log' });
+  };
+}
 
 export class ControlServer {
   private readonly app: FastifyInstance;
   private readonly socketPath: string;
   private readonly events: EventStreams;
 
-  constructor(components: { api: DaemonApi; log: Logger }, options: { socketPath: string; bodyLimit: number; maxEventClients: number }) {
+  constructor(
+    components: { api: DaemonApi; log: Logger; observer?: ControlObserver | undefined },
+    options: { socketPath: string; bodyLimit: number; maxEventClients: number },
+  ) {
     this.socketPath = options.socketPath;
     this.app = Fastify({
       logger: false,
@@ -258,38 +336,23 @@ export class ControlServer {
       forceCloseConnections: true,
     });
     this.app.server.headersTimeout = 5_000;
-    // Every send fails the same way while the disk is full: one log line per interval says so.
-    const logStorageFull = throttledLog(components.log);
     // Browsers can reach local sockets through proxies; no legitimate client sends these headers.
     this.app.addHook('onRequest', async (req) => {
       if (req.headers.origin !== undefined || req.headers.referer !== undefined) {
         throw new ApiError('forbidden', 'requests from browsers are not accepted');
       }
     });
-    this.app.setErrorHandler((err, _req, reply) => {
-      if (err instanceof ApiError) return reply.code(err.status).send(err.toJSON());
-      if (isStorageFull(err)) {
-        logStorageFull('error', 'storage-full', { err: (err as Error).message }, 'data disk full: a request could not be stored');
-        const full = new ApiError('storage_full', STORAGE_FULL_MESSAGE);
-        return reply.code(full.status).send(full.toJSON());
-      }
-      const e = err as { statusCode?: number; code?: string; validation?: unknown; message: string };
-      if (e.validation) return reply.code(400).send({ error: 'bad_request', message: e.message });
-      if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        return reply.code(413).send({ error: 'payload_too_large', message: `request body larger than ${options.bodyLimit} bytes` });
-      }
-      if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
-        return reply.code(e.statusCode).send({ error: 'bad_request', message: e.message });
-      }
-      components.log.error({ err }, 'control API handler failed');
-      return reply.code(500).send({ error: 'internal', message: 'internal error; see the daemon log' });
+    const rejected = components.observer?.rejected?.bind(components.observer);
+    this.app.setErrorHandler(apiErrorHandler(components.log, options.bodyLimit, rejected));
+    this.app.setNotFoundHandler((req, reply) => {
+      rejected?.('not_found');
+      return reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
     });
-    this.app.setNotFoundHandler((req, reply) =>
-      reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
-    );
-    const events = (this.events = new EventStreams(components.api, { maxClients: options.maxEventClients }));
-    for (const route of [...ROUTES(components.api, events), ...TRUST_ROUTES(components.api.trust), ...ROOM_ROUTES(components.api.rooms)])
-      this.app.route(route);
+    const events = (this.events = new EventStreams(components.api, {
+      maxClients: options.maxEventClients,
+      onClients: components.observer?.eventClients?.bind(components.observer),
+    }));
+    for (const route of apiRoutes(components.api, events)) this.app.route(route);
   }
 
   /** Listens on the socket. The caller has already removed a stale socket and holds the lock. */

@@ -2,9 +2,11 @@
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { ResolvedConfig } from '../config/schema.js';
 import { ApiError } from '../api-errors.js';
-import { ControlServer, type DaemonApi } from '../control/server.js';
+import { ControlServer, type DaemonApi, type MetricsText, type WebLogin } from '../control/server.js';
 import { Delivery } from '../delivery/delivery.js';
 import type { Logger } from '../logger.js';
+import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { loadMetrics } from '../metrics/load.js';
 import { type ChatNode, createChatNode } from '../node/create-node.js';
 import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
@@ -19,6 +21,7 @@ import { createTrust, type Trust } from '../trust/create-trust.js';
 import { createTrustApi, type TrustApi } from '../trust/trust-api.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { VERSION } from '../version.js';
+import { startWebApp, type WebApp } from '../web/start-web.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { planListen, listenFailure } from './listen-ports.js';
 import { acquireLock, clearStaleSocket } from './lock.js';
@@ -51,6 +54,9 @@ export class Daemon implements DaemonApi {
   private chat!: ChatService;
   private outgoing!: OutgoingControl;
   private peerOps!: PeerOperations;
+  /** Undefined when `metrics.enabled` is off. */
+  private metricsPart: DaemonMetrics | undefined;
+  private web: WebApp = { off: 'the daemon is still starting' };
   /** Set once start-up completed: only a daemon that was ready announces its clean stop. */
   private ready = false;
   private trustParts!: Trust;
@@ -74,7 +80,9 @@ export class Daemon implements DaemonApi {
       const { privateKey, created } = await loadOrCreateIdentity(config.dataDir);
       if (created) log.info('created a new identity key');
       checkDatabase(config.dataDir, { identityIsNew: created, reset: this.options.resetDatabase === true }, log);
-      this.store = new Store(config.dataDir);
+      // Before the store and the node: it observes both from their start.
+      const metrics = (this.metricsPart = await loadMetrics(config));
+      this.store = new Store(config.dataDir, { observer: metrics?.storeObserver });
       this.cleanups.push(() => this.store.close());
       this.budget = new StorageBudget({ store: this.store, log: log.child({ part: 'storage' }) }, config.storage);
       const retention = new Retention(
@@ -93,6 +101,7 @@ export class Daemon implements DaemonApi {
         maxConnections: config.limits.maxConnections,
         mdns: config.mdns,
         log: log.child({ part: 'lan' }),
+        metrics: metrics?.libp2p(),
         gater: createConnectionGater({
           trust: trust.book,
           limits: config.limits,
@@ -131,9 +140,10 @@ export class Daemon implements DaemonApi {
           node: this.node,
           kinds: this.peerTracker.kinds,
           store: this.store,
-          inbound: trust.inbound,
+          inbound: metrics ? metrics.countRefusals(trust.inbound) : trust.inbound,
           trust: trust.book,
           log: log.child({ part: 'chat' }),
+          rejectedFrames: metrics?.rejectedFrames,
         },
         {
           name: config.name,
@@ -156,6 +166,14 @@ export class Daemon implements DaemonApi {
         { maxFrameBytes: config.limits.maxFrameBytes },
       );
 
+      metrics?.start({
+        store: this.store,
+        node: this.node,
+        trust: trust.book,
+        kinds: this.peerTracker.kinds,
+        denials: this.connectionDenials,
+      });
+      this.cleanups.push(() => metrics?.stop());
       this.peerTracker.start();
       await chat.start();
       try {
@@ -209,11 +227,13 @@ export class Daemon implements DaemonApi {
       const removed = await clearStaleSocket(config.socket);
       if (removed === 'removed') log.warn({ socket: config.socket }, 'removed a stale control socket');
       const control = new ControlServer(
-        { api: this, log: log.child({ part: 'control' }) },
+        { api: this, log: log.child({ part: 'control' }), observer: metrics?.control('control') },
         { socketPath: config.socket, bodyLimit: config.limits.controlBodyBytes, maxEventClients: config.limits.maxEventClients },
       );
       await control.start();
       this.cleanups.push(() => control.stop());
+      const web = (this.web = await startWebApp({ api: this, log: log.child({ part: 'web' }), observer: metrics?.control('web') }, config));
+      if ('server' in web) this.cleanups.push(() => web.server.stop());
 
       // Prunes at once (history retention and old events), then periodically.
       retention.start();
@@ -342,6 +362,16 @@ export class Daemon implements DaemonApi {
 
   outbox(): Message[] {
     return this.store.outbox();
+  }
+
+  metrics(): Promise<MetricsText> {
+    if (!this.metricsPart) return Promise.reject(new ApiError('not_found', 'metrics are off: set metrics.enabled to true in the config'));
+    return this.metricsPart.scrape();
+  }
+
+  webLogin(): WebLogin {
+    if ('off' in this.web) throw new ApiError('unavailable', this.web.off);
+    return this.web.server.login();
   }
 
   /** One page of a replay: a slow event-stream client holds at most this much of the store. */

@@ -4,7 +4,7 @@ import { yamux } from '@chainsafe/libp2p-yamux';
 import { type Identify, identify } from '@libp2p/identify';
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface';
 import { tcp } from '@libp2p/tcp';
-import { createLibp2p, type Libp2p } from 'libp2p';
+import { createLibp2p, type Libp2p, type Libp2pInit } from 'libp2p';
 import { AGENT } from '../version.js';
 import { announceFilter, isOwnAddress, onLinkFirst } from './addresses.js';
 import { currentLinks } from './links.js';
@@ -26,6 +26,8 @@ export interface NodeOptions {
   gater?: ((node: ChatNode) => ConnectionGater) | undefined;
   /** More libp2p services by name (for example gossipsub for rooms), added to the node's own. */
   extraServices?: Record<string, (components: never) => unknown> | undefined;
+  /** libp2p's own metrics (the metrics part's registry); none when absent. */
+  metrics?: Libp2pInit['metrics'];
 }
 
 /**
@@ -56,6 +58,7 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
   const node: ChatNode = await createLibp2p({
     privateKey: options.privateKey,
     nodeInfo: { userAgent: AGENT },
+    metrics: options.metrics,
     addresses: { listen: options.listen, announceFilter },
     transports: [tcp()],
     connectionEncrypters: [noise()],

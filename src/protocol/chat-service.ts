@@ -13,7 +13,7 @@ import { LogThrottle } from '../log-throttle.js';
 import type { InboundAdmission } from '../trust/inbound-trust.js';
 import type { TrustView } from '../types.js';
 import { decodeFrame, decodePlainFrame, encodeAck, encodeHello, encodeRefused, type Frame, MAX_ACK_IDS, PROTOCOL } from './envelope.js';
-import { FrameStream } from './frame-stream.js';
+import { FrameStream, type FrameStreamRejection } from './frame-stream.js';
 import { PartialFrameBudget, type PartialFrameLimits } from './partial-frames.js';
 import { PeerStreams } from './peer-streams.js';
 import { StoreFailures } from './store-failures.js';
@@ -40,6 +40,9 @@ export class NoChatStreamError extends Error {
   }
 }
 
+/** Incoming frames dropped before the trust gate, by reason (for metrics). */
+export type RejectedFramesListener = (reason: FrameStreamRejection | 'invalid', count: number) => void;
+
 export type AckListener = (peerId: string, ids: string[]) => void;
 export type RefusedListener = (peerId: string, ids: string[], reason: string) => void;
 
@@ -63,6 +66,7 @@ export class ChatService {
   /** A peer sending junk as fast as it can must not fill the log: one line per peer every 10 s. */
   private readonly invalidReports = new LogThrottle(10_000);
   private refusedListener: RefusedListener = () => {};
+  private readonly rejectedFrames: RejectedFramesListener;
   /** Frames that arrive together, on any stream, are stored in one transaction; acks wait for its fsync. */
   private readonly receives = new GroupCommit<{ peerId: string; incoming: IncomingMessage[] }, Message[]>(
     (items) => this.store.atomically(() => items.map((i) => this.store.receive(i.peerId, i.incoming)), true),
@@ -77,9 +81,11 @@ export class ChatService {
       inbound: InboundAdmission;
       trust?: TrustView | undefined;
       log: Logger;
+      rejectedFrames?: RejectedFramesListener | undefined;
     },
     options: ChatServiceOptions,
   ) {
+    this.rejectedFrames = components.rejectedFrames ?? (() => {});
     this.node = components.node;
     this.kinds = components.kinds;
     this.store = components.store;
@@ -170,6 +176,7 @@ export class ChatService {
           if (error) this.log.debug({ peer: peerId, err: error.message }, 'chat stream closed with error');
           onClose?.(error);
         },
+        onRejected: (reason) => this.rejectedFrames(reason, 1),
       },
       { budget: this.partialFrames, closeWhenFinished: inbound, contact: this.trust?.effectiveStateOf(peerId) === 'contact' },
     );
@@ -239,6 +246,7 @@ export class ChatService {
           this.log.debug({ peer: peerId, type: frame.type }, 'ignored frame of unknown type');
           break;
         case 'invalid': {
+          this.rejectedFrames('invalid', 1);
           const heldBack = this.invalidReports.admit(peerId);
           if (heldBack !== undefined) this.log.warn({ peer: peerId, reason: frame.reason, heldBack }, 'dropped invalid frame');
           // A message we can never store is refused by id, so that its sender stops resending it.

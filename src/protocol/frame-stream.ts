@@ -21,7 +21,11 @@ export interface FrameStreamHandlers {
    */
   onFrames(frames: Uint8Array[], stream: FrameStream): Promise<void> | void;
   onClose(stream: FrameStream, error?: Error): void;
+  /** The stream is reset for what the peer sent (for metrics): a bad frame, or a partial frame over the budget or the time limit. */
+  onRejected?(reason: FrameStreamRejection): void;
 }
+
+export type FrameStreamRejection = 'bad_frame' | 'partial_frames_full' | 'partial_frame_timeout';
 
 export interface FrameStreamOptions {
   /** The daemon's account of partial frames; none means no partial-frame limits. */
@@ -48,6 +52,7 @@ export class FrameStream {
   private readonly budget: PartialFrameBudget | undefined;
   private readonly closeWhenFinished: boolean;
   private readonly contact: boolean;
+  private readonly onRejected: (reason: FrameStreamRejection) => void;
   /** Resets the stream when it holds a partial frame and completes none in time. */
   private partialTimer?: NodeJS.Timeout | undefined;
 
@@ -56,6 +61,7 @@ export class FrameStream {
     this.budget = options.budget;
     this.closeWhenFinished = options.closeWhenFinished ?? false;
     this.contact = options.contact ?? false;
+    this.onRejected = (reason) => handlers.onRejected?.(reason);
     // A length prefix over maxFrameBytes is rejected before its payload is read; what one stream
     // holds between chunks is at most one unfinished frame.
     this.decoder = new FrameDecoder(maxFrameBytes);
@@ -65,11 +71,13 @@ export class FrameStream {
       if (decoded.error) {
         // A bad length prefix leaves the stream unframeable: handle what was complete, then reset.
         if (frames.length > 0) void handlers.onFrames(frames, this);
+        this.onRejected('bad_frame');
         this.abort(new Error(`bad frame: ${decoded.error.message}`));
         return;
       }
       if (!this.holdPartial(frames.length > 0)) {
         if (frames.length > 0) void handlers.onFrames(frames, this);
+        this.onRejected('partial_frames_full');
         this.abort(new Error('too much memory held by partial frames; try again later'));
         return;
       }
@@ -135,6 +143,7 @@ export class FrameStream {
       this.partialTimer = setTimeout(() => this.partialTimedOut(), (this.budget as PartialFrameBudget).limits.timeoutMs).unref();
       return;
     }
+    this.onRejected('partial_frame_timeout');
     this.abort(new Error('partial frame not completed in time'));
   }
 

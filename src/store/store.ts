@@ -1,30 +1,20 @@
 // The daemon's SQLite database: messages in both directions (the outbox is the outgoing rows not yet
 // final), known peers, and the event log behind the control API's event stream.
-import { chmodSync, closeSync, fdatasyncSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { ChatEvent, ChatEventType, Direction, Message, MessageState, PeerInfo, SentMessage } from '../types.js';
-import { Checkpointer } from './checkpointer.js';
 import { EventLog } from './event-log.js';
 import { newMessageId } from './message-id.js';
 import { type MessageStatements, prepareMessageStatements } from './message-statements.js';
 import { migrate } from './migrations.js';
 import { type HistoryQuery, historySql } from './history-query.js';
 import { PeerTable, type PeerUpdate } from './peer-table.js';
-import type { StoreObserver } from './observer.js';
 import { type MessageRow, toMessage } from './rows.js';
-import { type FileSync, fileSync, WalSync } from './wal-sync.js';
+import { DurableTransactions, type EventListener, openDatabase, type TransactionOptions } from './transactions.js';
 
 export type { HistoryQuery, PeerUpdate };
 
 export const DATABASE_FILE = 'p2pchat.db';
-/** Bytes the write-ahead log is trimmed to after a checkpoint. */
-const WAL_SIZE_LIMIT = 8 * 1024 * 1024;
-/**
- * Log pages after which a commit checkpoints on the event loop: only a backstop, since the
- * checkpointer's worker normally runs long before (src/store/checkpointer.ts).
- */
-const AUTOCHECKPOINT_PAGES = 4000;
 /** Events kept for `since=` catch-up by default; older ones are pruned. */
 export const EVENTS_KEPT = 100_000;
 
@@ -45,62 +35,26 @@ export interface PendingMessage {
   sentAt: number;
 }
 
-export type EventListener = (event: ChatEvent) => void;
-
-export interface StoreOptions {
-  /** Told how long commits and fsyncs take (metrics). */
-  observer?: StoreObserver | undefined;
-  /** How the write-ahead log is made durable; by default an fdatasync on the thread pool (tests hold it back). */
-  walSync?: ((walPath: string) => FileSync & { close?(): Promise<void> }) | undefined;
-}
+export type { EventListener };
+export type StoreOptions = TransactionOptions;
 
 export class Store {
   readonly path: string;
   private readonly db: Database.Database;
-  private readonly listeners = new Set<EventListener>();
-  /** Events appended inside the current transaction, published once it is on disk. */
-  private pending: ChatEvent[] = [];
-  /** Committed events waiting for the fsync of their commit, oldest first (published in id order). */
-  private unpublished: Array<{ ticket: number; events: ChatEvent[] }> = [];
-  /** The newest event listeners have heard: replays stop there, so nothing is seen before it is durable. */
-  private publishedEventId: number;
-  private readonly observer: StoreObserver | undefined;
-  private readonly walFile: FileSync & { close?(): Promise<void> };
-  private readonly wal: WalSync;
-  private readonly checkpointer: Checkpointer;
+  private readonly txs: DurableTransactions;
   private readonly stmt: MessageStatements;
   private readonly events: EventLog;
   private readonly peerTable: PeerTable;
 
   constructor(dataDir: string, options: StoreOptions = {}) {
     this.path = join(dataDir, DATABASE_FILE);
-    this.db = new Database(this.path);
-    chmodSync(this.path, 0o600);
-    // WAL + synchronous=NORMAL: a commit returns once its frames are written, without an fsync
-    // on the event loop; WalSync fsyncs the WAL on the thread pool, and whoever promises
-    // durability ("accepted", "acked") waits for that (synced()). Events wait for it too.
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    // The write-ahead log keeps the size of its largest burst unless told otherwise; it counts
-    // against the storage budget, so trim it after checkpoints.
-    this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
-    this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
-    this.db.pragma('foreign_keys = ON');
+    this.db = openDatabase(this.path);
     migrate(this.db);
     const db = this.db;
     this.stmt = prepareMessageStatements(db);
     this.events = new EventLog(db);
     this.peerTable = new PeerTable(db);
-    this.publishedEventId = this.lastEventId();
-    this.observer = options.observer;
-    this.walFile = (options.walSync ?? fileSync)(`${this.path}-wal`);
-    this.wal = new WalSync(this.walFile, { observer: this.observer, onDurable: (ticket) => this.publishUpTo(ticket) });
-    this.checkpointer = new Checkpointer({
-      path: this.path,
-      walSizeLimit: WAL_SIZE_LIMIT,
-      onCheckpoint: (result, seconds) => this.observer?.checkpointed?.(seconds, result.ok),
-    });
+    this.txs = new DurableTransactions(db, this.lastEventId(), options);
   }
 
   /**
@@ -108,18 +62,13 @@ export class Store {
    * their events are not published any more (await synced() first for that).
    */
   close(): void {
-    this.checkpointer.stop();
-    if (this.db.open) {
-      if (!this.wal.isDurable(this.wal.lastTicket)) syncFileNow(`${this.path}-wal`);
-      this.db.close();
-    }
-    this.unpublished = [];
-    void this.walFile.close?.();
+    this.txs.close();
+    if (this.db.open) this.db.close();
   }
 
   /** Resolves once every commit so far is on disk and its events are published. */
   synced(): Promise<void> {
-    return this.wal.waitFor();
+    return this.txs.synced();
   }
 
   /**
@@ -130,46 +79,8 @@ export class Store {
     return this.db;
   }
 
-  /**
-   * Runs `fn` in one transaction. It returns once committed, before the fsync: a caller that
-   * promises durability ("accepted", "acked") awaits synced() before it says so; `durable` only
-   * tells the observer that one will. The events `fn` appended are published after the fsync. A
-   * commit nobody waits for costs no fsync of its own, and losing it to a power cut only repeats
-   * work (a resend the receiver deduplicates, an expiry done again).
-   */
   private tx<T>(fn: () => T, durable = false): T {
-    if (this.db.inTransaction) return fn();
-    let result: T;
-    const started = performance.now();
-    try {
-      result = this.db.transaction(fn)();
-    } catch (err) {
-      this.pending = [];
-      throw err;
-    }
-    const ticket = this.wal.noteCommit();
-    this.observer?.committed?.((performance.now() - started) / 1000, durable);
-    this.checkpointer.committed();
-    const events = this.pending;
-    this.pending = [];
-    if (events.length > 0) {
-      this.unpublished.push({ ticket, events });
-      // Nobody may wait for this commit (an ack applied): its events still need a sync. A failed
-      // sync leaves them queued for the next one, which the next durable caller starts.
-      this.wal.waitFor(ticket).catch(() => {});
-    }
-    return result;
-  }
-
-  /** Publishes, in order, the events of every commit up to `ticket` (now on disk). */
-  private publishUpTo(ticket: number): void {
-    while (this.unpublished.length > 0 && (this.unpublished[0] as { ticket: number }).ticket <= ticket) {
-      const { events } = this.unpublished.shift() as { events: ChatEvent[] };
-      for (const event of events) {
-        this.publishedEventId = event.id;
-        for (const listener of this.listeners) listener(event);
-      }
-    }
+    return this.txs.run(fn, durable);
   }
 
   /** Runs several store calls as one transaction; `durable`: the caller will await synced(). */
@@ -179,13 +90,13 @@ export class Store {
 
   private appendEvent(type: ChatEventType, data: Record<string, unknown>): number {
     const event = this.events.append(type, data);
-    this.pending.push(event);
+    this.txs.appended(event);
     return event.id;
   }
 
   /** A message-received event: stored as a reference to the message, published with the message itself. */
   private appendMessageReceived(message: Message): void {
-    this.pending.push(this.events.appendMessageReceived(message));
+    this.txs.appended(this.events.appendMessageReceived(message));
   }
 
   private setState(row: MessageRow, state: MessageState, reason: string | null, expectsAck = row.expects_ack): Message {
@@ -239,13 +150,12 @@ export class Store {
 
   /** Listeners are called once each commit is on disk, in event id order. */
   subscribe(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.txs.subscribe(listener);
   }
 
   /** Stored events after `id`: at most `limit`, and no more once `maxBytes` of data are read (at least one). */
   eventsSince(id: number, limit = 10_000, maxBytes = Infinity): ChatEvent[] {
-    return this.events.since(id, this.publishedEventId, limit, maxBytes);
+    return this.events.since(id, this.txs.publishedEventId, limit, maxBytes);
   }
 
   /** Appends an event (in the current transaction if there is one); listeners hear it after the commit. */
@@ -451,14 +361,5 @@ export class Store {
 
   peers(): Omit<PeerInfo, 'connected'>[] {
     return this.peerTable.all();
-  }
-}
-
-function syncFileNow(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

@@ -123,7 +123,13 @@ export class TestDaemon {
     const args = this.options.args ?? ['--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'];
     const [cmd, argv] = command([CLI, '--home', this.home, 'daemon', '--name', this.name, ...args], this.options.netns);
     const proc = spawn(cmd, argv, {
-      env: { ...process.env, P2PCHAT_LOG_LEVEL: process.env.P2PCHAT_LOG_LEVEL ?? 'info', ...this.options.env },
+      // The web app on a free port: test daemons never contend for the default one.
+      env: {
+        ...process.env,
+        P2PCHAT_LOG_LEVEL: process.env.P2PCHAT_LOG_LEVEL ?? 'info',
+        P2PCHAT_WEB_LISTEN: '127.0.0.1:0',
+        ...this.options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = proc;

@@ -21,15 +21,23 @@ function fakeFd() {
   return { state, write };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 30));
+/** Waits for a condition, not for a fixed time: a busy machine may run the writes late. */
+async function until(what: string, condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 it('writes lines in order, finishing partial writes', async () => {
   const { state, write } = fakeFd();
   state.partial = true;
   const dest = new LogDestination({ write });
   for (let i = 0; i < 5; i++) dest.write(`line ${i}\n`);
-  await settle();
-  assert.equal(state.written, 'line 0\nline 1\nline 2\nline 3\nline 4\n');
+  const expected = 'line 0\nline 1\nline 2\nline 3\nline 4\n';
+  await until('every byte written', () => state.written.length >= expected.length);
+  assert.equal(state.written, expected);
 });
 
 it('drops and counts lines while the destination fails, then reports them once', async () => {
@@ -37,12 +45,12 @@ it('drops and counts lines while the destination fails, then reports them once',
   const dest = new LogDestination({ write, retryMs: 10 });
   state.fail = 'ENOSPC';
   for (let i = 0; i < 3; i++) dest.write(`lost ${i}\n`);
-  await settle();
+  await until('three lines dropped', () => dest.droppedLines >= 3);
   assert.equal(dest.droppedLines, 3);
   assert.equal(state.written, '');
   state.fail = undefined;
   dest.write('back\n');
-  await settle();
+  await until('the line after the fault written', () => state.written.endsWith('back\n'));
   const lines = state.written.trim().split('\n');
   assert.equal(lines.length, 2);
   const notice = JSON.parse(lines[0] as string) as { msg: string; dropped: number; cause: string };
@@ -63,9 +71,9 @@ it('retries the same bytes after EAGAIN instead of dropping them', async () => {
   const dest = new LogDestination({ write, busyRetryMs: 5 });
   state.fail = 'EAGAIN';
   dest.write('slow reader\n');
-  await settle();
+  await until('a few attempts while busy', () => state.attempts >= 3);
   state.fail = undefined;
-  await settle();
+  await until('the line written', () => state.written.length > 0);
   assert.equal(state.written, 'slow reader\n');
   assert.equal(dest.droppedLines, 0);
 });

@@ -150,6 +150,17 @@ export function registerInfoCommands(program: Command): void {
       }
       ctx.print(formatHistory(messages, await peerLooks(ctx.client), ctx.columns()));
     });
+
+  program
+    .command('metrics')
+    .description("print the daemon's Prometheus metrics (GET /metrics), as a scraper sees them")
+    .addHelpText('after', '\nExample:\n  p2pchat metrics | grep ^p2pchat_messages_total')
+    .action(async (_opts, cmd: Command) => {
+      const ctx = context(cmd);
+      const text = await ctx.client.text('/metrics');
+      // Already a text format for programs: --json would only wrap it in a string.
+      process.stdout.write(ctx.json ? `${JSON.stringify({ metrics: text })}\n` : text);
+    });
 }
 
 /** Every known peer by id: what labels need (name, petname, trust). */
