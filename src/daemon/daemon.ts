@@ -198,6 +198,7 @@ export class Daemon implements DaemonApi {
           store: this.store,
           privateKey,
           trust: trust.book,
+          storage: this.budget,
           log: log.child({ part: 'rooms' }),
           peerName: (peerId) => this.store.peer(peerId)?.name ?? null,
           connect: (address) => this.connect(address),

@@ -52,6 +52,7 @@ export interface CreateRoomsComponents {
   privateKey: PrivateKey;
   trust: TrustView;
   log: Logger;
+  storage?: { hasRoomFor(textBytes: number): boolean } | undefined;
   peerName(peerId: string): string | null;
   connect(address: string): Promise<unknown>;
   addresses(): string[];
@@ -73,6 +74,7 @@ export function createRooms(c: CreateRoomsComponents, config: RoomsConfig & { ne
       table,
       trust: c.trust,
       log: c.log,
+      storage: c.storage,
       // A gap or a message over the rate: fetch what is missing from whoever sent it.
       onGap: (room, peerId) => sync.pull(peerId, [room]),
     },

@@ -39,6 +39,8 @@ export interface IntakeComponents {
   table: RoomTable;
   trust: TrustView;
   log: Logger;
+  /** The storage budget: at it, incoming room messages are refused like direct ones (and fetched again later). */
+  storage?: { hasRoomFor(textBytes: number): boolean } | undefined;
   /** A gap was seen in what `peerId` sent: fetch the missing messages from it. */
   onGap(roomId: string, peerId: string): void;
   /** A message was stored (after its commit, before its fsync). */
@@ -71,9 +73,13 @@ export class RoomIntake {
     this.counts[key] = (this.counts[key] ?? 0) + 1;
   }
 
-  private reject(reason: RoomRejection | 'unknown_room' | 'blocked' | 'rate_limited', from: string, detail: string): IntakeVerdict {
+  private reject(
+    reason: RoomRejection | 'unknown_room' | 'blocked' | 'rate_limited' | 'storage_full',
+    from: string,
+    detail: string,
+  ): IntakeVerdict {
     this.count(reason);
-    if (reason === 'unknown_room' || reason === 'blocked' || reason === 'rate_limited') return 'ignored';
+    if (reason === 'unknown_room' || reason === 'blocked' || reason === 'rate_limited' || reason === 'storage_full') return 'ignored';
     this.logRefusal('warn', `room-${reason}-${from}`, { peerId: from, reason, detail }, 'refused a room message');
     return 'rejected';
   }
@@ -107,6 +113,7 @@ export class RoomIntake {
     const text = this.textOf(room, checked);
     if (text === undefined) return this.reject(checked.payload.enc ? 'undecryptable' : 'malformed', from, `${p.author} #${p.seq}`);
     if (Buffer.byteLength(text) > this.o.maxTextBytes) return this.reject('oversized', from, `${p.author} #${p.seq}`);
+    if (this.c.storage && !this.c.storage.hasRoomFor(checked.bytes)) return this.reject('storage_full', from, p.room);
     return this.store(room, { checked, text }, from);
   }
 

@@ -18,6 +18,11 @@ export function registerWatchCommand(program: Command): void {
       const ctx = context(cmd);
       // Names of every known peer first, so events that carry none (or older ones) still show them.
       const peers = ctx.json ? new Map<string, PeerLook>() : await peerLooks(ctx.client);
+      // Your own room messages carry your name, not "stranger".
+      if (!ctx.json) {
+        const me = await ctx.client.request<{ peerId: string; name: string }>('GET', '/v1/status');
+        peers.set(me.peerId, { name: me.name, trust: 'contact' });
+      }
       const notice = (text: string) => (ctx.json ? undefined : process.stderr.write(`p2pchat: ${text}\n`));
       const follower = followEvents(ctx.client, opts.since, {
         onEvent: (event) => {
