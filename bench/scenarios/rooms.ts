@@ -74,6 +74,8 @@ async function roomRun(ctx: BenchContext, n: number, probes: number, backlog: nu
       for (const w of roomWatches) fanOut.push((w.seen.get(key) as number) - sentAt);
     }
     // Direct messages on the same run: from the send's answer to delivered (acked after the receiver's fsync).
+    // The members accept the sender as a contact first, so no stranger rate limit applies.
+    for (const d of others) await d.client.request('POST', '/v1/contacts', { peer: sender.peerId });
     const direct: number[] = [];
     for (let i = 0; i < probes; i++) {
       const target = others[i % others.length] as BenchDaemon;

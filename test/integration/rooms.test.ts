@@ -98,6 +98,22 @@ it('room messages are events: replayed with since=, and watch shows them with th
   }
 });
 
+it('room chat through pipes: lines go to the room, other members’ lines appear, end of input leaves', async () => {
+  const child = spawn(process.execPath, [CLI, '--home', a.home, 'room', 'chat', 'office']);
+  const out = capture(child);
+  try {
+    await waitFor('the chat banner', () => out.out().includes('Chatting in #office'));
+    child.stdin.write('typed in room chat\n');
+    await waitFor('b to get the line', async () => (await history(b, 'office')).some((m) => m.text === 'typed in room chat'));
+    await b.json<SentRoomMessage>(['room', 'send', 'office', 'answer from b']);
+    await waitFor('the answer in the chat', () => /#office b \(.*\): answer from b/.test(out.out()));
+    child.stdin.end();
+    assert.equal(await out.exit, 0);
+  } finally {
+    child.kill();
+  }
+});
+
 it('a private room: joined by invitation, texts encrypted, a non-member neither holds nor reads them', async () => {
   const lab = await a.json<RoomInfo>(['room', 'create', 'lab', '--private']);
   assert.equal(lab.private, true);
