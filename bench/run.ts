@@ -18,6 +18,7 @@ import { meshScenario } from './scenarios/mesh.js';
 import { roomsScenario } from './scenarios/rooms.js';
 import { startupScenario } from './scenarios/startup.js';
 import { libp2pScenario, rawScenario } from './scenarios/streams.js';
+import { wanScenario } from './scenarios/wan.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,6 +32,7 @@ const SCENARIOS: Scenario[] = [
   meshScenario,
   abuseScenario,
   roomsScenario,
+  wanScenario,
 ];
 
 const USAGE = `usage: npm run bench -- [options]
@@ -40,7 +42,7 @@ const USAGE = `usage: npm run bench -- [options]
   --messages N       messages in the memory scenario's long run (default 10000; the issue's figure is 100000);
                      the stopped-receiver backlog is N/5 (at least 5000), the flood N frames (at least 30000)
   --mesh 3,10        namespace mesh sizes for the mesh scenario (default 3,10)
-  --mesh-large       add N=30 to the mesh sizes
+  --mesh-large       add N=30 and N=50 to the mesh sizes
   --homes DIR        create daemon homes in DIR (default: the temp dir); /dev/shm takes fsync cost out
   --cpu-prof DIR     write --cpu-prof profiles of the scenario 3 daemons into DIR
   --client KIND      HTTP client for scenario 3's control API requests: undici (default, undici 7) or http
@@ -83,7 +85,7 @@ function parseArgs(argv: string[]): { options: BenchOptions; only?: Set<string>;
       process.exit(0);
     } else throw new Error(`unknown option ${arg}\n${USAGE}`);
   }
-  if (meshLarge && !meshSizes.includes(30)) meshSizes.push(30);
+  if (meshLarge) meshSizes.push(...[30, 50].filter((n) => !meshSizes.includes(n)));
   if (quick) meshSizes = meshSizes.filter((n) => n <= 3);
   const options: BenchOptions = { quick, reps: reps ?? (quick ? 1 : 5), memoryMessages, meshSizes, cpuProfDir, homes, client };
   return only ? { options, only, markdown } : { options, markdown };

@@ -66,6 +66,23 @@ export interface PeerInfo {
   /** True once the peer sent a hello or identify named it as p2pchat. */
   p2pchat: boolean;
   lastSeen: string | null;
+  /** How the peer is connected now: directly on a private network (lan), directly over the internet (wan), through a relay; null when not connected. */
+  path?: ConnectionPath | null;
+}
+
+export type ConnectionPath = 'lan' | 'wan' | 'relayed';
+
+/** How peers beyond the LAN reach this daemon (see docs/wan.md). */
+export interface ReachabilityInfo {
+  /** lan-only (beyond-the-LAN off), public (a public address announced), relayed (through `relays`), behind-nat (none yet). */
+  mode: 'lan-only' | 'public' | 'relayed' | 'behind-nat';
+  /** Relay peer ids this daemon holds a reservation on. */
+  relays: string[];
+  publicAddresses: string[];
+  /** Peers holding a reservation on this daemon's relay; null when it is no relay. */
+  relayReservations: number | null;
+  /** Peers in the DHT's routing table; null when beyond-the-LAN is off. */
+  dhtPeers: number | null;
 }
 
 export type ChatEventType =
@@ -112,6 +129,8 @@ export interface StatusInfo {
   trust: { inbound: InboundPolicy; contacts: number; blocked: number; requests: { strangers: number; bytes: number } };
   /** Limits a client checks before sending: `send --lines` checks every line against the frame size first. */
   limits: { maxFrameBytes: number };
+  /** Beyond the LAN: how this daemon is reached. */
+  wan?: ReachabilityInfo;
 }
 
 // ---- trust: the vocabulary every part may use (the trust part itself is src/trust/) ----

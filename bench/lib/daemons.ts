@@ -74,7 +74,9 @@ export class BenchDaemon {
       : [process.execPath, args];
     this.output = '';
     const started = performance.now();
-    const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The web app runs, as by default, but on a free port: many daemons share this loopback.
+    const env = { ...process.env, P2PCHAT_WEB_LISTEN: process.env.P2PCHAT_WEB_LISTEN ?? '127.0.0.1:0' };
+    const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.proc = proc;
     const readyMs = await new Promise<number>((resolve, reject) => {
       let done = false;

@@ -1,6 +1,7 @@
-// Scenario 6: daemon memory. RSS idle, with 10 connected peers, over a long run of messages (it
-// must level off, not grow with the count), and while the receiver is stopped (SIGSTOP), when a
-// fast sender must not buffer without limit.
+// Scenario 6: daemon memory. RSS idle and with 29 connected peers (as many as each daemon of a
+// 30-daemon mesh holds; from the two, memory per connection), over a long run of messages (it must
+// level off, not grow with the count), and while the receiver is stopped (SIGSTOP), when a fast
+// sender must not buffer without limit.
 import { type IncomingMessage, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { lineSplitter } from '../../src/control/ndjson.js';
@@ -21,7 +22,7 @@ async function connectedPeers(d: BenchDaemon): Promise<number> {
 
 export const memoryScenario: Scenario = {
   id: 'memory',
-  title: '6. Memory: RSS idle, with 10 peers, over many messages, with a stopped receiver',
+  title: '6. Memory: RSS idle, with 29 peers (per connection), over many messages, with a stopped receiver',
   async run(ctx: BenchContext): Promise<void> {
     const set = new DaemonSet(ctx.options.homes);
     const add = (name: string, mb: number, note?: string) => ctx.results.add('memory', name, 'MB', 'lower', [mb], note ? { note } : {});
@@ -29,19 +30,28 @@ export const memoryScenario: Scenario = {
     try {
       const subject = await set.start({ name: 'subject' });
       await sleep(ctx.count(3000, 1000));
-      add('idle daemon RSS', subject.memory().rssMB);
+      const idle = subject.memory().rssMB;
+      add('idle daemon RSS', idle);
 
-      const peerCount = ctx.count(10, 3);
+      // As many connections as each daemon of a 30-daemon mesh holds. The subject dials them: from
+      // one address (127.0.0.1), inbound strangers would meet the per-address connection limit.
+      const peerCount = ctx.count(29, 3);
       const peers: BenchDaemon[] = [];
       // A few at a time: the machine has two cores.
       for (let i = 0; i < peerCount; i += 3) {
         const batch = await Promise.all(Array.from({ length: Math.min(3, peerCount - i) }, (_, j) => set.start({ name: `peer${i + j}` })));
         peers.push(...batch);
       }
-      for (const p of peers) await dialDaemon(p, subject, ctx.log);
-      await waitUntil(`${peerCount} peers connected`, async () => (await connectedPeers(subject)) >= peerCount);
+      for (const p of peers) await dialDaemon(subject, p, ctx.log);
+      await waitUntil(`${peerCount} peers connected`, async () => (await connectedPeers(subject)) >= peerCount, 60_000);
       await sleep(ctx.count(3000, 1000));
-      add(`daemon RSS with ${peerCount} connected peers`, subject.memory().rssMB);
+      const connected = subject.memory().rssMB;
+      add(`daemon RSS with ${peerCount} connected peers`, connected);
+      add(
+        'RSS per connection: (RSS with peers − idle) / peers',
+        (connected - idle) / peerCount,
+        'idle and connected RSS sampled 3 s after each',
+      );
       await Promise.all(peers.map((p) => p.stop()));
 
       // Many messages: RSS sampled as the count grows, on both sides.

@@ -12,10 +12,19 @@ export interface HostPort {
   peer?: string | undefined;
 }
 
-/** A multiaddr is passed through untouched; anything else must be host[:port]. Throws with a message for the user. */
-export function parseConnectTarget(input: string): { multiaddr: string } | HostPort {
+/** Invitations start with this (see `p2pchat invite`). */
+const INVITATION_PREFIX = 'p2pchat-invite:';
+/** A bare peer id: base58btc, as long as libp2p's (12D3KooW… for Ed25519 keys, Qm… for RSA). */
+const PEER_ID = /^(12D3KooW|Qm|16U)[1-9A-HJ-NP-Za-km-z]{40,120}$/;
+
+/**
+ * A multiaddr, an invitation or a peer id is passed through untouched; anything else must be
+ * host[:port]. Throws with a message for the user.
+ */
+export function parseConnectTarget(input: string): { multiaddr: string } | { peerRef: string } | HostPort {
   const text = input.trim();
   if (text.startsWith('/')) return { multiaddr: text };
+  if (text.startsWith(INVITATION_PREFIX) || PEER_ID.test(text)) return { peerRef: text };
   const slash = text.indexOf('/p2p/');
   const peer = slash === -1 ? undefined : text.slice(slash + '/p2p/'.length);
   const address = slash === -1 ? text : text.slice(0, slash);

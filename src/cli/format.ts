@@ -1,7 +1,7 @@
 // Human-readable output: short peer ids, local times, aligned tables. Pure functions.
 // Everything a peer controls goes through terminal-text.ts before it is printed; --json output
 // never comes here and stays exact.
-import type { ChatEvent, Message, PeerInfo } from '../types.js';
+import type { ChatEvent, Message, PeerInfo, StatusInfo } from '../types.js';
 import { uniquePrefixes } from './message-ids.js';
 import { displayWidth, safeBodyLines, safeInline, safeName, truncate, wrapLine } from './terminal-text.js';
 
@@ -89,6 +89,23 @@ export function noPeersText(mdns: boolean): string {
     : 'No peers known yet, and discovery (mDNS) is off: connect to one with p2pchat connect <host:port>';
 }
 
+/** How a connected peer is reached, in the STATUS column. */
+const PATH_WORDS: Record<NonNullable<PeerInfo['path']>, string> = { lan: 'direct, LAN', wan: 'direct, WAN', relayed: 'relayed' };
+
+/** The `Reach:` line of `status`: how peers beyond the LAN reach this daemon. */
+export function reachabilityText(wan: StatusInfo['wan']): string {
+  if (!wan || wan.mode === 'lan-only') return 'LAN only (beyond the LAN is off; see docs/wan.md)';
+  const relay = wan.relayReservations === null ? '' : `; relay for ${wan.relayReservations} peers`;
+  const dht = wan.dhtPeers === null ? '' : `; ${wan.dhtPeers} DHT peers`;
+  const how =
+    wan.mode === 'public'
+      ? `public at ${wan.publicAddresses.map(safeInline).join(' ')}`
+      : wan.mode === 'relayed'
+        ? `behind NAT, relayed via ${wan.relays.map(safeInline).join(', ')}`
+        : 'behind NAT, no relay reservation yet';
+  return how + relay + dht;
+}
+
 export function formatPeers(peers: PeerInfo[], columns?: number, mdns = true): string {
   if (peers.length === 0) return noPeersText(mdns);
   return table(
@@ -97,7 +114,7 @@ export function formatPeers(peers: PeerInfo[], columns?: number, mdns = true): s
       displayName(p) ?? '-',
       safeInline(p.peerId),
       p.trust,
-      p.connected ? 'connected' : 'offline',
+      p.connected ? (p.path ? `connected (${PATH_WORDS[p.path]})` : 'connected') : 'offline',
       p.connected ? 'now' : p.lastSeen ? localTime(p.lastSeen, true) : 'never',
       p.addresses.map(safeInline).join(' ') || '-',
     ]),

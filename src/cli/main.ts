@@ -9,8 +9,10 @@ import { registerCompletionCommand } from './commands/completion.js';
 import { registerControlCommands } from './commands/control.js';
 import { registerTrustCommands } from './commands/trust.js';
 import { registerRoomCommands } from './commands/room.js';
+import { registerInviteCommand } from './commands/invite.js';
 import { registerWebCommand } from './commands/web.js';
 import { startHint } from './arguments.js';
+import { keepYoungGenerationSmall } from '../young-generation.js';
 import { CliError, EXIT } from './context.js';
 import { displayName, type PeerLook } from './format.js';
 import { safeInline } from './terminal-text.js';
@@ -60,6 +62,10 @@ function buildProgram(): Command {
     .option('-l, --listen <multiaddr>', 'listen address, repeatable (default /ip4/0.0.0.0/tcp/4747)', collect)
     .option('-n, --name <text>', 'display name shown to peers (default: host name)')
     .option('--no-mdns', 'do not discover peers with mDNS')
+    .option('--wan', 'reach peers beyond the LAN (relays, DHT): off by default')
+    .option('--relay <multiaddr>', 'relay to keep a reservation on, repeatable (config wan.relays)', collect)
+    .option('--bootstrap <multiaddr>', 'DHT bootstrap peer, repeatable (config wan.bootstrap)', collect)
+    .option('--relay-server', 'relay other daemons’ connections and serve the DHT (for a reachable host)')
     .option('--reset-database', 'if the database is empty or damaged, move it aside and start with an empty one')
     .addHelpText('after', '\nExamples:\n  p2pchat daemon\n  p2pchat --home ~/second daemon --name second --no-mdns')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
@@ -72,10 +78,22 @@ function buildProgram(): Command {
     )
     .action(
       async (
-        opts: { listen?: string[]; name?: string; mdns: boolean; logLevel?: string; inbound?: string; resetDatabase?: boolean },
+        opts: {
+          listen?: string[];
+          name?: string;
+          mdns: boolean;
+          logLevel?: string;
+          inbound?: string;
+          resetDatabase?: boolean;
+          wan?: boolean;
+          relay?: string[];
+          bootstrap?: string[];
+          relayServer?: boolean;
+        },
         cmd: Command,
       ) => {
         const globals = cmd.optsWithGlobals<{ home?: string; config?: string; socket?: string }>();
+        keepYoungGenerationSmall();
         const { runDaemon } = await import('../daemon/run.js');
         const code = await runDaemon(
           {
@@ -87,6 +105,10 @@ function buildProgram(): Command {
             mdns: opts.mdns === false ? false : undefined,
             logLevel: opts.logLevel,
             inbound: opts.inbound,
+            wan: opts.wan,
+            relays: opts.relay,
+            bootstrap: opts.bootstrap,
+            relayServer: opts.relayServer,
           },
           { resetDatabase: opts.resetDatabase === true },
         );
@@ -99,6 +121,7 @@ function buildProgram(): Command {
   registerTrustCommands(program);
   registerRoomCommands(program);
   registerControlCommands(program);
+  registerInviteCommand(program);
   registerWebCommand(program);
   // Last: the completion scripts are generated from every command registered above.
   registerCompletionCommand(program);

@@ -18,6 +18,14 @@ export interface ConfigFlags {
   socket?: string | undefined;
   logLevel?: string | undefined;
   inbound?: string | undefined;
+  /** `--wan`: reach peers beyond the LAN. */
+  wan?: boolean | undefined;
+  /** `--relay-server`: relay other daemons' connections. */
+  relayServer?: boolean | undefined;
+  /** `--relay <multiaddr>` (repeatable): relays to keep a reservation on. */
+  relays?: string[] | undefined;
+  /** `--bootstrap <multiaddr>` (repeatable): DHT bootstrap peers. */
+  bootstrap?: string[] | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -103,6 +111,11 @@ export const ENV_VARS: Record<string, { path: string[]; parse: (key: string, v: 
   P2PCHAT_HISTORY_MAX_AGE_DAYS: { path: ['history', 'maxAgeDays'], parse: parseIntEnv },
   P2PCHAT_TRUST_INBOUND: { path: ['trust', 'inbound'], parse: (_k, v) => v },
   P2PCHAT_ROOMS_SYNC_INTERVAL_SECONDS: { path: ['rooms', 'syncIntervalSeconds'], parse: parseIntEnv },
+  P2PCHAT_WAN: { path: ['wan', 'enabled'], parse: parseBool },
+  P2PCHAT_RELAYS: { path: ['wan', 'relays'], parse: (_k, v) => splitList(v) },
+  P2PCHAT_BOOTSTRAP: { path: ['wan', 'bootstrap'], parse: (_k, v) => splitList(v) },
+  P2PCHAT_ANNOUNCE: { path: ['wan', 'announce'], parse: (_k, v) => splitList(v) },
+  P2PCHAT_RELAY_SERVER: { path: ['relay', 'server'], parse: parseBool },
   P2PCHAT_METRICS: { path: ['metrics', 'enabled'], parse: parseBool },
   P2PCHAT_METRICS_LIBP2P: { path: ['metrics', 'libp2p'], parse: parseBool },
   P2PCHAT_WEB: { path: ['web', 'enabled'], parse: parseBool },
@@ -133,6 +146,10 @@ function flagOverrides(flags: ConfigFlags): Json {
   if (flags.socket !== undefined) out = setPath(out, ['socket'], flags.socket);
   if (flags.logLevel !== undefined) out = setPath(out, ['logLevel'], flags.logLevel);
   if (flags.inbound !== undefined) out = setPath(out, ['trust', 'inbound'], flags.inbound);
+  if (flags.wan !== undefined) out = setPath(out, ['wan', 'enabled'], flags.wan);
+  if (flags.relayServer !== undefined) out = setPath(out, ['relay', 'server'], flags.relayServer);
+  if (flags.relays !== undefined && flags.relays.length > 0) out = setPath(out, ['wan', 'relays'], flags.relays);
+  if (flags.bootstrap !== undefined && flags.bootstrap.length > 0) out = setPath(out, ['wan', 'bootstrap'], flags.bootstrap);
   return out;
 }
 

@@ -25,7 +25,10 @@ export interface MetricsText {
 export interface DaemonApi extends EventSource {
   status(): StatusInfo;
   peers(): PeerInfo[];
-  connect(multiaddr: string): Promise<PeerInfo>;
+  /** Connects by multiaddr, peer id (found through the DHT) or invitation. */
+  connect(target: string): Promise<PeerInfo>;
+  /** This daemon's invitation: its peer id and current direct and relay addresses, in one string. */
+  invitation(): { invitation: string; peerId: string; addresses: string[] };
   resolvePeer(target: string): PeerInfo;
   send(peerId: string, text: string, id?: string): Promise<SentMessage>;
   sendMany(messages: OutgoingText[]): Promise<SentMessage[]>;
@@ -55,7 +58,8 @@ export interface WebLogin {
 const peerTarget = { type: 'string', minLength: 1, maxLength: 200 } as const;
 
 // Bodies are checked with zod rather than fastify's ajv, which coerces types (5 would pass as "5").
-const connectBody = z.strictObject({ multiaddr: z.string().min(1).max(1000) });
+// `multiaddr` also takes a peer id or an invitation (which can be a few KiB).
+const connectBody = z.strictObject({ multiaddr: z.string().min(1).max(8192) });
 const messageId = z.string().regex(CLIENT_ID_PATTERN, CLIENT_ID_RULE);
 const sendBody = z.strictObject({ to: z.string().min(1).max(200), text: z.string().min(1), id: messageId.optional() });
 const nameBody = z.strictObject({ name: z.string().max(64) });
@@ -172,6 +176,7 @@ const ROOM_ROUTES = (rooms: RoomsApi): RouteOptions[] => [
 const ROUTES = (api: DaemonApi, events: EventStreams): RouteOptions[] => [
   { method: 'GET', url: '/v1/status', handler: async () => api.status() },
   { method: 'GET', url: '/v1/peers', handler: async () => api.peers() },
+  { method: 'GET', url: '/v1/invitation', handler: async () => api.invitation() },
   {
     method: 'GET',
     url: '/v1/peers/:target',

@@ -21,6 +21,8 @@ import { createTrust, type Trust } from '../trust/create-trust.js';
 import { createTrustApi, type TrustApi } from '../trust/trust-api.js';
 import type { ChatEvent, Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { VERSION } from '../version.js';
+import { Wan } from '../wan/wan.js';
+import { wanNodeOptions } from '../wan/wan-options.js';
 import { startWebApp, type WebApp } from '../web/start-web.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { planListen, listenFailure } from './listen-ports.js';
@@ -54,6 +56,7 @@ export class Daemon implements DaemonApi {
   private chat!: ChatService;
   private outgoing!: OutgoingControl;
   private peerOps!: PeerOperations;
+  private wan!: Wan;
   /** Undefined when `metrics.enabled` is off. */
   private metricsPart: DaemonMetrics | undefined;
   private web: WebApp = { off: 'the daemon is still starting' };
@@ -94,15 +97,18 @@ export class Daemon implements DaemonApi {
       this.cleanups.push(() => trust.inbound.stop());
 
       const listen = await planListen(config.listen, config.listenIsDefault);
+      const beyondLan = wanNodeOptions(config);
       this.node = await createChatNode({
-        extraServices: roomServices(config.rooms),
+        ...beyondLan,
+        extraServices: { ...beyondLan.extraServices, ...roomServices(config.rooms) },
         privateKey,
-        listen: listen.listen,
+        listen: [...listen.listen, ...beyondLan.listen],
         maxConnections: config.limits.maxConnections,
         mdns: config.mdns,
         log: log.child({ part: 'lan' }),
         metrics: metrics?.libp2p(),
         gater: createConnectionGater({
+          relayReservations: config.relay.reservationsFrom,
           trust: trust.book,
           limits: config.limits,
           log: log.child({ part: 'admission' }),
@@ -118,7 +124,17 @@ export class Daemon implements DaemonApi {
         { node: this.node, store: this.store, trust: trust.book, log: log.child({ part: 'peers' }) },
         { chatProtocol: PROTOCOL },
       );
+      this.wan = new Wan(
+        {
+          node: this.node,
+          log: log.child({ part: 'wan' }),
+          wanted: () => this.store.outboxPeers(),
+          isContact: (peerId) => trust.book.effectiveStateOf(peerId) === 'contact',
+        },
+        config,
+      );
       this.peerOps = new PeerOperations({
+        wan: this.wan,
         node: this.node,
         store: this.store,
         peerTracker: this.peerTracker,
@@ -153,7 +169,14 @@ export class Daemon implements DaemonApi {
         },
       ));
       this.delivery = new Delivery(
-        { store: this.store, chat, peers: this.peerTracker, trust: trust.book, log: log.child({ part: 'delivery' }) },
+        {
+          store: this.store,
+          chat,
+          peers: this.peerTracker,
+          trust: trust.book,
+          log: log.child({ part: 'delivery' }),
+          windowBytes: (peerId, usual) => this.wan.windowBytes(peerId, usual),
+        },
         { ...config.delivery, peers: config.peers },
       );
       this.outgoing = new OutgoingControl(
@@ -192,6 +215,8 @@ export class Daemon implements DaemonApi {
         );
       }
       this.cleanups.push(() => chat.stop());
+      this.wan.start();
+      this.cleanups.push(() => this.wan.stop());
       const rooms = createRooms(
         {
           node: this.node,
@@ -306,6 +331,7 @@ export class Daemon implements DaemonApi {
       storage: { usedBytes: this.budget.usedBytes(), maxBytes: this.budget.maxBytes },
       trust: { inbound: this.trustParts.book.policy, ...this.trustParts.book.counts(), requests: this.trustParts.gate.heldRequests() },
       limits: { maxFrameBytes: this.config.limits.maxFrameBytes },
+      wan: this.wan.status(),
     };
   }
 
@@ -317,8 +343,12 @@ export class Daemon implements DaemonApi {
     return this.peerOps.resolve(target);
   }
 
-  connect(address: string): Promise<PeerInfo> {
-    return this.peerOps.connect(address);
+  connect(target: string): Promise<PeerInfo> {
+    return this.peerOps.connect(target);
+  }
+
+  invitation(): { invitation: string; peerId: string; addresses: string[] } {
+    return this.wan.invitation();
   }
 
   async send(peerId: string, text: string, id?: string): Promise<SentMessage> {

@@ -1,8 +1,9 @@
 // The node's Ed25519 key: created once, kept forever, never silently replaced.
-import { chmodSync, closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import type { PrivateKey } from '@libp2p/interface';
+import { writeSecretFile } from '../secret-file.js';
 import { StartupRefusal } from './startup-error.js';
 
 export const IDENTITY_FILE = 'identity.key';
@@ -36,20 +37,6 @@ export async function loadOrCreateIdentity(dataDir: string): Promise<{ privateKe
     }
   }
   const privateKey = await generateKeyPair('Ed25519');
-  writeKeyFile(path, privateKeyToProtobuf(privateKey));
+  writeSecretFile(path, privateKeyToProtobuf(privateKey));
   return { privateKey, created: true };
-}
-
-/** Writes atomically (temp file, fsync, rename) so a crash never leaves a half-written key. */
-function writeKeyFile(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
 }

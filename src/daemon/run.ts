@@ -6,6 +6,7 @@ import { createLogger } from '../logger.js';
 import { Daemon, type DaemonOptions, SHUTDOWN_TIMEOUT_MS } from './daemon.js';
 import { installStorageFullGuard } from './fault-guard.js';
 import { oneLine, StartupRefusal } from './startup-error.js';
+import { letYoungGenerationGrow } from '../young-generation.js';
 
 /** Exit codes of the daemon, documented in README.md. */
 export const DAEMON_EXIT = { ok: 0, failed: 1, config: 78 } as const;
@@ -46,6 +47,8 @@ export async function runDaemon(flags: ConfigFlags, options: DaemonOptions = {})
     sayWhy(refused ? message : `daemon failed to start: ${message}`);
     return refused ? DAEMON_EXIT.config : DAEMON_EXIT.failed;
   }
+  // Start-up is over: from now on a larger young generation pays for itself (see young-generation.ts).
+  letYoungGenerationGrow();
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -55,11 +55,25 @@ export class Delivery {
   private readonly redialer: Redialer;
   private lastExpiryCheck = 0;
   private stopped = false;
+  private readonly windowBytes: (peerId: string, usual: number) => number;
 
   constructor(
-    components: { store: Store; chat: ChatService; peers: PeerTracker; trust: TrustView; log: Logger },
+    components: {
+      store: Store;
+      chat: ChatService;
+      peers: PeerTracker;
+      trust: TrustView;
+      log: Logger;
+      /**
+       * The byte window for a peer, given the usual one: smaller when the peer is reached only over
+       * a relayed connection that the relay closes after a number of bytes (src/wan/), so that acks
+       * come back before the relay's limit and every new connection makes progress.
+       */
+      windowBytes?: ((peerId: string, usual: number) => number) | undefined;
+    },
     options: DeliveryOptions,
   ) {
+    this.windowBytes = components.windowBytes ?? ((_peerId, usual) => usual);
     this.store = components.store;
     this.chat = components.chat;
     this.peers = components.peers;
@@ -157,16 +171,17 @@ export class Delivery {
       if (!opened) return;
       stream = opened;
     }
+    const windowBytes = this.windowBytes(link.peerId, WINDOW_BYTES);
     while (!this.stopped && stream.isOpen && link.unacked.size < WINDOW) {
       let inFlight = 0;
       for (const bytes of link.unacked.values()) inFlight += bytes;
-      if (inFlight >= WINDOW_BYTES) return;
+      if (inFlight >= windowBytes) return;
       const fetched = this.store.pendingFor(link.peerId, link.lastSeq, Math.min(BATCH, WINDOW - link.unacked.size));
       if (fetched.length === 0) return;
       // As many as fit in the byte window, and at least one.
       const payloads: Uint8Array[] = [];
       for (const m of fetched) {
-        if (payloads.length > 0 && inFlight >= WINDOW_BYTES) break;
+        if (payloads.length > 0 && inFlight >= windowBytes) break;
         const payload = this.encode(link, m);
         payloads.push(payload);
         if (link.envelope) inFlight += payload.byteLength;

@@ -4,10 +4,12 @@ import { yamux } from '@chainsafe/libp2p-yamux';
 import { type Identify, identify } from '@libp2p/identify';
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface';
 import { tcp } from '@libp2p/tcp';
-import { createLibp2p, type Libp2p, type Libp2pInit } from 'libp2p';
+import { createLibp2p, type Libp2p, type Libp2pInit, type Libp2pOptions } from 'libp2p';
 import { AGENT } from '../version.js';
 import { announceFilter, isOwnAddress, onLinkFirst } from './addresses.js';
+import { type InboundAttempts, inboundAttempts } from './inbound-attempts.js';
 import { currentLinks } from './links.js';
+import { fastNoiseCrypto } from './noise-crypto.js';
 import { type LanDiscovery, type LanLog, lanDiscovery } from './mdns/lan-discovery.js';
 import { type NonChatPeers, nonChatPeers } from './non-chat-peers.js';
 
@@ -24,8 +26,12 @@ export interface NodeOptions {
    * with the node's own rule of never dialling itself.
    */
   gater?: ((node: ChatNode) => ConnectionGater) | undefined;
-  /** More libp2p services by name (for example gossipsub for rooms), added to the node's own. */
+  /** Transports besides TCP (beyond the LAN: the circuit relay transport). */
+  extraTransports?: NonNullable<Libp2pOptions['transports']> | undefined;
+  /** Services besides identify, LAN discovery and nonChat, by name (beyond the LAN: relay, DHT). */
   extraServices?: Record<string, (components: never) => unknown> | undefined;
+  /** Addresses to announce besides the ones listened on (a public address set in the config). */
+  announce?: string[] | undefined;
   /** libp2p's own metrics (the metrics part's registry); none when absent. */
   metrics?: Libp2pInit['metrics'];
 }
@@ -39,7 +45,7 @@ export interface NodeOptions {
  */
 export const STREAM_WINDOW_BYTES = 256 * 1024;
 
-export type ChatNode = Libp2p<{ identify: Identify; lan: LanDiscovery; nonChat: NonChatPeers }>;
+export type ChatNode = Libp2p<{ identify: Identify; lan: LanDiscovery; nonChat: NonChatPeers; inbound: InboundAttempts }>;
 
 /**
  * The mDNS service name for a network name. The default network uses libp2p's own service
@@ -59,26 +65,43 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
     privateKey: options.privateKey,
     nodeInfo: { userAgent: AGENT },
     metrics: options.metrics,
-    addresses: { listen: options.listen, announceFilter },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
+    addresses: {
+      listen: options.listen,
+      appendAnnounce: options.announce ?? [],
+      announceFilter,
+    },
+    transports: [tcp(), ...(options.extraTransports ?? [])],
+    connectionEncrypters: [noise({ crypto: fastNoiseCrypto })],
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: STREAM_WINDOW_BYTES } })],
     connectionManager: { maxConnections: options.maxConnections, dialTimeout: 10_000, addressSorter: onLinkFirst() },
     connectionGater: {
       denyDialPeer: (peerId) => trustGater().denyDialPeer?.(peerId) ?? false,
-      // Never dial ourselves, whatever address a peer record holds.
+      // Never dial ourselves, whatever address a peer record holds. Relay addresses lead to the
+      // relay, not to us: neither ours nor the target's count (a relay may share our port number).
       denyDialMultiaddr: (ma) =>
-        isOwnAddress(
-          ma.toString(),
-          node.getMultiaddrs().map((a) => a.toString()),
-          currentLinks(),
-        ) ||
+        (!ma.toString().includes('/p2p-circuit') &&
+          isOwnAddress(
+            ma.toString(),
+            node
+              .getMultiaddrs()
+              .map((a) => a.toString())
+              .filter((a) => !a.includes('/p2p-circuit')),
+            currentLinks(),
+          )) ||
         (trustGater().denyDialMultiaddr?.(ma) ?? false),
-      denyInboundConnection: (maConn) => trustGater().denyInboundConnection?.(maConn) ?? false,
+      // libp2p asks this right after it accepted an inbound socket: from here on it is being upgraded.
+      denyInboundConnection: async (maConn) => {
+        if (await (trustGater().denyInboundConnection?.(maConn) ?? false)) return true;
+        node.services.inbound.add(maConn);
+        return false;
+      },
       denyOutboundConnection: (peerId, maConn) => trustGater().denyOutboundConnection?.(peerId, maConn) ?? false,
       denyInboundEncryptedConnection: (peerId, maConn) => trustGater().denyInboundEncryptedConnection?.(peerId, maConn) ?? false,
       denyOutboundEncryptedConnection: (peerId, maConn) => trustGater().denyOutboundEncryptedConnection?.(peerId, maConn) ?? false,
       denyInboundUpgradedConnection: (peerId, maConn) => trustGater().denyInboundUpgradedConnection?.(peerId, maConn) ?? false,
+      denyInboundRelayReservation: (peerId) => trustGater().denyInboundRelayReservation?.(peerId) ?? false,
+      denyInboundRelayedConnection: (relay, remote) => trustGater().denyInboundRelayedConnection?.(relay, remote) ?? false,
+      denyOutboundRelayedConnection: (source, destination) => trustGater().denyOutboundRelayedConnection?.(source, destination) ?? false,
       denyOutboundUpgradedConnection: (peerId, maConn) => trustGater().denyOutboundUpgradedConnection?.(peerId, maConn) ?? false,
     },
     services: {
@@ -93,7 +116,8 @@ export async function createChatNode(options: NodeOptions): Promise<ChatNode> {
         ignore: (peerId) => node.services.nonChat.has(peerId),
       }),
       nonChat: nonChatPeers(),
-      ...(options.extraServices as Record<string, never>),
+      inbound: inboundAttempts(),
+      ...(options.extraServices as Record<string, never> | undefined),
     },
     start: false,
   });

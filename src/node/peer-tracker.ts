@@ -9,23 +9,23 @@ import type { TrustView } from '../types.js';
 import { dialableAddresses } from './addresses.js';
 import type { ChatNode } from './create-node.js';
 import { DialLimiter } from './dial-limiter.js';
+import { type DialOutcome, LanDialer } from './lan-dialer.js';
 import { isP2pchatAgent, PeerKinds } from './peer-kinds.js';
 
 export { isP2pchatAgent };
 
 /** Identify runs on a connection at most this often when it fails by anything but a refusal. */
 const IDENTIFY_ATTEMPTS = 2;
-/** When both sides discover each other, the larger peer id waits this long for the other's dial. */
-const SECOND_DIALER_DELAY_MS = 1000;
 /**
  * Most addresses of a peer we keep and dial. A peer may announce any number (identify, mDNS),
  * each of them someone else's perhaps: a real host needs a handful.
  */
 export const MAX_PEER_ADDRESSES = 8;
 
-/** Only one side dials first, so that a pair does not end up with two connections. */
-export function shouldDialFirst(self: string, other: string): boolean {
-  return self < other;
+/** Whether a dial failed by running out of time (a slow handshake), not by a refusal. */
+function isTimeout(err: unknown): boolean {
+  const e = err as Error;
+  return e.name === 'TimeoutError' || /timed? ?out/i.test(e.message ?? '');
 }
 
 export class PeerTracker {
@@ -35,12 +35,12 @@ export class PeerTracker {
   /** What each connected peer is (a p2pchat daemon or a plain chat peer), from identify. */
   readonly kinds: PeerKinds;
   private readonly connectListeners = new Set<(peerId: string) => void>();
-  /** Second-dialer timers by peer id: at most one waits per peer. */
-  private readonly secondDials = new Map<string, NodeJS.Timeout>();
   private readonly dialing = new Set<string>();
   private readonly trust: TrustView;
   /** Our dials per remote host: strangers' announced addresses are never dialled in bulk. */
   private readonly dialLimiter = new DialLimiter();
+  /** Dials the peers LAN discovery sees: one side per pair, a few at a time. */
+  readonly lanDialer: LanDialer;
 
   constructor(components: { node: ChatNode; store: Store; trust: TrustView; log: Logger }, options: { chatProtocol: string }) {
     this.kinds = new PeerKinds(options.chatProtocol);
@@ -48,6 +48,16 @@ export class PeerTracker {
     this.store = components.store;
     this.trust = components.trust;
     this.log = components.log;
+    this.lanDialer = new LanDialer({
+      self: this.node.peerId.toString(),
+      isConnected: (peerId) => this.isConnected(peerId),
+      isDialing: (peerId) => this.dialing.has(peerId),
+      stateOf: (peerId) => this.trust.stateOf(peerId),
+      inboundPendingFrom: (hosts) => this.node.services.inbound.pendingFrom(hosts),
+      dialsBack: (peerId) => this.node.services.lan.announcesDaemon(peerId),
+      dial: (peerId, target, kind, why) => this.dialOnce(peerId, target, kind, why),
+      log: this.log,
+    });
   }
 
   get self(): string {
@@ -56,7 +66,11 @@ export class PeerTracker {
 
   start(): void {
     this.node.services.lan.addEventListener('peer', (evt) => this.onSighting((evt as CustomEvent<PeerInfo>).detail));
-    this.node.addEventListener('connection:open', (evt) => this.identify(evt.detail));
+    this.node.addEventListener('connection:open', (evt) => {
+      const connection = evt.detail;
+      this.log.debug({ peer: connection.remotePeer.toString(), direction: connection.direction }, 'connection opened');
+      this.identify(connection);
+    });
     this.node.addEventListener('peer:connect', (evt) => this.onConnect(evt.detail));
     this.node.addEventListener('peer:disconnect', (evt) => this.onDisconnect(evt.detail));
     this.node.addEventListener('peer:identify', (evt) => {
@@ -99,8 +113,7 @@ export class PeerTracker {
   }
 
   stop(): void {
-    for (const timer of this.secondDials.values()) clearTimeout(timer);
-    this.secondDials.clear();
+    this.lanDialer.stop();
     this.kinds.stop();
   }
 
@@ -148,12 +161,16 @@ export class PeerTracker {
 
   /** Dials a peer, logging failures: a dial error is never fatal. */
   async dial(target: PeerId | Parameters<ChatNode['dial']>[0], why: string): Promise<boolean> {
+    return (await this.attempt(target, why)) === 'connected';
+  }
+
+  private async attempt(target: PeerId | Parameters<ChatNode['dial']>[0], why: string): Promise<DialOutcome> {
     try {
       await this.node.dial(target, { signal: AbortSignal.timeout(10_000) });
-      return true;
+      return 'connected';
     } catch (err) {
       this.log.debug({ target: target.toString(), why, err: (err as Error).message }, 'dial failed');
-      return false;
+      return isTimeout(err) ? 'timed-out' : 'failed';
     }
   }
 
@@ -184,42 +201,26 @@ export class PeerTracker {
     }
   }
 
-  /**
-   * A peer answered or announced itself on the LAN. Every sighting of a peer we are not connected
-   * to leads to a dial, not only the first: that is how connections come back after a partition.
-   * The dial uses the addresses the peer announced on the link we share with it.
-   */
+  /** A peer answered or announced itself on the LAN: the LAN dialer decides whether and when to dial it. */
   private onSighting(peer: PeerInfo): void {
     const id = peer.id.toString();
-    if (id === this.self || this.isConnected(id) || this.dialing.has(id) || this.secondDials.has(id)) return;
-    const state = this.trust.stateOf(id);
-    if (state === 'blocked') return;
-    const kind = state === 'contact' ? 'wanted' : 'stranger';
+    if (this.isConnected(id)) return;
     this.log.debug({ peer: id, addresses: peer.multiaddrs.map((a) => a.toString()) }, 'peer seen on the LAN');
-    const target = peer.multiaddrs.slice(0, MAX_PEER_ADDRESSES).map((a) => a.encapsulate(`/p2p/${id}`));
-    if (shouldDialFirst(this.self, id)) {
-      void this.dialOnce(id, target, kind, 'discovered');
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.secondDials.delete(id);
-      if (!this.isConnected(id)) void this.dialOnce(id, target, kind, 'discovered (second dialer)');
-    }, SECOND_DIALER_DELAY_MS);
-    this.secondDials.set(id, timer);
+    this.lanDialer.sighted(peer.id, peer.multiaddrs.slice(0, MAX_PEER_ADDRESSES));
   }
 
   /** A sighting's dial; a stranger's is skipped when the dial limiter says its host had enough for now. */
-  private async dialOnce(id: string, target: Multiaddr[], kind: 'wanted' | 'stranger', why: string): Promise<void> {
+  private async dialOnce(id: string, target: Multiaddr[], kind: 'wanted' | 'stranger', why: string): Promise<DialOutcome> {
     const addresses = target.map((a) => a.toString());
     this.dialing.add(id);
     const release = kind === 'wanted' ? await this.dialLimiter.wanted(addresses) : this.dialLimiter.tryStranger(addresses);
     if (!release) {
       this.dialing.delete(id);
       this.log.debug({ peer: id, why }, 'dial skipped: its host was dialled just now');
-      return;
+      return 'failed';
     }
     try {
-      await this.dial(target, why);
+      return await this.attempt(target, why);
     } finally {
       this.dialing.delete(id);
       release();

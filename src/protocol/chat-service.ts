@@ -101,6 +101,9 @@ export class ChatService {
     await this.node.handle(PROTOCOL, (stream, connection) => this.accept(stream, connection.remotePeer.toString()), {
       maxInboundStreams: this.options.maxInboundStreams,
       maxOutboundStreams: 8,
+      // Relayed connections are "limited" (the relay closes them past its limits): chat runs on
+      // them anyway, since acks and resends make a closed connection cost a retry, not a message.
+      runOnLimitedConnection: true,
     });
   }
 
@@ -157,7 +160,10 @@ export class ChatService {
   }
 
   private dial(peerId: string): Promise<Stream> {
-    return this.node.dialProtocol(peerIdFromString(peerId), PROTOCOL, { signal: AbortSignal.timeout(10_000) });
+    return this.node.dialProtocol(peerIdFromString(peerId), PROTOCOL, {
+      signal: AbortSignal.timeout(10_000),
+      runOnLimitedConnection: true,
+    });
   }
 
   private accept(stream: Stream, peerId: string): void {

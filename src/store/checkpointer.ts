@@ -1,18 +1,20 @@
-// WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside whichever commit
-// crosses the threshold: it copies the log into the database and fsyncs both files, and that commit
-// (so the whole event loop) waits several milliseconds. Here a worker thread with its own
-// connection runs PASSIVE checkpoints instead, every CHECKPOINT_COMMITS commits or once a second
-// while there are writes. PASSIVE never blocks the daemon's writer, and with synchronous=NORMAL
-// SQLite syncs the WAL before copying and the database after, so it never undoes a durable commit.
-// The worker starts on the first write and ends after a while without any, so an idle daemon pays
-// nothing for it. SQLite's own automatic checkpoint stays as a backstop at a higher threshold.
+// WAL checkpoints off the event loop while the daemon is busy. SQLite's automatic checkpoint runs
+// inside whichever commit crosses the threshold: it copies the log into the database and fsyncs
+// both files, and that commit (so the whole event loop) waits several milliseconds. Here, once
+// CHECKPOINT_COMMITS commits have piled up, a worker thread with its own connection runs a PASSIVE
+// checkpoint instead. PASSIVE never blocks the daemon's writer, and with synchronous=NORMAL SQLite
+// syncs the WAL before copying and the database after, so it never undoes a durable commit.
+// The worker costs about 10 MB while it lives, so it starts only for such a burst and ends after a
+// while without one. A quiet daemon (fewer commits than that in QUIET_CHECKPOINT_MS) checkpoints on
+// its own thread instead, when the timer fires: a checkpoint with little or nothing to copy costs
+// little, and nothing is waiting then. SQLite's own automatic checkpoint stays as a backstop.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 /** Commits between two checkpoints at most (a commit writes a few pages of the log). */
 export const CHECKPOINT_COMMITS = 200;
-/** With fewer commits than that, a checkpoint still runs this long after the last one. */
-const CHECKPOINT_INTERVAL_MS = 1000;
+/** With fewer commits than that, a checkpoint runs on the daemon's own thread this long after the last one. */
+export const QUIET_CHECKPOINT_MS = 10_000;
 /** The worker ends after this long without commits; the next commit starts it again. */
 const IDLE_MS = 30_000;
 
@@ -52,6 +54,10 @@ export interface CheckpointerOptions {
   walSizeLimit: number;
   /** Told after each checkpoint (a failed one included: the automatic checkpoint still backs it up). */
   onCheckpoint?: ((result: CheckpointResult, seconds: number) => void) | undefined;
+  /** A PASSIVE checkpoint on the daemon's own connection, for a quiet daemon. */
+  checkpointHere: () => CheckpointResult;
+  /** Milliseconds a quiet daemon waits before its checkpoint (QUIET_CHECKPOINT_MS; tests shorten it). */
+  quietMs?: number | undefined;
 }
 
 export class Checkpointer {
@@ -72,8 +78,24 @@ export class Checkpointer {
     if (this.stopped) return;
     this.commitsSince++;
     if (this.commitsSince >= CHECKPOINT_COMMITS) this.run();
-    else this.timer ??= setTimeout(() => this.run(), CHECKPOINT_INTERVAL_MS).unref();
+    else this.timer ??= setTimeout(() => this.quietCheckpoint(), this.options.quietMs ?? QUIET_CHECKPOINT_MS).unref();
     this.idleTimer?.refresh();
+  }
+
+  private quietCheckpoint(): void {
+    this.timer = undefined;
+    if (this.running || this.stopped || this.commitsSince === 0) return;
+    // A worker that is still alive from a burst does it off the loop at no extra cost.
+    if (this.worker) return this.run();
+    this.commitsSince = 0;
+    const started = performance.now();
+    let result: CheckpointResult;
+    try {
+      result = this.options.checkpointHere();
+    } catch (err) {
+      result = { ok: false, error: (err as Error).message };
+    }
+    this.options.onCheckpoint?.(result, (performance.now() - started) / 1000);
   }
 
   /** Ends the worker; its connection closes, the daemon's own connection is untouched. */
@@ -95,7 +117,8 @@ export class Checkpointer {
       this.options.onCheckpoint?.(result, (performance.now() - started) / 1000);
       // Commits that came in meanwhile may already call for the next one.
       if (this.commitsSince >= CHECKPOINT_COMMITS) this.run();
-      else if (this.commitsSince > 0) this.timer ??= setTimeout(() => this.run(), CHECKPOINT_INTERVAL_MS).unref();
+      else if (this.commitsSince > 0)
+        this.timer ??= setTimeout(() => this.quietCheckpoint(), this.options.quietMs ?? QUIET_CHECKPOINT_MS).unref();
     });
     worker.postMessage('checkpoint');
   }

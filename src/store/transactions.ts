@@ -16,6 +16,8 @@ const WAL_SIZE_LIMIT = 8 * 1024 * 1024;
  * checkpointer's worker normally runs long before (src/store/checkpointer.ts).
  */
 const AUTOCHECKPOINT_PAGES = 4000;
+/** SQLite page cache per connection, in KiB. */
+export const CACHE_KIB = 2048;
 
 export type EventListener = (event: ChatEvent) => void;
 
@@ -40,6 +42,9 @@ export function openDatabase(path: string): Database.Database {
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
   db.pragma('foreign_keys = ON');
+  // 2 MiB of page cache instead of better-sqlite3's 16 MiB: reading a long history once kept up to
+  // 18 MB more resident for good, for no speed measured on inserts or history queries.
+  db.pragma(`cache_size = -${CACHE_KIB}`);
   return db;
 }
 
@@ -69,6 +74,10 @@ export class DurableTransactions {
       path: db.name,
       walSizeLimit: WAL_SIZE_LIMIT,
       onCheckpoint: (result, seconds) => this.observer?.checkpointed?.(seconds, result.ok),
+      checkpointHere: () => {
+        const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+        return { ok: true, log: row?.log, checkpointed: row?.checkpointed };
+      },
     });
   }
 

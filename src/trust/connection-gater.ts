@@ -17,6 +17,8 @@ export interface ConnectionGaterDeps {
   trust: TrustView;
   limits: AdmissionLimits;
   log: Logger;
+  /** Who may hold a reservation on this daemon's relay (`relay.reservationsFrom`); anyone not blocked when absent. */
+  relayReservations?: 'anyone' | 'contacts' | undefined;
   /** Incremented on every refusal; owned by the caller. */
   denials?: DenialCounts | undefined;
 }
@@ -87,12 +89,20 @@ export function createConnectionGater(deps: ConnectionGaterDeps): (node: Connect
       return false;
     };
 
+    const blocked = (peerId: PeerId, where: string): boolean => {
+      const id = peerId.toString();
+      return trust.stateOf(id) === 'blocked' ? deny(id, undefined, 'blocked', where) : false;
+    };
+
     return {
       // Never dial a blocked peer, whatever asked for the dial.
-      denyDialPeer: (peerId) => {
-        const id = peerId.toString();
-        return trust.stateOf(id) === 'blocked' ? deny(id, undefined, 'blocked', 'dial') : false;
-      },
+      denyDialPeer: (peerId) => blocked(peerId, 'dial'),
+      // Beyond the LAN: a blocked peer holds no reservation on our relay, and is relayed neither to
+      // us nor, by our relay, to anyone or from anyone.
+      denyInboundRelayReservation: (peerId) =>
+        blocked(peerId, 'relay reservation') || (deps.relayReservations === 'contacts' && stateOf(peerId.toString()) !== 'contact'),
+      denyInboundRelayedConnection: (_relay, remote) => blocked(remote, 'relayed'),
+      denyOutboundRelayedConnection: (source, destination) => blocked(source, 'relay') || blocked(destination, 'relay'),
       // libp2p names the peer in each address it is about to dial: a stranger whose share of this
       // address is full would only be refused after the handshake, so it is not dialled at all.
       // Many identities announcing one address thus cost no dial once that address is full.

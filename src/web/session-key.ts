@@ -3,8 +3,9 @@
 // EventSource that gets a 401 after a restart gives up for good, and the user would have to ask
 // `p2pchat web` for a new link each time.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, openSync, readFileSync, writeSync, closeSync, fsyncSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeSecretFile } from '../secret-file.js';
 
 export const SESSION_KEY_FILE = 'web-session.key';
 const KEY_BYTES = 32;
@@ -19,13 +20,6 @@ export function loadOrCreateSessionKey(dataDir: string): Buffer {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const key = randomBytes(KEY_BYTES);
-  const fd = openSync(path, 'w', 0o600);
-  try {
-    writeSync(fd, key);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(path, 0o600);
+  writeSecretFile(path, key);
   return key;
 }

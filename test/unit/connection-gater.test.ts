@@ -69,3 +69,28 @@ describe('createConnectionGater', () => {
     assert.deepEqual(denials, { blocked: 2, address_full: 1, subnet_full: 0, strangers_full: 0 });
   });
 });
+
+describe('relay reservations', () => {
+  const gaterFor = (states: Record<string, TrustState>, relayReservations?: 'anyone' | 'contacts') =>
+    createConnectionGater({
+      trust: { stateOf: (id) => states[id] ?? 'stranger', effectiveStateOf: (id) => states[id] ?? 'stranger' },
+      limits: { maxConnections: 10, contactReservedConnections: 2, connectionsPerAddress: 1, connectionsPerSubnet: 5 },
+      log: pino({ level: 'silent' }),
+      relayReservations,
+    })({ getConnections: () => [] });
+
+  it('go to anyone not blocked by default, to contacts only when configured; blocked peers are relayed neither way', async () => {
+    const states: Record<string, TrustState> = { [A]: 'contact', [C]: 'blocked' };
+    const [a, b, c] = [peerIdFromString(A), peerIdFromString(B), peerIdFromString(C)];
+    const open = gaterFor(states);
+    assert.equal(await open.denyInboundRelayReservation?.(a), false);
+    assert.equal(await open.denyInboundRelayReservation?.(b), false);
+    assert.equal(await open.denyInboundRelayReservation?.(c), true);
+    const contacts = gaterFor(states, 'contacts');
+    assert.equal(await contacts.denyInboundRelayReservation?.(a), false);
+    assert.equal(await contacts.denyInboundRelayReservation?.(b), true);
+    assert.equal(await open.denyOutboundRelayedConnection?.(a, c), true);
+    assert.equal(await open.denyInboundRelayedConnection?.(a, c), true);
+    assert.equal(await open.denyInboundRelayedConnection?.(c, b), false, 'only the remote peer counts, not the relay');
+  });
+});

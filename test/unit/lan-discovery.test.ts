@@ -37,7 +37,7 @@ describe('DNS packets', () => {
     assert.deepEqual(decodedQuery.questions, query.questions);
     const decoded = decodePacket(encodePacket(announcementPacket(records())));
     assert.equal(decoded.type, 'response');
-    assert.deepEqual(readSightings(decoded, TAG), [{ peerId: ID, multiaddrs: [ADDR] }]);
+    assert.deepEqual(readSightings(decoded, TAG), [{ peerId: ID, instance: `${ID}.${TAG}`, ttl: 120, multiaddrs: [ADDR] }]);
     assert.deepEqual(
       decoded.answers?.map((r) => [r.type, 'flush' in r && r.flush]),
       [
@@ -76,7 +76,7 @@ describe('DNS packets', () => {
         [`${ID}.${TAG}`, 'TXT', null],
       ],
     );
-    assert.deepEqual(readSightings(packet, TAG), [{ peerId: ID, multiaddrs: [ADDR] }]);
+    assert.deepEqual(readSightings(packet, TAG), [{ peerId: ID, instance: `${ID}.${TAG}`, ttl: 120, multiaddrs: [ADDR] }]);
   });
 
   it('reject truncated packets and pointer loops instead of hanging', () => {

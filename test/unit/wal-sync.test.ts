@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { CHECKPOINT_COMMITS } from '../../src/store/checkpointer.js';
+import { CHECKPOINT_COMMITS, Checkpointer } from '../../src/store/checkpointer.js';
 import { GroupCommit } from '../../src/store/group-commit.js';
 import { Store } from '../../src/store/store.js';
 import { WalSync } from '../../src/store/wal-sync.js';
@@ -24,6 +24,14 @@ function heldSync() {
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Sends grouped as the control API groups them: answered with their seq once durable. */
+function sendGroup(store: Store): GroupCommit<string, number> {
+  return new GroupCommit<string, number>(
+    (texts) => store.atomically(() => texts.map((t) => store.queueOutgoing(PEER, t).seq), true),
+    () => store.synced(),
+  );
+}
 
 describe('WalSync', () => {
   it('runs one sync at a time, and every commit made meanwhile shares the next one', async () => {
@@ -129,10 +137,7 @@ describe('Store durability', () => {
     const held = heldSync();
     const store = new Store(dir, { walSync: () => held.sync });
     try {
-      const group = new GroupCommit<string, number>(
-        (texts) => store.atomically(() => texts.map((t) => store.queueOutgoing(PEER, t).seq), true),
-        () => store.synced(),
-      );
+      const group = sendGroup(store);
       let answered = false;
       const answer = group.submit('hello').then((seq) => {
         answered = true;
@@ -153,10 +158,7 @@ describe('Store durability', () => {
     const held = heldSync();
     const store = new Store(dir, { walSync: () => held.sync });
     try {
-      const group = new GroupCommit<string, number>(
-        (texts) => store.atomically(() => texts.map((t) => store.queueOutgoing(PEER, t).seq), true),
-        () => store.synced(),
-      );
+      const group = sendGroup(store);
       const answer = group.submit('hello');
       await turn();
       await turn();
@@ -193,6 +195,28 @@ describe('Checkpoints', () => {
     } finally {
       store.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Checkpointer', () => {
+  it('checkpoints a quiet database on its own thread, with no worker', async () => {
+    const here = { ok: true, log: 3, checkpointed: 3 };
+    const seen: unknown[] = [];
+    const checkpointer = new Checkpointer({
+      path: '/nonexistent/never-opened.db', // a worker would fail to open it
+      walSizeLimit: 0,
+      quietMs: 10,
+      checkpointHere: () => here,
+      onCheckpoint: (result) => seen.push(result),
+    });
+    try {
+      for (let i = 0; i < 5; i++) checkpointer.committed();
+      const deadline = Date.now() + 10_000;
+      while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      assert.deepEqual(seen, [here], 'one checkpoint, the one run here');
+    } finally {
+      checkpointer.stop();
     }
   });
 });

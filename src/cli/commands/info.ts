@@ -5,7 +5,7 @@ import type { Message, PeerInfo, StatusInfo } from '../../types.js';
 import { positiveInt } from '../arguments.js';
 import { ipMultiaddr, parseConnectTarget } from '../connect-address.js';
 import { CliError, context, EXIT } from '../context.js';
-import { duration, formatHistory, formatPeers, type PeerLook, peerLabel } from '../format.js';
+import { duration, formatHistory, formatPeers, type PeerLook, peerLabel, reachabilityText } from '../format.js';
 import { safeInline, safeName } from '../terminal-text.js';
 
 /** The multiaddr to dial for what the user typed: a multiaddr as is; host:port with the host resolved here. */
@@ -17,6 +17,8 @@ async function connectMultiaddr(input: string): Promise<string> {
     throw new CliError((err as Error).message, EXIT.usage);
   }
   if ('multiaddr' in target) return target.multiaddr;
+  // A peer id or an invitation goes to the daemon as typed: it finds the peer (DHT, relays).
+  if ('peerRef' in target) return target.peerRef;
   try {
     const { address } = await lookup(target.host);
     return ipMultiaddr(address, target.port, target.peer);
@@ -70,6 +72,7 @@ export function registerInfoCommands(program: Command): void {
           `Version:    ${s.version}`,
           `Addresses:  ${s.addresses.map(safeInline).join('\n            ') || '(none)'}`,
           `Discovery:  ${s.mdns ? `mDNS, network "${s.network}"` : 'off (connect peers by address)'}`,
+          `Reach:      ${reachabilityText(s.wan)}`,
           `Socket:     ${s.socket}`,
           `Data dir:   ${s.dataDir}`,
           `Uptime:     ${duration(s.uptimeSeconds)} (pid ${s.pid})`,
@@ -97,11 +100,14 @@ export function registerInfoCommands(program: Command): void {
 
   program
     .command('connect')
-    .description('connect to a peer by address (for peers mDNS cannot find); it becomes a contact')
-    .argument('<address>', 'host:port, [v6addr]:port, a host name (port 4747) or a multiaddr; /p2p/<peer id> may follow')
+    .description('connect to a peer by address, invitation or peer id (for peers mDNS cannot find); it becomes a contact')
+    .argument(
+      '<address>',
+      'host:port, [v6addr]:port, a host name (port 4747) or a multiaddr (/p2p/<peer id> may follow); an invitation (p2pchat invite); a peer id (found through the DHT, with --wan)',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  p2pchat connect 192.168.1.20:4747\n  p2pchat connect laptop.local\n  p2pchat connect [fe80::1%eth0]:4747\n  p2pchat connect /ip4/192.168.1.20/tcp/4747/p2p/12D3KooW...',
+      '\nExamples:\n  p2pchat connect 192.168.1.20:4747\n  p2pchat connect laptop.local\n  p2pchat connect [fe80::1%eth0]:4747\n  p2pchat connect /ip4/192.168.1.20/tcp/4747/p2p/12D3KooW...\n  p2pchat connect p2pchat-invite:eyJ2Ijox...\n  p2pchat connect 12D3KooW...',
     )
     .action(async (address: string, _opts, cmd: Command) => {
       const ctx = context(cmd);

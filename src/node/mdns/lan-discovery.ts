@@ -18,13 +18,26 @@ import { CODE_P2P, type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import { isLoopbackAddress } from '../addresses.js';
 import { currentLinks } from '../links.js';
 import { bindSocket, LinkResponder, MDNS_GROUP } from './link-responder.js';
+import { KnownAnswers } from './known-answers.js';
 import { decodePacket, type Packet } from './packet.js';
 import { addressesForLink, discoveryLinks, linkOf, linkRecords, readSightings } from './records.js';
 import { isLegacyQuery, legacyReplyPacket, MDNS_PORT, replyTo } from './responder.js';
+import { TruncatedQueries } from './truncated-queries.js';
 
 /** How often to look for links that came up or went away (a cable plugged in, Wi-Fi joined). */
 const LINK_CHECK_MS = 1000;
 const LISTEN_EVENTS = ['transport:listening', 'transport:close'];
+
+/** Counts since start (for logs, tests and metrics). */
+export interface LanCounts {
+  queriesSent: number;
+  queriesReceived: number;
+  /** Multicast responses we sent (answers and announcements). */
+  responsesSent: number;
+  responsesReceived: number;
+  /** Sightings handed on to the daemon (not counted: those of peers we are connected to). */
+  sightings: number;
+}
 
 /** The log calls this part makes; a pino logger fits, and so does libp2p's (see libp2pLog). */
 export interface LanLog {
@@ -70,6 +83,13 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
   private readonly links = new Map<string, LinkResponder>();
   private linkTimer: NodeJS.Timeout | undefined;
   private listeners = 0;
+  /** Peers we are connected to: their sightings tell nothing new, and our queries list them as known. */
+  private readonly connected = new Set<string>();
+  private readonly known = new KnownAnswers();
+  private readonly truncated = new TruncatedQueries();
+  readonly counts: LanCounts = { queriesSent: 0, queriesReceived: 0, responsesSent: 0, responsesReceived: 0, sightings: 0 };
+  private readonly onConnect = (evt: Event) => this.connected.add(String((evt as CustomEvent<PeerId>).detail));
+  private readonly onDisconnect = (evt: Event) => this.connected.delete(String((evt as CustomEvent<PeerId>).detail));
   /** Our addresses change when a transport starts or stops listening: announce at once. */
   private readonly onListening = () => this.checkLinks();
 
@@ -118,6 +138,8 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
     receiver.on('error', (err) => this.log.debug({ err: err.message }, 'mDNS socket error'));
     this.receiver = receiver;
     for (const event of LISTEN_EVENTS) this.components.events.addEventListener(event, this.onListening);
+    this.components.events.addEventListener('peer:connect', this.onConnect);
+    this.components.events.addEventListener('peer:disconnect', this.onDisconnect);
     this.checkLinks();
     this.linkTimer = setInterval(() => this.checkLinks(), LINK_CHECK_MS);
     this.linkTimer.unref();
@@ -127,11 +149,20 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
   async stop(): Promise<void> {
     if (!this.receiver) return;
     for (const event of LISTEN_EVENTS) this.components.events.removeEventListener(event, this.onListening);
+    this.components.events.removeEventListener('peer:connect', this.onConnect);
+    this.components.events.removeEventListener('peer:disconnect', this.onDisconnect);
+    this.connected.clear();
+    this.truncated.stop();
     clearInterval(this.linkTimer);
     await Promise.all([...this.links.keys()].map((name) => this.dropLink(name)));
     const receiver = this.receiver;
     this.receiver = undefined;
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  }
+
+  /** Whether the peer's records name it as a p2pchat daemon does (instance name = peer id), unlike a stock libp2p node's random name. */
+  announcesDaemon(peerId: string): boolean {
+    return this.known.instanceOf(peerId) === `${peerId}.${this.init.serviceTag}`;
   }
 
   private ourAddresses(): string[] {
@@ -173,6 +204,8 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
       port: this.port,
       maxQueryIntervalMs: this.init.maxQueryIntervalMs,
       log: this.log,
+      knownAnswers: () => this.known.list(this.init.serviceTag, (peerId) => this.connected.has(peerId), Date.now()),
+      counts: this.counts,
       onPacket: (bytes, source, sourcePort) => this.onPacket(bytes, source, sourcePort),
     });
     this.links.set(link.name, responder);
@@ -204,9 +237,22 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
     }
     const responders = [...this.links.values()];
     const fromThisHost = source.startsWith('127.') || responders.some((r) => r.link.address === source);
-    if (packet.type === 'query') this.onQuery(packet, bytes, source, sourcePort, fromThisHost, responders);
+    if (packet.type === 'query') {
+      if (fromThisHost && responders.some((r) => r.isOwnQuery(bytes))) return;
+      if ((packet.questions ?? []).length > 0) this.counts.queriesReceived++;
+      // A query whose known answers go on in the next packets is answered once they are in.
+      const later = (query: Packet) => this.onQuery(query, source, sourcePort, [...this.links.values()]);
+      if (!this.truncated.take(packet, source, sourcePort, later)) this.onQuery(packet, source, sourcePort, responders);
+      return;
+    }
+    this.counts.responsesReceived++;
+    const now = Date.now();
     for (const sighting of readSightings(packet, this.init.serviceTag)) {
-      if (sighting.peerId === this.components.peerId.toString() || this.init.ignore?.(sighting.peerId)) continue;
+      if (sighting.peerId === this.components.peerId.toString()) continue;
+      this.known.heard(sighting, now);
+      // A connected peer's sighting would only be merged into libp2p's peer store again, for nothing.
+      if (this.connected.has(sighting.peerId) || this.init.ignore?.(sighting.peerId)) continue;
+      this.counts.sightings++;
       // A peer's loopback address reaches that peer only from its own host.
       const usable = sighting.multiaddrs.filter((a) => fromThisHost || !isLoopbackAddress(a));
       const detail = toPeerInfo(sighting.peerId, usable);
@@ -215,15 +261,8 @@ export class LanDiscovery extends EventTarget implements PeerDiscovery, Startabl
   }
 
   /** Answers on the link the query came from (on every link when that is unknown), each with that link's records. */
-  private onQuery(
-    query: Packet,
-    bytes: Buffer,
-    source: string,
-    sourcePort: number,
-    fromThisHost: boolean,
-    responders: LinkResponder[],
-  ): void {
-    if (fromThisHost && responders.some((r) => r.isOwnQuery(bytes))) return;
+  private onQuery(query: Packet, source: string, sourcePort: number, responders: LinkResponder[]): void {
+    if (!this.receiver) return; // stopped while a truncated query waited
     const link = linkOf(
       source,
       responders.map((r) => r.link),

@@ -2,8 +2,8 @@
 // multicast answers waiting for their delay, and the query schedule with its backoff.
 import { createSocket, type Socket } from 'node:dgram';
 import type { Link } from '../links.js';
-import { type Answer, encodePacket, type Packet } from './packet.js';
-import { announcementPacket, goodbyePacket, type LinkRecords, queryPacket } from './records.js';
+import { type Answer, encodePacket, type Packet, type StringAnswer } from './packet.js';
+import { announcementPacket, goodbyePacket, type LinkRecords, queryPackets } from './records.js';
 import { nextQueryInterval, RECORD_GAP_MS, recordKey, type Reply, responsePacket, sharedAnswerDelay } from './responder.js';
 
 export const MDNS_GROUP = '224.0.0.251';
@@ -20,6 +20,10 @@ export interface LinkResponderInit {
   /** Longest interval between queries. */
   maxQueryIntervalMs: number;
   log: LinkLog;
+  /** The PTRs a query lists as known (see known-answers.ts). */
+  knownAnswers: () => StringAnswer[];
+  /** Incremented for each query and multicast response sent. */
+  counts: { queriesSent: number; responsesSent: number };
   /** Every packet that arrives on the link's own socket (unicast queries and replies). */
   onPacket: (bytes: Buffer, source: string, sourcePort: number) => void;
 }
@@ -55,8 +59,8 @@ export class LinkResponder {
   private queryTimer: NodeJS.Timeout | undefined;
   private repeatTimer: NodeJS.Timeout | undefined;
   private queryInterval: number | undefined;
-  /** Our last query's bytes and time: the copy that loops back to us is not answered. */
-  private lastQuery: { bytes: Buffer; at: number } | undefined;
+  /** Our last query's packets and time: the copies that loop back to us are not answered. */
+  private lastQuery: { packets: Buffer[]; at: number } | undefined;
   private closed = false;
 
   constructor(init: LinkResponderInit) {
@@ -104,14 +108,17 @@ export class LinkResponder {
   }
 
   private query(): void {
-    const bytes = encodePacket(queryPacket(this.init.serviceTag));
-    this.lastQuery = { bytes, at: Date.now() };
-    void this.send(bytes, this.init.port, MDNS_GROUP);
+    const packets = queryPackets(this.init.serviceTag, this.init.knownAnswers()).map(encodePacket);
+    this.lastQuery = { packets, at: Date.now() };
+    this.init.counts.queriesSent++;
+    // In order: the packets after the first carry the rest of its known answers.
+    void packets.reduce((sent, bytes) => sent.then(() => this.send(bytes, this.init.port, MDNS_GROUP)), Promise.resolve());
   }
 
   /** Whether a packet from this host is our own latest query, looped back. */
   isOwnQuery(bytes: Buffer): boolean {
-    return this.lastQuery !== undefined && Date.now() - this.lastQuery.at < RECORD_GAP_MS && bytes.equals(this.lastQuery.bytes);
+    const last = this.lastQuery;
+    return last !== undefined && Date.now() - last.at < RECORD_GAP_MS && last.packets.some((p) => bytes.equals(p));
   }
 
   /** Announces all our records now (or as soon as the per-record gap allows), and once more a second later. */
@@ -160,6 +167,7 @@ export class LinkResponder {
     const answers = [...pending.answers.values()];
     for (const key of pending.answers.keys()) this.lastSent.set(key, now);
     const additionals = [...pending.additionals].filter(([key]) => !pending.answers.has(key)).map(([, r]) => r);
+    this.init.counts.responsesSent++;
     void this.send(encodePacket(responsePacket(answers, additionals)), this.init.port, MDNS_GROUP);
   }
 

@@ -17,9 +17,16 @@ export class MalformedPacketError extends Error {
 
 /** The authoritative-answer flag, set on every mDNS response (RFC 6762 section 18.4). */
 export const AUTHORITATIVE = dnsPacket.AUTHORITATIVE_ANSWER;
+/** The TC bit: in a query, more known answers follow in the next packets (RFC 6762 section 18.5). */
+export const TRUNCATED = dnsPacket.TRUNCATED_RESPONSE;
 
 export function encodePacket(packet: Packet): Buffer {
   return dnsPacket.encode(packet);
+}
+
+/** The size of a packet on the wire, in bytes. */
+export function encodingLength(packet: Packet): number {
+  return dnsPacket.encodingLength(packet);
 }
 
 /** Decodes a packet from the LAN; throws MalformedPacketError on anything the library cannot read. */

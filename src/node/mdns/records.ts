@@ -8,6 +8,8 @@ import { ipv4Of, type Link, onLink } from '../links.js';
 import {
   allRecords,
   AUTHORITATIVE,
+  encodingLength,
+  TRUNCATED,
   type Packet,
   sameName,
   type SrvAnswer,
@@ -21,9 +23,17 @@ export const TTL_SECONDS = 120;
 /** DNS-SD service type enumeration (RFC 6763 section 9). */
 export const SERVICES_NAME = '_services._dns-sd._udp.local';
 const DNSADDR = 'dnsaddr=';
+/** The largest query we send: a UDP payload that fits one Ethernet frame (1500 less IP and UDP headers). */
+export const MAX_QUERY_BYTES = 1472;
+/** Packets one query may take with its known answers. */
+export const MAX_QUERY_PACKETS = 8;
 
 export interface Sighting {
   peerId: string;
+  /** The instance name its PTR points to (the peer id for a daemon, random for a stock libp2p node). */
+  instance: string;
+  /** The TTL of that PTR, in seconds. */
+  ttl: number;
   /** The addresses it announced, each ending in /p2p/<peer id>. */
   multiaddrs: string[];
 }
@@ -42,9 +52,33 @@ export interface LinkRecords {
   a: StringAnswer;
 }
 
+/** A query for the service, with no known answers. */
 export function queryPacket(serviceTag: string): Packet {
   // Multicast queries carry id 0 (RFC 6762 section 18.1).
   return { type: 'query', id: 0, flags: 0, questions: [{ name: serviceTag, type: 'PTR', class: 'IN' }] };
+}
+
+/**
+ * A query for the service listing `known`, the service PTRs the querier already has (known-answer
+ * suppression, RFC 6762 section 7.1): their owners stay silent. Each packet fits one Ethernet
+ * frame; known answers that do not fit the first go in packets of their own right after it, each
+ * but the last with the TC bit (section 7.2), up to MAX_QUERY_PACKETS (the rest simply answer).
+ */
+export function queryPackets(serviceTag: string, known: StringAnswer[] = []): Packet[] {
+  const rest = known.slice();
+  const packets: Packet[] = [];
+  let packet: Packet = queryPacket(serviceTag);
+  for (;;) {
+    const answers: StringAnswer[] = [];
+    while (rest.length > 0 && encodingLength({ ...packet, answers: [...answers, rest[0] as StringAnswer] }) <= MAX_QUERY_BYTES) {
+      answers.push(rest.shift() as StringAnswer);
+    }
+    if (answers.length > 0) packet = { ...packet, answers };
+    packets.push(packet);
+    if (rest.length === 0 || answers.length === 0 || packets.length >= MAX_QUERY_PACKETS) return packets;
+    packets[packets.length - 1] = { ...packet, flags: (packet.flags ?? 0) | TRUNCATED };
+    packet = { type: 'query', id: 0, flags: 0, questions: [] };
+  }
 }
 
 /** Our host name on the LAN: from the peer id, so that two daemons never claim the same name. */
@@ -120,7 +154,7 @@ export function readSightings(packet: Packet, serviceTag: string): Sighting[] {
       .map((text) => text.slice(DNSADDR.length));
     const ids = new Set(multiaddrs.map(peerIdOf));
     const [peerId] = ids;
-    if (ids.size === 1 && peerId !== undefined) sightings.push({ peerId, multiaddrs });
+    if (ids.size === 1 && peerId !== undefined) sightings.push({ peerId, instance: ptr.data, ttl: ptr.ttl ?? TTL_SECONDS, multiaddrs });
   }
   return sightings;
 }
