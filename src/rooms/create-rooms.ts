@@ -40,7 +40,7 @@ export interface RoomsNode {
   services: object;
   handle(protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options: object): Promise<void>;
   unhandle(protocol: string): Promise<void>;
-  dialProtocol(peer: PeerId, protocol: string, options: { signal: AbortSignal }): Promise<Stream>;
+  dialProtocol(peer: PeerId, protocol: string, options: { signal: AbortSignal; runOnLimitedConnection?: boolean }): Promise<Stream>;
   getPeers(): PeerId[];
   addEventListener(type: 'peer:connect', listener: (evt: CustomEvent<PeerId>) => void): void;
   removeEventListener(type: 'peer:connect', listener: (evt: CustomEvent<PeerId>) => void): void;

@@ -23,6 +23,8 @@ export function roomsPubsub(maxMessageBytes: number): (components: GossipSubComp
     emitSelf: false,
     fallbackToFloodsub: false,
     doPX: false,
+    // Gossip also over relayed (limited) connections, to members reachable no other way.
+    runOnLimitedConnection: true,
     maxInboundDataLength: maxMessageBytes + GOSSIP_OVERHEAD_BYTES,
     // The hash of the room message: the same message relayed by anyone is one message.
     msgIdFn: (msg) => createHash('sha256').update(msg.data).digest(),

@@ -27,7 +27,7 @@ const CLOSE_TIMEOUT_MS = 5_000;
 interface SyncNode {
   handle(protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options: object): Promise<void>;
   unhandle(protocol: string): Promise<void>;
-  dialProtocol(peer: PeerId, protocol: string, options: { signal: AbortSignal }): Promise<Stream>;
+  dialProtocol(peer: PeerId, protocol: string, options: { signal: AbortSignal; runOnLimitedConnection?: boolean }): Promise<Stream>;
 }
 
 export interface SyncComponents {
@@ -67,6 +67,8 @@ export class RoomSync {
     await this.c.node.handle(ROOM_SYNC_PROTOCOL, (stream, connection) => this.serve(stream, connection.remotePeer.toString()), {
       maxInboundStreams: 4,
       maxOutboundStreams: 4,
+      // Members reachable only through a relay catch up too (the relay's data limit ends a long pull; the next resumes).
+      runOnLimitedConnection: true,
     });
   }
 
@@ -107,7 +109,10 @@ export class RoomSync {
   }
 
   private async pullNow(peerId: string, rooms: string[]): Promise<void> {
-    const stream = await this.c.node.dialProtocol(peerIdFromString(peerId), ROOM_SYNC_PROTOCOL, { signal: AbortSignal.timeout(10_000) });
+    const stream = await this.c.node.dialProtocol(peerIdFromString(peerId), ROOM_SYNC_PROTOCOL, {
+      signal: AbortSignal.timeout(10_000),
+      runOnLimitedConnection: true,
+    });
     const lp = lpStream(stream, { maxDataLength: MAX_RESPONSE_BYTES });
     try {
       for (const room of rooms) {
