@@ -15,6 +15,7 @@ import { cliScenario } from './scenarios/cli.js';
 import { daemonScenario } from './scenarios/daemon.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { meshScenario } from './scenarios/mesh.js';
+import { roomsScenario } from './scenarios/rooms.js';
 import { startupScenario } from './scenarios/startup.js';
 import { libp2pScenario, rawScenario } from './scenarios/streams.js';
 import { wanScenario } from './scenarios/wan.js';
@@ -30,6 +31,7 @@ const SCENARIOS: Scenario[] = [
   memoryScenario,
   meshScenario,
   abuseScenario,
+  roomsScenario,
   wanScenario,
 ];
 

@@ -99,7 +99,9 @@ export type ChatEventType =
   /** The name shown for a peer became known or changed (its hello, usually just after peer-connected): data { peerId, name }. */
   | 'peer-named'
   /** The daemon is stopping cleanly (stop, SIGTERM, SIGINT); the stream ends after it: data {}. */
-  | 'daemon-stopping';
+  | 'daemon-stopping'
+  /** A room message (text, join or leave) was stored: data { message: RoomMessage }. */
+  | 'room-message';
 
 export interface ChatEvent {
   id: number;
@@ -155,3 +157,62 @@ export interface TrustView {
 
 /** Why an incoming message was refused; also a metric label and the `reason` a sender records. */
 export type RefusalReason = 'blocked' | 'contacts_only' | 'rate_limited' | 'quota' | 'storage_full' | 'invalid';
+
+// ---- rooms (the rooms part itself is src/rooms/) ----
+
+/** text: a message; join / leave: the author joined or left the room (membership travels as signed messages). */
+export type RoomMessageKind = 'text' | 'join' | 'leave';
+
+export interface RoomInfo {
+  /** 32 hex digits: derived from the name for open rooms, random for private ones. */
+  id: string;
+  name: string;
+  private: boolean;
+  /** False once this daemon left the room (its history stays). */
+  member: boolean;
+  messages: number;
+  /** Text messages from others stored since `room history` last showed this room. */
+  unread: number;
+  /** Members (joined, not left) as far as this daemon knows, and how many of them are reachable now. */
+  members: number;
+  online: number;
+}
+
+export interface RoomMessage {
+  room: string;
+  roomName: string;
+  author: string;
+  /** The author's own sequence number in this room: 1, 2, 3 ... with no gaps. */
+  seq: number;
+  /** Lamport clock: every member orders a room by (lamport, author). */
+  lamport: number;
+  kind: RoomMessageKind;
+  /** Empty for join and leave. */
+  text: string;
+  /** The name the author claimed when joining (join messages only): a claim, like a hello's name. */
+  name?: string | undefined;
+  /** When the author sent it (author's clock), ISO 8601. */
+  time: string;
+  /** When this daemon stored it, ISO 8601. */
+  storedAt: string;
+}
+
+/** The answer to a room send: the stored message and the id of its room-message event. */
+export interface SentRoomMessage extends RoomMessage {
+  eventId: number;
+}
+
+export interface RoomMember {
+  peerId: string;
+  /** Your petname, else the name it claims (its hello or its join message). */
+  name: string | null;
+  self: boolean;
+  online: boolean;
+  joinedAt: string;
+}
+
+export interface RoomInvitation {
+  room: RoomInfo;
+  /** `p2pchat-room:...`: what `room join` takes. Holds the room key of a private room: share it like a password. */
+  invitation: string;
+}

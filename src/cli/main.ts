@@ -8,6 +8,7 @@ import { registerMessagingCommands } from './commands/messaging.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerControlCommands } from './commands/control.js';
 import { registerTrustCommands } from './commands/trust.js';
+import { registerRoomCommands } from './commands/room.js';
 import { registerInviteCommand } from './commands/invite.js';
 import { registerWebCommand } from './commands/web.js';
 import { startHint } from './arguments.js';
@@ -118,6 +119,7 @@ function buildProgram(): Command {
   registerInfoCommands(program);
   registerMessagingCommands(program);
   registerTrustCommands(program);
+  registerRoomCommands(program);
   registerControlCommands(program);
   registerInviteCommand(program);
   registerWebCommand(program);

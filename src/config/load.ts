@@ -110,6 +110,7 @@ export const ENV_VARS: Record<string, { path: string[]; parse: (key: string, v: 
   P2PCHAT_STORAGE_MAX_BYTES: { path: ['storage', 'maxBytes'], parse: parseIntEnv },
   P2PCHAT_HISTORY_MAX_AGE_DAYS: { path: ['history', 'maxAgeDays'], parse: parseIntEnv },
   P2PCHAT_TRUST_INBOUND: { path: ['trust', 'inbound'], parse: (_k, v) => v },
+  P2PCHAT_ROOMS_SYNC_INTERVAL_SECONDS: { path: ['rooms', 'syncIntervalSeconds'], parse: parseIntEnv },
   P2PCHAT_WAN: { path: ['wan', 'enabled'], parse: parseBool },
   P2PCHAT_RELAYS: { path: ['wan', 'relays'], parse: (_k, v) => splitList(v) },
   P2PCHAT_BOOTSTRAP: { path: ['wan', 'bootstrap'], parse: (_k, v) => splitList(v) },

@@ -187,6 +187,32 @@ export const configSchema = z.strictObject({
       .min(0)
       .describe('Most bytes of message requests held from all strangers together (many identities cost no more than this).'),
   }),
+  rooms: z.strictObject({
+    maxTextBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(65_536)
+      .describe('Longest text of a room message in bytes (UTF-8). Longer texts are refused when sent and when received.'),
+    syncIntervalSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(86_400)
+      .describe(
+        'How often each room is synced with every connected peer, to fetch what gossip missed. Rooms also sync when a peer connects.',
+      ),
+    syncPageMessages: z
+      .number()
+      .int()
+      .min(1)
+      .max(5000)
+      .describe('Most messages asked for (and served) in one page of room sync: what a catch-up holds in memory at a time.'),
+    authorRate: rateSchema.describe(
+      'Live (gossip) room messages per author and room. Past it they are not stored from gossip but fetched later by sync, at the pace this daemon pulls.',
+    ),
+    roomRate: rateSchema.describe('Live (gossip) room messages per room, all authors together; past it as for authorRate.'),
+  }),
   wan: wanSchema,
   relay: relaySchema,
   web: z.strictObject({

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { Message, OutgoingText, PeerInfo, SentMessage, StatusInfo } from '../types.js';
 import { isStorageFull, STORAGE_FULL_MESSAGE } from '../store/storage-full.js';
 import type { TrustApi } from '../trust/trust-api.js';
+import type { RoomsApi } from '../rooms/rooms.js';
 import { ApiError } from '../api-errors.js';
 import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from './message-ids.js';
 import { type EventSource, EventStreams } from './event-stream.js';
@@ -45,6 +46,7 @@ export interface DaemonApi extends EventSource {
   /** A one-time login link for the web app (`p2pchat web`); `unavailable` when the web app is off. */
   webLogin(): WebLogin;
   trust: TrustApi;
+  rooms: RoomsApi;
 }
 
 /** A link that logs a browser into the web app once, within a few minutes. */
@@ -113,6 +115,62 @@ const TRUST_ROUTES = (trust: TrustApi): RouteOptions[] => [
       return trust.forget(body.peer, body.history ?? false);
     },
   },
+];
+
+const roomTarget = z.string().min(1).max(2000);
+const roomParams = {
+  params: { type: 'object', properties: { room: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['room'] },
+};
+const roomOf = (req: { params: unknown }) => (req.params as { room: string }).room;
+
+/** Rooms (src/rooms/): each route one operation of the rooms API. */
+const ROOM_ROUTES = (rooms: RoomsApi): RouteOptions[] => [
+  { method: 'GET', url: '/v1/rooms', handler: async () => rooms.list() },
+  {
+    method: 'POST',
+    url: '/v1/rooms',
+    handler: async (req, reply) => {
+      const body = parseBody(z.strictObject({ name: z.string().min(1).max(200), private: z.boolean().optional() }), req.body);
+      reply.code(201);
+      return rooms.create(body.name, body.private ?? false);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/v1/rooms/join',
+    handler: async (req) => rooms.join(parseBody(z.strictObject({ room: roomTarget }), req.body).room),
+  },
+  {
+    method: 'POST',
+    url: '/v1/rooms/leave',
+    handler: async (req) => rooms.leave(parseBody(z.strictObject({ room: roomTarget }), req.body).room),
+  },
+  {
+    method: 'POST',
+    url: '/v1/rooms/send',
+    handler: async (req, reply) => {
+      const body = parseBody(z.strictObject({ room: roomTarget, text: z.string().min(1) }), req.body);
+      const sent = await rooms.send(body.room, body.text);
+      reply.code(202);
+      return sent;
+    },
+  },
+  { method: 'GET', url: '/v1/rooms/:room/members', schema: roomParams, handler: async (req) => rooms.members(roomOf(req)) },
+  { method: 'GET', url: '/v1/rooms/:room/invitation', schema: roomParams, handler: async (req) => rooms.invite(roomOf(req)) },
+  {
+    method: 'GET',
+    url: '/v1/rooms/:room/messages',
+    schema: {
+      ...roomParams,
+      querystring: {
+        type: 'object',
+        properties: { limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 100 } },
+        additionalProperties: false,
+      },
+    },
+    handler: async (req) => rooms.history(roomOf(req), (req.query as { limit: number }).limit),
+  },
+  { method: 'GET', url: '/v1/room-stats', handler: async () => rooms.stats() },
 ];
 
 const ROUTES = (api: DaemonApi, events: EventStreams): RouteOptions[] => [
@@ -224,7 +282,7 @@ const NOT_FOR_BROWSERS = new Set(['/v1/web/login-token']);
  * under /api behind its session (`forBrowser`), so that every operation exists once.
  */
 export function apiRoutes(api: DaemonApi, events: EventStreams, options: { forBrowser?: boolean } = {}): RouteOptions[] {
-  const routes = [...ROUTES(api, events), ...TRUST_ROUTES(api.trust)];
+  const routes = [...ROUTES(api, events), ...TRUST_ROUTES(api.trust), ...ROOM_ROUTES(api.rooms)];
   return options.forBrowser === true ? routes.filter((r) => !NOT_FOR_BROWSERS.has(r.url)) : routes;
 }
 

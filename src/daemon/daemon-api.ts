@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { ChatNode } from '../node/create-node.js';
 import type { PeerTracker } from '../node/peer-tracker.js';
+import type { RoomsApi } from '../rooms/create-rooms.js';
 import type { ChatService } from '../protocol/chat-service.js';
 import type { StorageBudget } from '../store/budget.js';
 import type { Store } from '../store/store.js';
@@ -46,6 +47,7 @@ export abstract class DaemonApiBase implements DaemonApi {
   protected web: WebApp = { off: 'the daemon is still starting' };
   protected trustParts!: Trust;
   trust!: TrustApi;
+  rooms!: RoomsApi;
 
   constructor(config: ResolvedConfig, log: Logger, options: DaemonOptions = {}) {
     this.config = config;

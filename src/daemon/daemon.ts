@@ -7,6 +7,7 @@ import { createChatNode } from '../node/create-node.js';
 import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
 import { PROTOCOL } from '../protocol/envelope.js';
+import { createRooms, roomServices } from '../rooms/create-rooms.js';
 import { StorageBudget } from '../store/budget.js';
 import { StrangerPruner } from '../store/peer-pruning.js';
 import { Retention } from '../store/retention.js';
@@ -65,6 +66,7 @@ export class Daemon extends DaemonApiBase {
       const beyondLan = wanNodeOptions(config);
       this.node = await createChatNode({
         ...beyondLan,
+        extraServices: { ...beyondLan.extraServices, ...roomServices(config.rooms) },
         privateKey,
         listen: [...listen.listen, ...beyondLan.listen],
         maxConnections: config.limits.maxConnections,
@@ -181,6 +183,24 @@ export class Daemon extends DaemonApiBase {
       this.cleanups.push(() => chat.stop());
       this.wan.start();
       this.cleanups.push(() => this.wan.stop());
+      const rooms = createRooms(
+        {
+          node: this.node,
+          store: this.store,
+          privateKey,
+          trust: trust.book,
+          storage: this.budget,
+          log: log.child({ part: 'rooms' }),
+          peerName: (peerId) => this.store.peer(peerId)?.name ?? null,
+          connect: (address) => this.connect(address),
+          addresses: () => this.addresses(),
+          name: () => this.config.name,
+        },
+        { ...config.rooms, network: config.mdns.network },
+      );
+      await rooms.start();
+      this.rooms = rooms;
+      this.cleanups.push(() => rooms.stop());
       const pruner = new StrangerPruner(
         {
           store: this.store,

@@ -64,6 +64,35 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE events SET message_seq = json_extract(data, '$.message.seq'), data = ''
     WHERE type = 'message-received' AND json_valid(data) AND json_type(data, '$.message.seq') = 'integer';
   `,
+  // Rooms (src/rooms/): the rooms this daemon joined, and every room message it holds, exactly once
+  // per (room, author, seq). Each author's messages are stored without gaps, so an author's highest
+  // seq is what this daemon has of that author. Kept whole (payload and signature) to pass on.
+  `
+  CREATE TABLE rooms (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    private    INTEGER NOT NULL,
+    key        BLOB,
+    member     INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL,
+    read_pos   INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE room_messages (
+    room_id   TEXT NOT NULL,
+    author    TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    lamport   INTEGER NOT NULL,
+    kind      TEXT NOT NULL,
+    text      TEXT NOT NULL,
+    name      TEXT,
+    sent_at   INTEGER NOT NULL,
+    stored_at INTEGER NOT NULL,
+    payload   TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (room_id, author, seq)
+  );
+  CREATE INDEX room_messages_order ON room_messages (room_id, lamport, author);
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

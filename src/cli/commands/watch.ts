@@ -5,6 +5,7 @@ import { context } from '../context.js';
 import { formatEvent, notePeerEvent, type PeerLook } from '../format.js';
 import { BACK_TEXT, followEvents, lostText } from '../follow-events.js';
 import { peerLooks } from './info.js';
+import { roomEventLine } from '../room-format.js';
 
 export function registerWatchCommand(program: Command): void {
   program
@@ -17,12 +18,20 @@ export function registerWatchCommand(program: Command): void {
       const ctx = context(cmd);
       // Names of every known peer first, so events that carry none (or older ones) still show them.
       const peers = ctx.json ? new Map<string, PeerLook>() : await peerLooks(ctx.client);
+      // Your own room messages carry your name, not "stranger".
+      if (!ctx.json) {
+        const me = await ctx.client.request<{ peerId: string; name: string }>('GET', '/v1/status');
+        peers.set(me.peerId, { name: me.name, trust: 'contact' });
+      }
       const notice = (text: string) => (ctx.json ? undefined : process.stderr.write(`p2pchat: ${text}\n`));
       const follower = followEvents(ctx.client, opts.since, {
         onEvent: (event) => {
           if (ctx.json) return process.stdout.write(`${JSON.stringify(event)}\n`);
           notePeerEvent(event, peers);
-          const line = formatEvent(event, peers, ctx.columns(), opts.ids === true);
+          const line =
+            event.type === 'room-message'
+              ? roomEventLine(event, peers, ctx.columns(), opts.ids === true)
+              : formatEvent(event, peers, ctx.columns(), opts.ids === true);
           if (line !== undefined) ctx.print(line);
         },
         onLost: (clean) => notice(lostText(clean)),

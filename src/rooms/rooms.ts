@@ -1,0 +1,297 @@
+// Rooms: what the control API offers (create, join, invite, leave, list, members, send, history),
+// and the lifecycle that keeps a daemon's rooms in step with other members (gossip and sync).
+import type { PrivateKey } from '@libp2p/interface';
+import { ApiError } from '../api-errors.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+import type { RoomInfo, RoomInvitation, RoomMember, RoomMessage, SentRoomMessage, TrustView } from '../types.js';
+import {
+  decodeInvitation,
+  encodeInvitation,
+  INVITATION_PREFIX,
+  newPrivateRoom,
+  normalizeRoomName,
+  openRoomId,
+  ROOM_NAME_RULE,
+} from './room-ids.js';
+import type { RoomIntake } from './room-intake.js';
+import { encodeWire, encryptText, type RoomPayload, signRoomMessage } from './room-message.js';
+import { type RoomRow, RoomTable, toRoomMessage } from './room-table.js';
+import type { RoomGossip } from './room-gossip.js';
+import type { RoomSync } from './room-sync.js';
+
+/** What the control API asks of rooms (src/control/server.ts, ROOM_ROUTES). */
+export interface RoomsApi {
+  create(name: string, isPrivate: boolean): Promise<RoomInfo>;
+  join(target: string): Promise<RoomInfo>;
+  invite(room: string): RoomInvitation;
+  leave(room: string): Promise<RoomInfo>;
+  list(): RoomInfo[];
+  members(room: string): RoomMember[];
+  send(room: string, text: string): Promise<SentRoomMessage>;
+  history(room: string, limit: number): RoomMessage[];
+  /** Counts of what arrived, by verdict and reason, and how many messages sync fetched. */
+  stats(): RoomStats;
+}
+
+export interface RoomStats {
+  intake: Record<string, number>;
+  fetchedBySync: number;
+}
+
+export interface RoomsComponents {
+  store: Store;
+  table: RoomTable;
+  intake: RoomIntake;
+  gossip: RoomGossip;
+  sync: RoomSync;
+  privateKey: PrivateKey;
+  self: string;
+  trust: TrustView;
+  log: Logger;
+  /** The name shown for a peer (petname or claimed name), if any. */
+  peerName(peerId: string): string | null;
+  connectedPeers(): string[];
+  /** Calls `listener` with each peer that connects; returns how to stop. */
+  watchConnections(listener: (peerId: string) => void): () => void;
+  /** Dials an address from an invitation. */
+  connect(address: string): Promise<unknown>;
+  /** This daemon's addresses, with /p2p/, for invitations. */
+  addresses(): string[];
+  /** This daemon's display name, claimed in its join messages. */
+  name(): string;
+}
+
+export interface RoomsOptions {
+  network: string;
+  maxTextBytes: number;
+  syncIntervalMs: number;
+}
+
+export class Rooms implements RoomsApi {
+  private readonly c: RoomsComponents;
+  private readonly o: RoomsOptions;
+  /** Sends are serialised: each takes the next seq and Lamport number of this daemon. */
+  private sending: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private unwatch: (() => void) | undefined;
+
+  constructor(components: RoomsComponents, options: RoomsOptions) {
+    this.c = components;
+    this.o = options;
+  }
+
+  async start(): Promise<void> {
+    await this.c.sync.start();
+    for (const room of this.c.table.rooms()) if (room.member === 1) this.c.gossip.join(room.id);
+    this.timer = setInterval(() => this.syncAll(), this.o.syncIntervalMs);
+    this.timer.unref();
+    this.unwatch = this.c.watchConnections((peerId) => this.peerConnected(peerId));
+  }
+
+  async stop(): Promise<void> {
+    this.unwatch?.();
+    clearInterval(this.timer);
+    await this.sending.catch(() => {});
+    await this.c.sync.stop();
+  }
+
+  /** A peer connected: catch up with it on every room (it answers "unknown" for rooms it is not in). */
+  peerConnected(peerId: string): void {
+    this.c.sync.pull(peerId, this.memberRooms());
+  }
+
+  /** Pulls every room from every connected peer: catches whatever gossip missed. */
+  syncAll(): void {
+    const rooms = this.memberRooms();
+    for (const peerId of this.c.connectedPeers()) this.c.sync.pull(peerId, rooms);
+  }
+
+  private memberRooms(): string[] {
+    return this.c.table.rooms().flatMap((r) => (r.member === 1 ? [r.id] : []));
+  }
+
+  // ---- the API -----------------------------------------------------------------------------
+
+  async create(name: string, isPrivate: boolean): Promise<RoomInfo> {
+    const bare = roomName(name);
+    if (!isPrivate) return this.enter({ id: openRoomId(this.o.network, bare), name: bare, private: false, key: undefined }, []);
+    const { id, key } = newPrivateRoom();
+    return this.enter({ id, name: bare, private: true, key }, []);
+  }
+
+  async join(target: string): Promise<RoomInfo> {
+    if (!target.startsWith(INVITATION_PREFIX)) {
+      const existing = this.findRoom(target);
+      if (existing?.private === 1) return this.enter({ id: existing.id, name: existing.name, private: true, key: undefined }, []);
+      return this.create(target, false);
+    }
+    let inv;
+    try {
+      inv = decodeInvitation(target);
+    } catch (err) {
+      throw new ApiError('bad_request', (err as Error).message);
+    }
+    return this.enter({ id: inv.id, name: inv.name, private: inv.key !== undefined, key: inv.key }, inv.addrs);
+  }
+
+  /** Stores the room and this daemon's join message, subscribes, and catches up from `addrs` and connected peers. */
+  private async enter(
+    room: { id: string; name: string; private: boolean; key: Uint8Array | undefined },
+    addrs: string[],
+  ): Promise<RoomInfo> {
+    const before = this.c.table.room(room.id);
+    if (before && (before.private === 1) !== room.private) throw new ApiError('conflict', 'a room with this id exists with another kind');
+    this.c.store.atomically(() => this.c.table.upsertRoom(room), true);
+    this.c.gossip.join(room.id);
+    if (before?.member !== 1) await this.post(room.id, 'join', '');
+    else await this.c.store.synced();
+    for (const addr of addrs) {
+      this.c
+        .connect(addr)
+        .catch((err: Error) => this.c.log.info({ addr, err: err.message }, 'could not reach a member from the invitation'));
+    }
+    for (const peerId of this.c.connectedPeers()) this.c.sync.pull(peerId, [room.id]);
+    return this.info(this.c.table.room(room.id) as RoomRow);
+  }
+
+  invite(target: string): RoomInvitation {
+    const room = this.roomOf(target);
+    const invitation = encodeInvitation({
+      id: room.id,
+      name: room.name,
+      key: room.key ?? undefined,
+      addrs: this.c.addresses().slice(0, 8),
+    });
+    return { room: this.info(room), invitation };
+  }
+
+  async leave(target: string): Promise<RoomInfo> {
+    const room = this.roomOf(target);
+    if (room.member !== 1) return this.info(room);
+    // The leave message goes out while still subscribed, so members hear it live.
+    await this.post(room.id, 'leave', '');
+    this.c.store.atomically(() => this.c.table.setMember(room.id, false), true);
+    await this.c.store.synced();
+    this.c.gossip.leave(room.id);
+    this.c.intake.forgetRoom(room.id);
+    return this.info(this.c.table.room(room.id) as RoomRow);
+  }
+
+  list(): RoomInfo[] {
+    return this.c.table.rooms().map((r) => this.info(r));
+  }
+
+  members(target: string): RoomMember[] {
+    const room = this.roomOf(target);
+    const online = new Set(this.c.gossip.subscribers(room.id));
+    return this.c.table.members(room.id).map((m) => ({
+      peerId: m.author,
+      name: m.author === this.c.self ? this.c.name() : (this.c.peerName(m.author) ?? m.name),
+      self: m.author === this.c.self,
+      online: m.author === this.c.self ? room.member === 1 : online.has(m.author),
+      joinedAt: new Date(m.joinedAt).toISOString(),
+    }));
+  }
+
+  async send(target: string, text: string): Promise<SentRoomMessage> {
+    const room = this.roomOf(target);
+    if (room.member !== 1) throw new ApiError('forbidden', `you left #${room.name}; join it again to write`);
+    if (text.length === 0) throw new ApiError('bad_request', 'text: must not be empty');
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.o.maxTextBytes)
+      throw new ApiError('payload_too_large', `text of ${bytes} bytes; a room message holds at most ${this.o.maxTextBytes}`);
+    return this.post(room.id, 'text', text);
+  }
+
+  history(target: string, limit: number): RoomMessage[] {
+    const room = this.roomOf(target);
+    const messages = this.c.table.history(room.id, room.name, limit);
+    this.c.store.atomically(() => this.c.table.markRead(room.id), false);
+    return messages;
+  }
+
+  stats(): RoomStats {
+    return { intake: { ...this.c.intake.counts }, fetchedBySync: this.c.sync.fetched };
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  /** Signs, stores (durably) and gossips one message of this daemon; serialised so seqs never race. */
+  private post(roomId: string, kind: RoomPayload['kind'], text: string): Promise<SentRoomMessage> {
+    const run = async (): Promise<SentRoomMessage> => {
+      const room = this.c.table.room(roomId) as RoomRow;
+      const self = this.c.self;
+      const seq = this.c.table.highestSeq(roomId, self) + 1;
+      const payload: RoomPayload = {
+        v: 1,
+        room: roomId,
+        author: self,
+        seq,
+        lamport: this.c.table.maxLamport(roomId) + 1,
+        time: Date.now(),
+        kind,
+      };
+      if (kind === 'join') payload.name = this.c.name().slice(0, 64);
+      // In a private room every kind is encrypted (a join or leave as an empty text): only key holders can post.
+      if (room.key) payload.enc = encryptText(room.key, roomId, self, seq, text);
+      else if (kind === 'text') payload.text = text;
+      const signed = await signRoomMessage(payload, this.c.privateKey);
+      const now = Date.now();
+      const message = toRoomMessage(
+        { ...payload, room_id: roomId, text, name: payload.name ?? null, sent_at: payload.time, stored_at: now },
+        room.name,
+      );
+      const eventId = this.c.store.atomically(() => {
+        this.c.table.insert(signed, text, now);
+        return this.c.store.publishEvent('room-message', { message });
+      }, true);
+      await this.c.store.synced();
+      this.c.gossip.publish(roomId, encodeWire(signed.wire));
+      return { ...message, eventId };
+    };
+    const result = this.sending.then(run, run);
+    this.sending = result.catch(() => {});
+    return result;
+  }
+
+  private findRoom(target: string): RoomRow | undefined {
+    const t = target.trim();
+    const direct = this.c.table.room(t.toLowerCase());
+    if (direct) return direct;
+    const name = normalizeRoomName(t);
+    const rooms = this.c.table.rooms();
+    const named = rooms.filter((r) => r.name === name);
+    if (named.length > 0) return named.find((r) => r.member === 1) ?? named[0];
+    const prefixed = t.length >= 4 ? rooms.filter((r) => r.id.startsWith(t.toLowerCase())) : [];
+    return prefixed.length === 1 ? prefixed[0] : undefined;
+  }
+
+  private roomOf(target: string): RoomRow {
+    const room = this.findRoom(target);
+    if (!room) throw new ApiError('not_found', `no room ${target}; see p2pchat room list`);
+    return room;
+  }
+
+  private info(room: RoomRow): RoomInfo {
+    const { messages, unread } = this.c.table.counts(room, this.c.self);
+    const members = this.c.table.members(room.id);
+    const online = new Set(room.member === 1 ? this.c.gossip.subscribers(room.id) : []);
+    return {
+      id: room.id,
+      name: room.name,
+      private: room.private === 1,
+      member: room.member === 1,
+      messages,
+      unread,
+      members: members.length,
+      online: members.filter((m) => online.has(m.author) || (m.author === this.c.self && room.member === 1)).length,
+    };
+  }
+}
+
+function roomName(name: string): string {
+  const bare = normalizeRoomName(name);
+  if (bare === undefined) throw new ApiError('bad_request', ROOM_NAME_RULE);
+  return bare;
+}

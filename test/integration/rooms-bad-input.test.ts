@@ -1,0 +1,186 @@
+// An attacker's raw libp2p peer against a daemon's rooms: on the gossip topic (malformed, forged
+// author, wrong key, unknown room, a flood) and on the sync protocol (garbage requests, oversized
+// frames, forged pages). Nothing invalid is stored, the refusals are logged, the daemon stays healthy;
+// a non-member that relays a private room's gossip sees only ciphertext.
+import '../../src/polyfills.js';
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { tcp } from '@libp2p/tcp';
+import { lpStream } from '@libp2p/utils';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p, type Libp2p } from 'libp2p';
+import type { RoomStats } from '../../src/rooms/rooms.js';
+import { roomTopic } from '../../src/rooms/room-ids.js';
+import { encodeWire, encryptText, type RoomPayload, signRoomMessage } from '../../src/rooms/room-message.js';
+import { ROOM_SYNC_PROTOCOL } from '../../src/rooms/room-sync.js';
+import type { RoomInfo, RoomInvitation, RoomMessage, SentRoomMessage, StatusInfo } from '../../src/types.js';
+import { connectPair, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
+import { CHAT, P2PCHAT_AGENT } from '../helpers/raw-peer.js';
+
+type Attacker = Libp2p<{ pubsub: GossipSub; identify: ReturnType<ReturnType<typeof identify>> }>;
+
+let d: TestDaemon;
+let m: TestDaemon;
+let attacker: Attacker;
+/** The attacker's own key: it may sign as itself, never as anyone else. */
+let attackerKey: Awaited<ReturnType<typeof generateKeyPair>>;
+let office: RoomInfo;
+let lab: RoomInfo;
+/** Pages the attacker answers the daemon's sync pulls with. */
+let forgedPages: unknown[] = [];
+
+before(async () => {
+  [d, m] = (await Promise.all([startDaemon({ name: 'd' }), startDaemon({ name: 'm' })])) as [TestDaemon, TestDaemon];
+  await connectPair(d, m);
+  office = await d.json<RoomInfo>(['room', 'join', 'office']);
+  lab = await d.json<RoomInfo>(['room', 'create', 'lab', '--private']);
+  await m.json<RoomInfo>(['room', 'join', (await d.json<RoomInvitation>(['room', 'invite', 'lab'])).invitation]);
+  attackerKey = await generateKeyPair('Ed25519');
+  attacker = (await createLibp2p({
+    privateKey: attackerKey,
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    nodeInfo: { userAgent: P2PCHAT_AGENT },
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({ globalSignaturePolicy: 'StrictSign', allowPublishToZeroTopicPeers: true, emitSelf: false }),
+    },
+  })) as unknown as Attacker;
+  // Speaks /chat/1.0.0 (reads and drops), so the daemon keeps it as a peer.
+  await attacker.handle(CHAT, (stream) => void stream.close());
+  // Answers the daemon's sync pulls with whatever the test chose.
+  await attacker.handle(ROOM_SYNC_PROTOCOL, async (stream) => {
+    const lp = lpStream(stream);
+    try {
+      while (true) {
+        const request = JSON.parse(Buffer.from((await lp.read()).subarray()).toString()) as { room: string };
+        await lp.write(Buffer.from(JSON.stringify({ t: 'page', room: request.room, msgs: forgedPages, more: true })));
+      }
+    } catch {
+      // the daemon is done
+    }
+  });
+  attacker.services.pubsub.subscribe(roomTopic(office.id));
+  attacker.services.pubsub.subscribe(roomTopic(lab.id));
+  await attacker.dial(multiaddr(d.address));
+  await waitFor('the daemon in the attacker’s view of both topics', () =>
+    [office.id, lab.id].every((id) => attacker.services.pubsub.getSubscribers(roomTopic(id)).map(String).includes(d.peerId)),
+  );
+});
+after(async () => {
+  await attacker?.stop();
+  await stopAll();
+});
+
+const stats = () => d.client.request<RoomStats>('GET', '/v1/room-stats');
+const history = (room: string) => d.json<RoomMessage[]>(['room', 'history', room, '-n', '100000']);
+const publish = (room: string, data: Uint8Array) => attacker.services.pubsub.publish(roomTopic(room), data);
+
+async function payloadFor(author: string, room: string, seq: number, extra: Partial<RoomPayload> = {}): Promise<RoomPayload> {
+  return { v: 1, room, author, seq, lamport: seq, time: Date.now(), kind: 'text', text: `text ${seq}`, ...extra };
+}
+
+async function healthy(): Promise<void> {
+  const status = await d.client.request<StatusInfo>('GET', '/v1/status');
+  assert.equal(status.peerId, d.peerId);
+}
+
+it('gossip: malformed, forged and wrong-room messages are refused before storage and logged', async () => {
+  const before = (await history('office')).length;
+  const alice = await generateKeyPair('Ed25519');
+  const aliceId = peerIdFromPrivateKey(alice).toString();
+  await publish(office.id, Buffer.from('{"this": "is not a room message"'));
+  // Claims to be alice, signed with the attacker's own key.
+  const forged = await signRoomMessage(await payloadFor(aliceId, office.id, 1), attackerKey);
+  await publish(office.id, encodeWire(forged.wire));
+  // A valid message of alice's, for a room the daemon is not in, on a topic it is.
+  const elsewhere = await signRoomMessage(await payloadFor(aliceId, 'cd'.repeat(16), 1), alice);
+  await publish(office.id, encodeWire(elsewhere.wire));
+  await waitFor('the daemon to count all three', async () => {
+    const s = (await stats()).intake;
+    return (s.malformed ?? 0) >= 1 && (s.bad_signature ?? 0) >= 1 && (s.unknown_room ?? 0) >= 1;
+  });
+  assert.equal((await history('office')).length, before, 'nothing stored');
+  assert.match(d.log, /refused a room message/);
+  await healthy();
+});
+
+it('a private room: a non-member that gets its gossip sees no text, and cannot post without the key', async () => {
+  const received: Uint8Array[] = [];
+  attacker.services.pubsub.addEventListener('message', (evt) => received.push(evt.detail.data));
+  await m.json<SentRoomMessage>(['room', 'send', 'lab', 'the launch code is 1234']);
+  await waitFor('the attacker to relay the lab message', () => received.length > 0);
+  assert.ok(!received.some((data) => Buffer.from(data).toString().includes('launch code')), 'ciphertext only');
+  const before = (await history('lab')).length;
+  // Signed properly by the attacker, as itself, but encrypted with a key that is not the room's.
+  const self = attacker.peerId.toString();
+  const wrongKey = await signRoomMessage(
+    await payloadFor(self, lab.id, 1, { text: undefined, enc: encryptText(new Uint8Array(32), lab.id, self, 1, 'let me in') }),
+    attackerKey,
+  );
+  await publish(lab.id, encodeWire(wrongKey.wire));
+  await waitFor('the daemon to refuse it', async () => ((await stats()).intake.undecryptable ?? 0) >= 1);
+  assert.equal((await history('lab')).length, before);
+});
+
+it('a flood on the topic: past the author rate, gossip is not stored; the daemon stays healthy', async () => {
+  const flooder = await generateKeyPair('Ed25519');
+  const id = peerIdFromPrivateKey(flooder).toString();
+  const count = 1500;
+  for (let seq = 1; seq <= count; seq++)
+    await publish(office.id, encodeWire((await signRoomMessage(await payloadFor(id, office.id, seq), flooder)).wire));
+  await waitFor('the flood to be counted', async () => ((await stats()).intake.rate_limited ?? 0) > 0);
+  const stored = (await history('office')).filter((x) => x.author === id).length;
+  assert.ok(stored < count, `${stored} of ${count} stored from gossip`);
+  await healthy();
+});
+
+it('sync: garbage and oversized requests close the stream, an unknown room is answered as such', async () => {
+  const ask = async (frame: Uint8Array) => {
+    const stream = await attacker.dialProtocol(multiaddr(d.address), ROOM_SYNC_PROTOCOL);
+    const lp = lpStream(stream, { maxDataLength: 4 * 1024 * 1024 });
+    await lp.write(frame);
+    try {
+      return Buffer.from((await lp.read({ signal: AbortSignal.timeout(10_000) })).subarray()).toString();
+    } catch {
+      return 'closed';
+    }
+  };
+  assert.equal(await ask(Buffer.from('not json at all')), 'closed');
+  assert.equal(await ask(Buffer.alloc(600 * 1024, 0x20)), 'closed');
+  assert.deepEqual(JSON.parse(await ask(Buffer.from(JSON.stringify({ t: 'pull', room: 'ef'.repeat(16), have: {}, max: 10 })))), {
+    t: 'unknown',
+    room: 'ef'.repeat(16),
+  });
+  const page = JSON.parse(await ask(Buffer.from(JSON.stringify({ t: 'pull', room: office.id, have: {}, max: 5 })))) as { msgs: unknown[] };
+  assert.equal(page.msgs.length, 5, 'a member that asks properly gets a page');
+  await healthy();
+});
+
+it('sync: a peer that answers pulls with forged or malformed messages gets none of them stored', async () => {
+  const victim = await generateKeyPair('Ed25519');
+  const victimId = peerIdFromPrivateKey(victim).toString();
+  const forged = await signRoomMessage(await payloadFor(victimId, office.id, 1), await generateKeyPair('Ed25519'));
+  forgedPages = [forged.wire, { p: '{}', s: '' }, 'just a string', { p: 'x'.repeat(200_000), s: '' }];
+  const before = await stats();
+  // The daemon pulls from every connected peer when asked to sync; the attacker is one.
+  await d.cli(['room', 'join', 'office']);
+  await waitFor(
+    'the daemon to pull the forged page',
+    async () => {
+      const s = (await stats()).intake;
+      return (s.bad_signature ?? 0) > (before.intake.bad_signature ?? 0);
+    },
+    40_000,
+  );
+  assert.equal((await history('office')).filter((x) => x.author === victimId).length, 0);
+  await healthy();
+});
