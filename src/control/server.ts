@@ -12,6 +12,8 @@ import type { TrustApi } from '../trust/trust-api.js';
 import type { RoomsApi } from '../rooms/rooms.js';
 import { ApiError } from '../api-errors.js';
 import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from './message-ids.js';
+import { parseBody } from './parse-body.js';
+import { roomRoutes, trustRoutes } from './trust-room-routes.js';
 import { type EventSource, EventStreams } from './event-stream.js';
 import type { ControlObserver } from './observer.js';
 
@@ -68,110 +70,7 @@ const messageBody = z.strictObject({ id: z.string().min(1).max(128) });
 export const MAX_BATCH_MESSAGES = 1000;
 const sendBatchBody = z.strictObject({ messages: z.array(sendBody).min(1).max(MAX_BATCH_MESSAGES) });
 
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-    throw new ApiError('bad_request', `invalid request body: ${issues}`);
-  }
-  return result.data;
-}
 const seq = { type: 'integer', minimum: 0 } as const;
-
-const peerBody = z.strictObject({ peer: z.string().min(1).max(200) });
-const contactBody = z.strictObject({ peer: z.string().min(1).max(200), as: z.string().max(200).optional() });
-const renameBody = z.strictObject({ peer: z.string().min(1).max(200), as: z.string().max(200) });
-const forgetBody = z.strictObject({ peer: z.string().min(1).max(200), history: z.boolean().optional() });
-
-/** Contacts, blocks and message requests: each route one operation of the trust API. */
-const TRUST_ROUTES = (trust: TrustApi): RouteOptions[] => [
-  { method: 'GET', url: '/v1/contacts', handler: async () => trust.contacts() },
-  {
-    method: 'POST',
-    url: '/v1/contacts',
-    handler: async (req) => {
-      const body = parseBody(contactBody, req.body);
-      return trust.addContact(body.peer, body.as);
-    },
-  },
-  {
-    method: 'POST',
-    url: '/v1/contacts/rename',
-    handler: async (req) => {
-      const body = parseBody(renameBody, req.body);
-      return trust.renameContact(body.peer, body.as);
-    },
-  },
-  { method: 'POST', url: '/v1/contacts/remove', handler: async (req) => trust.removeContact(parseBody(peerBody, req.body).peer) },
-  { method: 'POST', url: '/v1/block', handler: async (req) => trust.block(parseBody(peerBody, req.body).peer) },
-  { method: 'POST', url: '/v1/unblock', handler: async (req) => trust.unblock(parseBody(peerBody, req.body).peer) },
-  { method: 'GET', url: '/v1/requests', handler: async () => trust.requests() },
-  { method: 'POST', url: '/v1/requests/accept', handler: async (req) => trust.acceptRequests(parseBody(peerBody, req.body).peer) },
-  {
-    method: 'POST',
-    url: '/v1/forget',
-    handler: async (req) => {
-      const body = parseBody(forgetBody, req.body);
-      return trust.forget(body.peer, body.history ?? false);
-    },
-  },
-];
-
-const roomTarget = z.string().min(1).max(2000);
-const roomParams = {
-  params: { type: 'object', properties: { room: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['room'] },
-};
-const roomOf = (req: { params: unknown }) => (req.params as { room: string }).room;
-
-/** Rooms (src/rooms/): each route one operation of the rooms API. */
-const ROOM_ROUTES = (rooms: RoomsApi): RouteOptions[] => [
-  { method: 'GET', url: '/v1/rooms', handler: async () => rooms.list() },
-  {
-    method: 'POST',
-    url: '/v1/rooms',
-    handler: async (req, reply) => {
-      const body = parseBody(z.strictObject({ name: z.string().min(1).max(200), private: z.boolean().optional() }), req.body);
-      reply.code(201);
-      return rooms.create(body.name, body.private ?? false);
-    },
-  },
-  {
-    method: 'POST',
-    url: '/v1/rooms/join',
-    handler: async (req) => rooms.join(parseBody(z.strictObject({ room: roomTarget }), req.body).room),
-  },
-  {
-    method: 'POST',
-    url: '/v1/rooms/leave',
-    handler: async (req) => rooms.leave(parseBody(z.strictObject({ room: roomTarget }), req.body).room),
-  },
-  {
-    method: 'POST',
-    url: '/v1/rooms/send',
-    handler: async (req, reply) => {
-      const body = parseBody(z.strictObject({ room: roomTarget, text: z.string().min(1) }), req.body);
-      const sent = await rooms.send(body.room, body.text);
-      reply.code(202);
-      return sent;
-    },
-  },
-  { method: 'GET', url: '/v1/rooms/:room/members', schema: roomParams, handler: async (req) => rooms.members(roomOf(req)) },
-  { method: 'GET', url: '/v1/rooms/:room/invitation', schema: roomParams, handler: async (req) => rooms.invite(roomOf(req)) },
-  {
-    method: 'GET',
-    url: '/v1/rooms/:room/messages',
-    schema: {
-      ...roomParams,
-      querystring: {
-        type: 'object',
-        properties: { limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 100 } },
-        additionalProperties: false,
-      },
-    },
-    handler: async (req) => rooms.history(roomOf(req), (req.query as { limit: number }).limit),
-  },
-  { method: 'GET', url: '/v1/room-stats', handler: async () => rooms.stats() },
-];
 
 const ROUTES = (api: DaemonApi, events: EventStreams): RouteOptions[] => [
   { method: 'GET', url: '/v1/status', handler: async () => api.status() },
@@ -282,7 +181,7 @@ const NOT_FOR_BROWSERS = new Set(['/v1/web/login-token']);
  * under /api behind its session (`forBrowser`), so that every operation exists once.
  */
 export function apiRoutes(api: DaemonApi, events: EventStreams, options: { forBrowser?: boolean } = {}): RouteOptions[] {
-  const routes = [...ROUTES(api, events), ...TRUST_ROUTES(api.trust), ...ROOM_ROUTES(api.rooms)];
+  const routes = [...ROUTES(api, events), ...trustRoutes(api.trust), ...roomRoutes(api.rooms)];
   return options.forBrowser === true ? routes.filter((r) => !NOT_FOR_BROWSERS.has(r.url)) : routes;
 }
 

@@ -20,7 +20,7 @@ import { type RoomRow, RoomTable, toRoomMessage } from './room-table.js';
 import type { RoomGossip } from './room-gossip.js';
 import type { RoomSync } from './room-sync.js';
 
-/** What the control API asks of rooms (src/control/server.ts, ROOM_ROUTES). */
+/** What the control API asks of rooms (src/control/trust-room-routes.ts). */
 export interface RoomsApi {
   create(name: string, isPrivate: boolean): Promise<RoomInfo>;
   join(target: string): Promise<RoomInfo>;
