@@ -130,6 +130,9 @@ async function chat(ctx: Context, target: string): Promise<void> {
   const recent = await ctx.client.request<RoomMessage[]>('GET', `${path(target, 'messages')}?limit=20`);
   const roomId = info?.id ?? recent[0]?.room;
   const peers = await looksWithSelf(ctx);
+  const status = await ctx.client.request<{ peerId: string }>('GET', '/v1/status');
+  // No await from here until the line handler is attached: readline drops the lines that arrive
+  // while nobody listens, and piped input can arrive as soon as the banner is out.
   const interactive = process.stdin.isTTY === true;
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
   const print = (line: string) => {
@@ -140,21 +143,7 @@ async function chat(ctx: Context, target: string): Promise<void> {
     noteRoomAuthor(m, peers);
     print(ctx.json ? JSON.stringify(m) : formatRoomMessage(m, peers, ctx.columns()));
   };
-  if (!ctx.json) print(`Chatting in ${roomLabel(info?.name ?? target)}. Type a line and press Enter; Ctrl-D leaves.`);
-  recent.forEach(showMessage);
-  const status = await ctx.client.request<{ peerId: string }>('GET', '/v1/status');
   const notice = (text: string) => (ctx.json ? undefined : process.stderr.write(`p2pchat: ${text}\n`));
-  const follower = followEvents(ctx.client, undefined, {
-    onEvent: (event) => {
-      if (event.type !== 'room-message') return;
-      const m = event.data.message as RoomMessage;
-      // Your own lines are on screen already, as you typed them.
-      if (m.room === roomId && m.author !== status.peerId) showMessage(m);
-    },
-    onLost: (clean) => notice(lostText(clean)),
-    onBack: () => notice(BACK_TEXT),
-  });
-  if (interactive) rl.prompt();
   let sending = Promise.resolve();
   rl.on('line', (line) => {
     if (line.trim() === '') return;
@@ -166,6 +155,19 @@ async function chat(ctx: Context, target: string): Promise<void> {
       }
     });
   });
+  if (!ctx.json) print(`Chatting in ${roomLabel(info?.name ?? target)}. Type a line and press Enter; Ctrl-D leaves.`);
+  recent.forEach(showMessage);
+  const follower = followEvents(ctx.client, undefined, {
+    onEvent: (event) => {
+      if (event.type !== 'room-message') return;
+      const m = event.data.message as RoomMessage;
+      // Your own lines are on screen already, as you typed them.
+      if (m.room === roomId && m.author !== status.peerId) showMessage(m);
+    },
+    onLost: (clean) => notice(lostText(clean)),
+    onBack: () => notice(BACK_TEXT),
+  });
+  if (interactive) rl.prompt();
   await new Promise<void>((resolve) => rl.once('close', resolve));
   await sending;
   follower.stop();
