@@ -139,12 +139,25 @@ export const configSchema = z.strictObject({
       .describe(
         'Keep only this many of the newest messages of each conversation, both directions. 0 keeps them all. Outgoing messages still in the outbox, and message requests, are kept.',
       ),
+    roomMaxAgeDays: z
+      .number()
+      .min(0)
+      .describe(
+        "Delete room messages stored more than this many days ago (fractions allowed). 0 keeps them forever. Each author's newest message and latest join or leave in a room are kept. Separate from maxAgeDays: pruning a room also takes its messages away from members that could still fetch them from this daemon.",
+      ),
+    maxMessagesPerRoom: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        "Keep only this many of the newest messages of each room, in the room's order. 0 keeps them all. Each author's newest message and latest join or leave are kept beyond it.",
+      ),
     maxEvents: z.number().int().min(1000).describe('Events kept for `watch --since` catch-up; older ones are pruned.'),
     pruneIntervalSeconds: z
       .number()
       .int()
       .min(1)
-      .describe('How often history retention and event pruning run (they also run at start-up).'),
+      .describe('How often history retention (direct and room messages) and event pruning run (they also run at start-up).'),
   }),
   storage: z.strictObject({
     maxBytes: z

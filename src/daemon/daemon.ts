@@ -8,6 +8,7 @@ import { PeerTracker } from '../node/peer-tracker.js';
 import { ChatService } from '../protocol/chat-service.js';
 import { PROTOCOL } from '../protocol/envelope.js';
 import { createRooms, roomServices } from '../rooms/create-rooms.js';
+import { RoomRetention } from '../rooms/room-retention.js';
 import { StorageBudget } from '../store/budget.js';
 import { StrangerPruner } from '../store/peer-pruning.js';
 import { Retention } from '../store/retention.js';
@@ -195,12 +196,14 @@ export class Daemon extends DaemonApiBase {
           connect: (address) => this.connect(address),
           addresses: () => this.addresses(),
           name: () => this.config.name,
+          observer: metrics?.rooms.observer,
         },
         { ...config.rooms, network: config.mdns.network },
       );
       await rooms.start();
       this.rooms = rooms;
       this.cleanups.push(() => rooms.stop());
+      metrics?.rooms.watch(rooms);
       const pruner = new StrangerPruner(
         {
           store: this.store,
@@ -230,6 +233,16 @@ export class Daemon extends DaemonApiBase {
       // Prunes at once (history retention and old events), then periodically.
       retention.start();
       this.cleanups.push(() => retention.stop());
+      const roomRetention = new RoomRetention(
+        { store: this.store, log: log.child({ part: 'storage' }) },
+        {
+          maxAgeDays: config.history.roomMaxAgeDays,
+          maxMessagesPerRoom: config.history.maxMessagesPerRoom,
+          intervalMs: config.history.pruneIntervalSeconds * 1000,
+        },
+      );
+      roomRetention.start();
+      this.cleanups.push(() => roomRetention.stop());
       log.info(
         {
           peerId: this.node.peerId.toString(),

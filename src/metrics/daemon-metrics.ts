@@ -17,6 +17,7 @@ import { VERSION } from '../version.js';
 import { countConnections } from './connection-kinds.js';
 import { DeliveryLatency } from './delivery-latency.js';
 import { MESSAGE_SERIES, messageTransition } from './message-events.js';
+import { RoomMetrics } from './room-metrics.js';
 
 /** Every reason p2pchat_frames_rejected_total counts, so that each series exists (at 0) from the start. */
 const FRAME_REJECTIONS = [
@@ -67,6 +68,8 @@ const FSYNC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02
 
 export class DaemonMetrics {
   readonly registry = new Registry();
+  /** Rooms' metrics: give `rooms.observer` to the rooms part, then `rooms.watch()` it once it exists. */
+  readonly rooms = new RoomMetrics(this.registry);
   private readonly options: MetricsOptions;
   private readonly latency: DeliveryLatency;
   private sources: MetricsSources | undefined;

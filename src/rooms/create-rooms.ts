@@ -10,9 +10,9 @@ import { roomsPubsub, RoomGossip } from './room-gossip.js';
 import { RoomIntake } from './room-intake.js';
 import { RoomSync } from './room-sync.js';
 import { RoomTable } from './room-table.js';
-import { Rooms } from './rooms.js';
+import { Rooms, type RoomsObserver } from './rooms.js';
 
-export type { RoomsApi } from './rooms.js';
+export type { RoomsApi, RoomsObserver, RoomStats } from './rooms.js';
 
 export interface RoomsConfig {
   maxTextBytes: number;
@@ -57,6 +57,8 @@ export interface CreateRoomsComponents {
   connect(address: string): Promise<unknown>;
   addresses(): string[];
   name(): string;
+  /** Told of each room message stored, with how it came (metrics). */
+  observer?: RoomsObserver | undefined;
 }
 
 /** Builds the rooms part; start() it after the node started, stop() it before the node stops. */
@@ -77,6 +79,7 @@ export function createRooms(c: CreateRoomsComponents, config: RoomsConfig & { ne
       storage: c.storage,
       // A gap or a message over the rate: fetch what is missing from whoever sent it.
       onGap: (room, peerId) => sync.pull(peerId, [room]),
+      onStored: (_message, source) => c.observer?.stored(source),
     },
     {
       maxMessageBytes: maxWireBytes(config.maxTextBytes),
@@ -108,6 +111,7 @@ export function createRooms(c: CreateRoomsComponents, config: RoomsConfig & { ne
       },
       addresses: c.addresses,
       name: c.name,
+      observer: c.observer,
     },
     { network: config.network, maxTextBytes: config.maxTextBytes, syncIntervalMs: config.syncIntervalSeconds * 1000 },
   );

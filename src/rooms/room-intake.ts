@@ -43,13 +43,14 @@ export interface IntakeComponents {
   storage?: { hasRoomFor(textBytes: number): boolean } | undefined;
   /** A gap was seen in what `peerId` sent: fetch the missing messages from it. */
   onGap(roomId: string, peerId: string): void;
-  /** A message was stored (after its commit, before its fsync). */
-  onStored?(message: RoomMessage): void;
+  /** A message was stored (after its commit, before its fsync), with the way it arrived (metrics). */
+  onStored?(message: RoomMessage, source: 'gossip' | 'sync'): void;
 }
 
 interface Verified {
   checked: CheckedRoomMessage;
   text: string;
+  live: boolean;
 }
 
 export class RoomIntake {
@@ -114,7 +115,7 @@ export class RoomIntake {
     if (text === undefined) return this.reject(checked.payload.enc ? 'undecryptable' : 'malformed', from, `${p.author} #${p.seq}`);
     if (Buffer.byteLength(text) > this.o.maxTextBytes) return this.reject('oversized', from, `${p.author} #${p.seq}`);
     if (this.c.storage && !this.c.storage.hasRoomFor(checked.bytes)) return this.reject('storage_full', from, p.room);
-    return this.store(room, { checked, text }, from);
+    return this.store(room, { checked, text, live }, from);
   }
 
   /** The text to store: decrypted in a private room; undefined when it does not belong in this room. */
@@ -130,7 +131,7 @@ export class RoomIntake {
   private store(room: RoomRow, message: Verified, from: string): IntakeVerdict {
     const p = message.checked.payload;
     const key = `${p.room}/${p.author}`;
-    const stored: RoomMessage[] = [];
+    const stored: [RoomMessage, Verified][] = [];
     const verdict = this.c.store.atomically(() => {
       const highest = this.c.table.highestSeq(p.room, p.author);
       if (p.seq <= highest) return 'duplicate';
@@ -152,7 +153,7 @@ export class RoomIntake {
           room.name,
         );
         this.c.store.publishEvent('room-message', { message: row });
-        stored.push(row);
+        stored.push([row, next]);
         seq++;
         next = this.takeHeld(key, seq);
       }
@@ -161,7 +162,7 @@ export class RoomIntake {
     }, false);
     if (verdict === 'held') this.c.onGap(p.room, from);
     this.count(verdict);
-    for (const m of stored) this.c.onStored?.(m);
+    for (const [m, v] of stored) this.c.onStored?.(m, v.live ? 'gossip' : 'sync');
     return verdict;
   }
 

@@ -37,6 +37,18 @@ export interface RoomsApi {
 export interface RoomStats {
   intake: Record<string, number>;
   fetchedBySync: number;
+  /** Rooms this daemon is a member of now. */
+  joined: number;
+  /** Peers subscribed now to the rooms this daemon is in, added up over those rooms. */
+  online: number;
+}
+
+/** How a stored room message came: written here, live through gossip, or fetched by sync. */
+export type RoomMessageSource = 'own' | 'gossip' | 'sync';
+
+/** Told of each room message stored (metrics). */
+export interface RoomsObserver {
+  stored(source: RoomMessageSource): void;
 }
 
 export interface RoomsComponents {
@@ -60,6 +72,7 @@ export interface RoomsComponents {
   addresses(): string[];
   /** This daemon's display name, claimed in its join messages. */
   name(): string;
+  observer?: RoomsObserver | undefined;
 }
 
 export interface RoomsOptions {
@@ -212,7 +225,9 @@ export class Rooms implements RoomsApi {
   }
 
   stats(): RoomStats {
-    return { intake: { ...this.c.intake.counts }, fetchedBySync: this.c.sync.fetched };
+    const joined = this.memberRooms();
+    const online = joined.reduce((sum, room) => sum + this.c.gossip.subscribers(room).length, 0);
+    return { intake: { ...this.c.intake.counts }, fetchedBySync: this.c.sync.fetched, joined: joined.length, online };
   }
 
   // ---- helpers -----------------------------------------------------------------------------
@@ -246,6 +261,7 @@ export class Rooms implements RoomsApi {
         this.c.table.insert(signed, text, now);
         return this.c.store.publishEvent('room-message', { message });
       }, true);
+      this.c.observer?.stored('own');
       await this.c.store.synced();
       this.c.gossip.publish(roomId, encodeWire(signed.wire));
       return { ...message, eventId };

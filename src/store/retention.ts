@@ -141,14 +141,22 @@ export class Retention {
     return deleted;
   }
 
-  /** Repeats a step (one transaction, at most a chunk of rows) until it deletes less than a chunk. */
-  private async inSteps(step: () => number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const deleted = this.store.atomically(step, false);
-      total += deleted;
-      if (deleted < RETENTION_CHUNK || this.stopping) return total;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+  private inSteps(step: () => number): Promise<number> {
+    return deleteInSteps(this.store, step, () => this.stopping);
+  }
+}
+
+/**
+ * Repeats a step (one transaction, at most RETENTION_CHUNK rows) until it deletes less than a
+ * chunk or `stopping()` says so, yielding to the event loop between two steps; returns how many
+ * rows it deleted.
+ */
+export async function deleteInSteps(store: Pick<Store, 'atomically'>, step: () => number, stopping: () => boolean): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = store.atomically(step, false);
+    total += deleted;
+    if (deleted < RETENTION_CHUNK || stopping()) return total;
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
