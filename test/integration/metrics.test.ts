@@ -1,14 +1,27 @@
 // Metrics: GET /metrics on the control socket, scraped as Prometheus would, while real daemons
 // and raw libp2p peers do what the counters count. Counts are compared before and after, never
 // timings.
+import '../../src/polyfills.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import { tcp } from '@libp2p/tcp';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p, type Libp2p } from 'libp2p';
 import { ApiResponseError } from '../../src/control/client.js';
+import { ROOM_REFUSALS } from '../../src/metrics/room-metrics.js';
+import { roomTopic } from '../../src/rooms/room-ids.js';
+import { encodeWire, signRoomMessage } from '../../src/rooms/room-message.js';
+import type { RoomInfo, RoomMessage } from '../../src/types.js';
 import { CLI, connectPair, startConnectedPair, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
-import { P2PCHAT_AGENT, RawPeer } from '../helpers/raw-peer.js';
+import { CHAT, P2PCHAT_AGENT, RawPeer } from '../helpers/raw-peer.js';
 
-const peers: RawPeer[] = [];
+const peers: { stop(): unknown }[] = [];
 after(async () => {
   await Promise.all(peers.map((p) => p.stop()));
   await stopAll();
@@ -241,3 +254,103 @@ describe('metrics of the control API', () => {
     assert.ok(s.value('libp2p_data_transfer_bytes_total', { protocol: '/chat/1.0.0 sent' }) > 0, 'chat bytes counted by libp2p');
   });
 });
+
+describe('metrics of rooms', () => {
+  const ROOM_METRICS = ['p2pchat_room_messages_stored_total', 'p2pchat_room_messages_refused_total', 'p2pchat_room_sync_fetched_total'];
+  const stored = (s: Scrape, source: string) => s.value('p2pchat_room_messages_stored_total', { source });
+  const refused = (s: Scrape, reason: string) => s.value('p2pchat_room_messages_refused_total', { reason });
+  const send = (d: TestDaemon, text: string) => d.client.request('POST', '/v1/rooms/send', { room: 'office', text });
+  const history = (d: TestDaemon) => d.json<RoomMessage[]>(['room', 'history', 'office', '-n', '1000']);
+
+  it('counts room messages stored by source, fetched by sync, refused by reason; rooms joined and members online', async () => {
+    const [a, b] = await startConnectedPair();
+    const start = await scrape(b);
+    for (const name of ROOM_METRICS) assert.equal(start.value(name), 0, `${name} starts at 0`);
+    for (const source of ['own', 'gossip', 'sync']) assert.ok(start.samples.some((x) => x.labels.source === source));
+    for (const reason of ROOM_REFUSALS)
+      assert.ok(
+        start.samples.some((x) => x.labels.reason === reason),
+        `${reason} exists at 0`,
+      );
+    assert.equal(start.value('p2pchat_rooms_joined'), 0);
+
+    const office = await a.json<RoomInfo>(['room', 'join', '#office']);
+    await b.json<RoomInfo>(['room', 'join', '#office']);
+    await waitFor('each to see the other online in the room', async () => {
+      const [sa, sb] = await Promise.all([scrape(a), scrape(b)]);
+      return sa.value('p2pchat_room_members_online') === 1 && sb.value('p2pchat_room_members_online') === 1;
+    });
+    for (let i = 0; i < 4; i++) await send(a, `metrics ${i}`);
+    // b: its own join; a's join and four texts, live or (a's join, if it went out before b was in the room) by sync.
+    const sb = await waitFor('b to store a’s five messages', async () => {
+      const s = await scrape(b);
+      return stored(s, 'gossip') + stored(s, 'sync') >= 5 ? s : undefined;
+    });
+    assert.equal(stored(sb, 'gossip') + stored(sb, 'sync'), 5);
+    assert.equal(stored(sb, 'own'), 1);
+    assert.equal(sb.value('p2pchat_room_sync_fetched_total'), stored(sb, 'sync'));
+    assert.equal(sb.value('p2pchat_rooms_joined'), 1);
+    const sa = await scrape(a);
+    assert.equal(stored(sa, 'own'), 5);
+    assert.equal(stored(sa, 'gossip') + stored(sa, 'sync'), 1, 'b’s join');
+
+    // b is away while a writes three: back, it fetches exactly those by sync (its counters restart at 0).
+    await b.stop();
+    for (let i = 0; i < 3; i++) await send(a, `while b was away ${i}`);
+    await b.start();
+    await connectPair(b, a);
+    await waitFor('b to fetch them', async () => (await history(b)).length === 9);
+    const back = await scrape(b);
+    assert.equal(stored(back, 'sync'), 3);
+    assert.equal(back.value('p2pchat_room_sync_fetched_total'), 3);
+    assert.equal(stored(back, 'gossip'), 0);
+    assert.equal(stored(back, 'own'), 0);
+
+    // A raw peer on the room's topic: one malformed message, one claiming a's authorship with its own key.
+    const attacker = await gossipPeer();
+    peers.push(attacker);
+    attacker.services.pubsub.subscribe(roomTopic(office.id));
+    await attacker.dial(multiaddr(b.address));
+    await waitFor('b in the attacker’s view of the topic', () =>
+      attacker.services.pubsub.getSubscribers(roomTopic(office.id)).map(String).includes(b.peerId),
+    );
+    const publish = (data: Uint8Array) => attacker.services.pubsub.publish(roomTopic(office.id), data);
+    await publish(Buffer.from('{"not": "a room message"'));
+    const payload = { v: 1 as const, room: office.id, author: a.peerId, seq: 100, lamport: 100, time: Date.now(), kind: 'text' as const };
+    await publish(encodeWire((await signRoomMessage({ ...payload, text: 'forged' }, await generateKeyPair('Ed25519'))).wire));
+    const hit = await waitFor('b to count both refusals', async () => {
+      const s = await scrape(b);
+      return refused(s, 'malformed') >= 1 && refused(s, 'bad_signature') >= 1 ? s : undefined;
+    });
+    assert.equal(refused(hit, 'malformed'), 1);
+    assert.equal(refused(hit, 'bad_signature'), 1);
+    assert.equal(hit.value('p2pchat_room_messages_refused_total'), 2);
+    assert.equal(stored(hit, 'gossip') + stored(hit, 'sync'), 3, 'nothing refused was stored');
+
+    await b.json<RoomInfo>(['room', 'leave', 'office']);
+    await waitFor('b out of the room, a alone in it', async () => {
+      const [left, alone] = await Promise.all([scrape(b), scrape(a)]);
+      return left.value('p2pchat_rooms_joined') === 0 && alone.value('p2pchat_room_members_online') === 0;
+    });
+  });
+});
+
+type GossipPeer = Libp2p<{ pubsub: GossipSub; identify: ReturnType<ReturnType<typeof identify>> }>;
+
+/** A raw libp2p peer with gossipsub, as a p2pchat daemon's room topics expect it (signed gossip). */
+async function gossipPeer(): Promise<GossipPeer> {
+  const node = (await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    nodeInfo: { userAgent: P2PCHAT_AGENT },
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({ globalSignaturePolicy: 'StrictSign', allowPublishToZeroTopicPeers: true, emitSelf: false }),
+    },
+  })) as unknown as GossipPeer;
+  // Speaks /chat/1.0.0 (reads and drops), so the daemon keeps it as a peer.
+  await node.handle(CHAT, (stream) => void stream.close());
+  return node;
+}
