@@ -160,7 +160,8 @@ export class RoomIntake {
       this.dropHeldThrough(key, seq - 1);
       return 'stored';
     }, false);
-    if (verdict === 'held') this.c.onGap(p.room, from);
+    // Held from sync: the peer sent what it holds in seq order, so it lacks the gap; pulling again would loop.
+    if (verdict === 'held' && message.live) this.c.onGap(p.room, from);
     this.count(verdict);
     for (const [m, v] of stored) this.c.onStored?.(m, v.live ? 'gossip' : 'sync');
     return verdict;

@@ -130,3 +130,34 @@ it('a maximum age deletes old room messages but each author’s newest and lates
   await waitFor('b to receive it', async () => (await held(b, names)).includes('a7'));
   await waitFor('a6 to go, a7 to stay', async () => (await held(b, names)).join() === ['a1', 'a7', 'b1'].join(), 30_000);
 });
+
+it('a member that joins late, when only a pruned member is online, gets what it can take in order, without a sync loop', async () => {
+  const [a, b, c] = await Promise.all([
+    startDaemon({ name: 'a', env }),
+    startWith('b', { history: { maxMessagesPerRoom: 5, pruneIntervalSeconds: 1 } }),
+    // No periodic sync: every pull c makes is one the test caused.
+    startDaemon({ name: 'c', env: { P2PCHAT_ROOMS_SYNC_INTERVAL_SECONDS: '3600' } }),
+  ]);
+  const names = { [a.peerId]: 'a', [b.peerId]: 'b', [c.peerId]: 'c' };
+  await connectPair(b, a);
+  await a.json<RoomInfo>(['room', 'join', '#office']);
+  await b.json<RoomInfo>(['room', 'join', '#office']);
+  for (let i = 0; i < 20; i++) await send(a, `text ${i}`);
+  const pruned = ['a1', 'b1', ...seqs('a', 17, 21)].sort();
+  await waitFor('b to prune to the newest five and the joins', async () => (await held(b, names)).join() === pruned.join());
+  await a.stop();
+
+  // c joins through b, which holds a1 and a17..a21 of a's: a1 follows on nothing c lacks and is
+  // stored; a17..a21 wait in memory for a2..a16, which no member online holds.
+  await connectPair(c, b);
+  await c.json<RoomInfo>(['room', 'join', '#office']);
+  await send(b, 'welcome');
+  await waitFor('c to hold what it can take in order', async () => (await held(c, names)).join() === ['a1', 'b1', 'b2', 'c1'].join());
+  // Each of a17..a21 was held once: sync did not pull again and again for a gap the peer cannot fill.
+  assert.equal((await stats(c)).intake.held, 5);
+
+  // a, which holds the gap, comes back: c fetches a2..a16 from it, and the held ones follow.
+  await a.start();
+  await connectPair(c, a);
+  await waitFor('c to hold all of a’s messages', async () => (await held(c, names)).filter((k) => k.startsWith('a')).length === 21);
+});
