@@ -42,12 +42,19 @@ export function roomRetentionEnabled(options: Pick<RoomRetentionOptions, 'maxAge
  * membership lookup runs only for join and leave rows.
  */
 export const ALWAYS_KEPT = `(
-  m.seq = (SELECT max(x.seq) FROM room_messages x WHERE x.room_id = m.room_id AND x.author = m.author)
-  OR (m.kind IN ('join', 'leave') AND m.seq = (SELECT max(x.seq) FROM room_messages x
-        WHERE x.room_id = m.room_id AND x.author = m.author AND x.kind IN ('join', 'leave')))
-  OR m.lamport = (SELECT max(x.lamport) FROM room_messages x WHERE x.room_id = m.room_id)
+  m.seq = (SELECT x.seq FROM room_messages x WHERE x.room_id = m.room_id AND x.author = m.author ORDER BY x.seq DESC LIMIT 1)
+  OR (m.kind IN ('join', 'leave') AND m.seq = (SELECT x.seq FROM room_messages x
+        WHERE x.room_id = m.room_id AND x.author = m.author AND x.kind IN ('join', 'leave') ORDER BY x.seq DESC LIMIT 1))
+  OR m.lamport = (SELECT x.lamport FROM room_messages x WHERE x.room_id = m.room_id ORDER BY x.lamport DESC LIMIT 1)
   OR m.rowid = (SELECT max(rowid) FROM room_messages)
 )`;
+
+/** A row's place in its room's order. */
+interface RowAt {
+  rowid: number;
+  lamport: number;
+  author: string;
+}
 
 export class RoomRetention {
   private readonly store: Store;
@@ -73,21 +80,25 @@ export class RoomRetention {
       // Rows are inserted in storage order, so the first one stored after the cutoff bounds the old
       // ones (should the clock have jumped back, a few old ones wait for a later pass).
       firstNewer: db.prepare('SELECT rowid FROM room_messages WHERE stored_at >= ? ORDER BY rowid LIMIT 1').pluck(),
-      deleteBefore: db.prepare(
-        `DELETE FROM room_messages WHERE rowid IN
-           (SELECT rowid FROM room_messages m WHERE rowid < @before AND NOT ${ALWAYS_KEPT} ORDER BY rowid LIMIT @chunk)`,
-      ),
+      // Each step goes on after the last row the one before took: the rows kept are looked at once per pass.
+      oldRows: db
+        .prepare(
+          `SELECT rowid FROM room_messages m WHERE rowid > @after AND rowid < @before AND NOT ${ALWAYS_KEPT} ORDER BY rowid LIMIT @chunk`,
+        )
+        .pluck(),
       maxRowid: db.prepare('SELECT coalesce(max(rowid), 0) FROM room_messages').pluck(),
       roomsSince: db.prepare('SELECT DISTINCT room_id FROM room_messages WHERE rowid > ?').pluck(),
       // The room's Nth newest message in its order (lamport, author): older ones go.
       nthNewest: db.prepare(
         'SELECT lamport, author FROM room_messages WHERE room_id = ? ORDER BY lamport DESC, author DESC LIMIT 1 OFFSET ?',
       ),
-      deleteRoomBefore: db.prepare(
-        `DELETE FROM room_messages WHERE rowid IN
-           (SELECT rowid FROM room_messages m WHERE room_id = @room AND (lamport < @lamport OR (lamport = @lamport AND author < @author))
-              AND NOT ${ALWAYS_KEPT} ORDER BY lamport, author LIMIT @chunk)`,
+      // The room's order index ends in the rowid, which makes a unique cursor (lamport, author, rowid).
+      roomRowsBefore: db.prepare(
+        `SELECT rowid, lamport, author FROM room_messages m WHERE room_id = @room
+           AND (lamport, author, rowid) > (@afterLamport, @afterAuthor, @afterRowid) AND (lamport, author) < (@lamport, @author)
+           AND NOT ${ALWAYS_KEPT} ORDER BY lamport, author, rowid LIMIT @chunk`,
       ),
+      deleteRow: db.prepare('DELETE FROM room_messages WHERE rowid = ?'),
       eventIds: db.prepare('SELECT min(id) AS first, max(id) AS last FROM events'),
       // A room-message event holds a copy of its message: once the message is deleted, so is the
       // event (a replay would otherwise bring back what retention deleted).
@@ -144,7 +155,13 @@ export class RoomRetention {
     const cutoff = ageCutoff(this.now(), this.options.maxAgeDays);
     if (cutoff !== undefined) {
       const before = (this.stmt.firstNewer.get(cutoff) as number | undefined) ?? Number.MAX_SAFE_INTEGER;
-      messages += await this.inSteps(() => this.stmt.deleteBefore.run({ before, chunk: RETENTION_CHUNK }).changes);
+      let after = 0;
+      messages += await this.inSteps(() => {
+        const rows = this.stmt.oldRows.all({ after, before, chunk: RETENTION_CHUNK }) as number[];
+        for (const rowid of rows) this.stmt.deleteRow.run(rowid);
+        after = rows.at(-1) ?? after;
+        return rows.length;
+      });
     }
     if (this.options.maxMessagesPerRoom > 0 && !this.stopping) messages += await this.trimRooms(this.options.maxMessagesPerRoom);
     const events = messages > 0 && !this.stopping ? await this.deleteOrphanEvents() : 0;
@@ -158,7 +175,14 @@ export class RoomRetention {
     for (const room of this.stmt.roomsSince.all(this.trimmedUpTo) as string[]) {
       const nth = this.stmt.nthNewest.get(room, keep - 1) as { lamport: number; author: string } | undefined;
       if (nth === undefined) continue;
-      deleted += await this.inSteps(() => this.stmt.deleteRoomBefore.run({ room, ...nth, chunk: RETENTION_CHUNK }).changes);
+      let cursor = { afterLamport: -1, afterAuthor: '', afterRowid: 0 };
+      deleted += await this.inSteps(() => {
+        const rows = this.stmt.roomRowsBefore.all({ room, ...nth, ...cursor, chunk: RETENTION_CHUNK }) as RowAt[];
+        for (const row of rows) this.stmt.deleteRow.run(row.rowid);
+        const last = rows.at(-1);
+        if (last) cursor = { afterLamport: last.lamport, afterAuthor: last.author, afterRowid: last.rowid };
+        return rows.length;
+      });
       if (this.stopping) return deleted;
     }
     this.trimmedUpTo = upTo;
