@@ -1,10 +1,11 @@
 // The metrics part's decisions: which counter an event moves, the bounded latency clock, and
-// connections counted by kind. No daemon, no registry.
+// connections counted by kind, rooms' refusals read from the intake's counts. No daemon, no registry.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { countConnections } from '../../src/metrics/connection-kinds.js';
 import { DeliveryLatency } from '../../src/metrics/delivery-latency.js';
 import { MESSAGE_SERIES, messageTransition } from '../../src/metrics/message-events.js';
+import { ROOM_REFUSALS, roomRefusals } from '../../src/metrics/room-metrics.js';
 import type { ChatEvent, ChatEventType } from '../../src/types.js';
 
 const event = (type: ChatEventType, data: Record<string, unknown>): ChatEvent => ({ id: 1, type, time: '2026-01-01T00:00:00.000Z', data });
@@ -133,6 +134,23 @@ describe('countConnections', () => {
         () => 'p2pchat',
       ),
       [],
+    );
+  });
+});
+
+describe('roomRefusals', () => {
+  it('reads every refusal reason from the intake counts, 0 when absent, and nothing else', () => {
+    const read = roomRefusals({ stored: 5, duplicate: 2, bad_signature: 3, rate_limited: 1 });
+    assert.deepEqual(
+      read.map((r) => r.reason),
+      [...ROOM_REFUSALS],
+    );
+    assert.equal(read.find((r) => r.reason === 'bad_signature')?.count, 3);
+    assert.equal(read.find((r) => r.reason === 'rate_limited')?.count, 1);
+    assert.equal(read.find((r) => r.reason === 'malformed')?.count, 0);
+    assert.equal(
+      read.reduce((sum, r) => sum + r.count, 0),
+      4,
     );
   });
 });

@@ -1,13 +1,12 @@
 // Room history retention on a real SQLite file: by count per room and by age, never an author's
 // newest message (the sync clock) nor its latest join or leave (the member list), and the
-// room-message events of what it deleted go with it. Plus the metrics' reading of the intake counts.
+// room-message events of what it deleted go with it.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
-import { ROOM_REFUSALS, roomRefusals } from '../../src/metrics/room-metrics.js';
 import type { CheckedRoomMessage, RoomPayload } from '../../src/rooms/room-message.js';
 import { RoomRetention, roomRetentionEnabled, type RoomRetentionOptions } from '../../src/rooms/room-retention.js';
 import { RoomTable, toRoomMessage } from '../../src/rooms/room-table.js';
@@ -130,22 +129,5 @@ describe('room retention', () => {
     assert.deepEqual(await retention.run(), { messages: 4490, events: 4490 });
     assert.equal(table.history(ROOM, 'r', 100_000).length, 10);
     assert.equal(table.highestSeq(ROOM, ALICE), 4500);
-  });
-});
-
-describe('room metrics', () => {
-  it('reads every refusal reason from the intake counts, 0 when absent, and nothing else', () => {
-    const read = roomRefusals({ stored: 5, duplicate: 2, bad_signature: 3, rate_limited: 1 });
-    assert.deepEqual(
-      read.map((r) => r.reason),
-      [...ROOM_REFUSALS],
-    );
-    assert.equal(read.find((r) => r.reason === 'bad_signature')?.count, 3);
-    assert.equal(read.find((r) => r.reason === 'rate_limited')?.count, 1);
-    assert.equal(read.find((r) => r.reason === 'malformed')?.count, 0);
-    assert.equal(
-      read.reduce((sum, r) => sum + r.count, 0),
-      4,
-    );
   });
 });
