@@ -16,6 +16,7 @@ import {
   type WireRoomMessage,
 } from './room-message.js';
 import { verifyChained } from './chain-verify.js';
+import { HeldMessages } from './held-messages.js';
 import { lamportTooFarAhead } from './room-order.js';
 import { type RoomRow, type RoomTable, toRoomMessage } from './room-table.js';
 
@@ -69,9 +70,7 @@ export class RoomIntake {
   private readonly o: IntakeOptions;
   private readonly limiter = new RateLimiter();
   private readonly logRefusal: ThrottledLog;
-  /** Held messages by `room/author`, then seq. */
-  private readonly held = new Map<string, Map<number, Verified>>();
-  private heldCount = 0;
+  private readonly held: HeldMessages<Verified>;
   /** Counts by verdict and reason, for tests and status. */
   readonly counts: Record<string, number> = {};
 
@@ -79,6 +78,7 @@ export class RoomIntake {
     this.c = components;
     this.o = options;
     this.logRefusal = throttledLog(components.log);
+    this.held = new HeldMessages(options.maxHeld);
   }
 
   private count(key: string): void {
@@ -228,7 +228,7 @@ export class RoomIntake {
     const head = this.c.table.head(p.room, p.author);
     const highest = head?.seq ?? 0;
     if (p.seq <= highest) return 'duplicate';
-    if (p.seq > highest + 1) return this.hold(key, message) ? 'held' : 'ignored';
+    if (p.seq > highest + 1) return this.held.hold(key, p.seq, message) ? 'held' : 'ignored';
     if (!followsInChain(p, head?.p)) return this.reject('forked', from, label(message.checked));
     let next: Verified | undefined = message;
     let seq = p.seq;
@@ -249,56 +249,20 @@ export class RoomIntake {
       stored.push(row);
       seq++;
       const previous: string = next.checked.wire.p;
-      next = this.takeHeld(key, seq);
+      next = this.held.take(key, seq);
       // A held message that does not follow is a fork of the author's chain: dropped.
       if (next && !followsInChain(next.checked.payload, previous)) {
         this.reject('forked', from, label(next.checked));
         next = undefined;
       }
     }
-    this.dropHeldThrough(key, seq - 1);
+    this.held.dropThrough(key, seq - 1);
     return 'stored';
-  }
-
-  private hold(key: string, message: Verified): boolean {
-    const seqs = this.held.get(key) ?? new Map<number, Verified>();
-    if (seqs.has(message.checked.payload.seq)) return true;
-    if (this.heldCount >= this.o.maxHeld) return false;
-    seqs.set(message.checked.payload.seq, message);
-    this.held.set(key, seqs);
-    this.heldCount++;
-    return true;
-  }
-
-  private takeHeld(key: string, seq: number): Verified | undefined {
-    const seqs = this.held.get(key);
-    const next = seqs?.get(seq);
-    if (!seqs || !next) return undefined;
-    seqs.delete(seq);
-    this.heldCount--;
-    if (seqs.size === 0) this.held.delete(key);
-    return next;
-  }
-
-  /** Held messages at or below the author's new highest seq came another way: drop them. */
-  private dropHeldThrough(key: string, seq: number): void {
-    const seqs = this.held.get(key);
-    if (!seqs) return;
-    for (const s of seqs.keys()) {
-      if (s > seq) continue;
-      seqs.delete(s);
-      this.heldCount--;
-    }
-    if (seqs.size === 0) this.held.delete(key);
   }
 
   /** Drops what is held for a room (it was left). */
   forgetRoom(roomId: string): void {
-    for (const [key, seqs] of this.held) {
-      if (!key.startsWith(`${roomId}/`)) continue;
-      this.heldCount -= seqs.size;
-      this.held.delete(key);
-    }
+    this.held.forgetRoom(roomId);
   }
 }
 
