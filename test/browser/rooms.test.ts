@@ -67,6 +67,7 @@ describe('rooms in the web app, in a real browser', { skip }, () => {
         return value.startsWith('p2pchat-room:') ? value : undefined;
       });
       assert.equal(invitation, (await alice.json<{ invitation: string }>(['room', 'invite', 'lab'])).invitation);
+      await alicePage.screenshot({ path: join(shots, 'room-invite.png') });
       await alicePage.getByRole('button', { name: 'Close' }).click();
       await bobPage.getByRole('link', { name: 'Join or create' }).click();
       await bobPage.getByLabel('Room name or invitation').fill(invitation);
@@ -189,6 +190,79 @@ describe('rooms in the web app, in a real browser', { skip }, () => {
         texts.map((m) => m.text),
         ['from the terminal'],
       );
+    } finally {
+      await alicePage.context().close();
+    }
+  });
+
+  it('loads older room lines when scrolled up, each once, in the room’s order', async () => {
+    for (let i = 1; i <= 120; i++) await alice.client.request('POST', '/v1/rooms/send', { room: 'office', text: `page line ${i}` });
+    await waitFor(
+      'bob to hold them all',
+      async () => (await bob.json<RoomMessage[]>(['room', 'history', 'office', '-n', '1']))[0]?.text === 'page line 120',
+    );
+    const bobPage = await openApp(bob);
+    try {
+      const office = await roomOf(bob, 'office');
+      await roomLink(bobPage, office.id).click();
+      await line(bobPage, 'page line 120').waitFor();
+      assert.equal(await bobPage.locator('li.room-line').count(), 50);
+      await waitFor('the first line to load on scrolling up', async () => {
+        await bobPage.locator('.messages').evaluate((el) => el.scrollTo(0, 0));
+        return (await bobPage.locator('li.room-line .text', { hasText: /^page line 1$/ }).count()) === 1;
+      });
+      const shown = await bobPage.locator('li.room-line .text').allInnerTexts();
+      const expected = (await bob.json<RoomMessage[]>(['room', 'history', 'office', '-n', '1000'])).filter((m) => m.kind === 'text');
+      assert.deepEqual(
+        shown,
+        expected.map((m) => m.text),
+      );
+      assert.equal(await bobPage.locator('li.room-event[data-kind="join"]').count(), 2);
+    } finally {
+      await bobPage.context().close();
+    }
+  });
+
+  it('keeps the room open across a daemon restart and shows what arrived meanwhile, without a reload', async () => {
+    const bobPage = await openApp(bob);
+    try {
+      const office = await roomOf(bob, 'office');
+      await roomLink(bobPage, office.id).click();
+      await bobPage.getByRole('heading', { name: '#office' }).waitFor();
+      // The same web address after the restart: the page's EventSource reconnects to it by itself.
+      bob.options.env = { ...bob.options.env, P2PCHAT_WEB_LISTEN: new URL(bobPage.url()).host };
+      await bob.stop();
+      await bobPage
+        .getByRole('status')
+        .filter({ hasText: /stopped|not answering/ })
+        .waitFor();
+      await bob.start();
+      // Stored at once, while the page may still be reconnecting: it comes live or from the replay after the last event id.
+      assert.equal((await bob.cli(['room', 'send', 'office', 'right after the restart'])).code, 0);
+      assert.equal((await bob.cli(['connect', alice.address])).code, 0);
+      assert.equal((await alice.cli(['room', 'send', 'office', 'welcome back'])).code, 0);
+      await line(bobPage, 'right after the restart').filter({ hasText: 'bob (you)' }).waitFor({ timeout: 30_000 });
+      await line(bobPage, 'welcome back').waitFor({ timeout: 30_000 });
+      await bobPage.getByRole('status').filter({ hasText: 'live' }).waitFor();
+      assert.equal(await line(bobPage, 'right after the restart').count(), 1);
+    } finally {
+      await bobPage.context().close();
+    }
+  });
+
+  it('works in a phone-sized window: the rooms in the list, then the room with a way back', async () => {
+    assert.equal((await alice.cli(['room', 'join', 'corridor'])).code, 0);
+    const alicePage = await openApp(alice, { width: 390, height: 760 });
+    try {
+      const office = await roomOf(alice, 'corridor');
+      await roomLink(alicePage, office.id).click();
+      await alicePage.getByRole('textbox', { name: 'Message' }).fill('from my phone');
+      await alicePage.keyboard.press('Enter');
+      await line(alicePage, 'from my phone').waitFor();
+      assert.equal(await roomLink(alicePage, office.id).isVisible(), false, 'the list gives way to the room');
+      await alicePage.screenshot({ path: join(shots, 'narrow-room.png') });
+      await alicePage.getByRole('link', { name: '← Chats' }).click();
+      await roomLink(alicePage, office.id).waitFor();
     } finally {
       await alicePage.context().close();
     }
