@@ -147,6 +147,16 @@ describe('rooms in the web app, in a real browser', { skip }, () => {
         'bob to leave the members list',
         async () => (await alicePage.locator(`li.member[data-peer="${bob.peerId}"]`).count()) === 0,
       );
+
+      // Join again: the private room's key was kept, so no new invitation is needed; bob can write again.
+      await bobPage.getByRole('button', { name: 'Join again' }).click();
+      await waitFor('bob to be a member again', async () => (await roomOf(bob, 'lab')).member);
+      const composer = bobPage.getByRole('textbox', { name: 'Message' });
+      await waitFor('the composer to be enabled', async () => !(await composer.isDisabled()));
+      await composer.fill('back again');
+      await composer.press('Enter');
+      await line(alicePage, 'back again').filter({ hasText: 'bob' }).waitFor();
+      assert.equal(await alicePage.locator(`li.room-event[data-kind="join"][data-author="${bob.peerId}"]`).count(), 2);
     } finally {
       await alicePage.context().close();
       await bobPage.context().close();
