@@ -123,8 +123,11 @@ export class Rooms implements RoomsApi {
 
   async join(target: string): Promise<RoomInfo> {
     if (!target.startsWith(INVITATION_PREFIX)) {
-      const existing = this.findRoom(target);
-      if (existing?.private === 1) return this.enter({ id: existing.id, name: existing.name, private: true, key: undefined }, []);
+      const found = this.findRoom(target);
+      // A room known here by its id or its name is joined again as it is (an open room's id is not a
+      // name); an id prefix is not enough, as it may be meant as a new room's name.
+      const existing = found && (found.id === target.trim().toLowerCase() || found.name === normalizeRoomName(target)) ? found : undefined;
+      if (existing) return this.enter({ id: existing.id, name: existing.name, private: existing.private === 1, key: undefined }, []);
       return this.create(target, false);
     }
     let inv;
