@@ -55,8 +55,8 @@ async function directDrain(
   const ids: string[] = [];
   for (let i = 0; i < backlog; i += 500) {
     const messages = Array.from({ length: Math.min(500, backlog - i) }, (_, k) => ({ to: away.peerId, text: `drain ${i + k}` }));
-    const sent = await sender.client.request<{ id: string }[]>('POST', '/v1/send/batch', { messages });
-    ids.push(...sent.map((m) => m.id));
+    const sent = await sender.client.request<{ messages: { id: string }[] }>('POST', '/v1/send/batch', { messages });
+    ids.push(...sent.messages.map((m) => m.id));
   }
   await away.start();
   const startedAt = performance.now();
