@@ -5,7 +5,7 @@
 import type { ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { RoomMessage } from '../../src/types.js';
-import { type BenchDaemon, DaemonSet, waitUntil } from '../lib/daemons.js';
+import { type BenchDaemon, DaemonSet, dialDaemon, waitUntil } from '../lib/daemons.js';
 import { openEventStream, PeerWatch } from '../lib/events.js';
 import { NetnsLab, netnsUnavailable } from '../lib/netns.js';
 import type { BenchContext, Scenario } from '../lib/scenario.js';
@@ -15,6 +15,7 @@ interface RoomRun {
   fanOut: { p50: number; p99: number };
   direct: { p50: number; p99: number };
   catchUpPerSecond: number;
+  directDrainPerSecond: number;
   rssMedian: number;
 }
 
@@ -37,6 +38,31 @@ class RoomWatch {
   close(): void {
     this.req?.destroy();
   }
+}
+
+/**
+ * The same absence with direct messages, for comparison on the same run: `backlog` messages to
+ * `away` queued while it is down (in batches), timed from its daemon ready to the last delivered.
+ */
+async function directDrain(
+  sender: BenchDaemon,
+  away: BenchDaemon,
+  watch: RoomWatch,
+  backlog: number,
+  log: (line: string) => void,
+): Promise<number> {
+  await away.stop();
+  const ids: string[] = [];
+  for (let i = 0; i < backlog; i += 500) {
+    const messages = Array.from({ length: Math.min(500, backlog - i) }, (_, k) => ({ to: away.peerId, text: `drain ${i + k}` }));
+    const sent = await sender.client.request<{ messages: { id: string }[] }>('POST', '/v1/send/batch', { messages });
+    ids.push(...sent.messages.map((m) => m.id));
+  }
+  await away.start();
+  const startedAt = performance.now();
+  await dialDaemon(away, sender, log);
+  await waitUntil('the direct backlog to be delivered', () => ids.every((id) => watch.seen.has(`direct ${id}`)), 600_000, 10);
+  return backlog / ((performance.now() - startedAt) / 1000);
 }
 
 async function roomRun(ctx: BenchContext, n: number, probes: number, backlog: number): Promise<RoomRun> {
@@ -94,12 +120,16 @@ async function roomRun(ctx: BenchContext, n: number, probes: number, backlog: nu
     const startedAt = performance.now();
     const back = await RoomWatch.open(away);
     watches.push(back);
+    // As the direct backlog drain does: timed from the daemon ready, with a dial to one member
+    // instead of waiting for mDNS to find them (they pull from each other on connect either way).
+    await dialDaemon(away, sender, ctx.log);
     await waitUntil('the returning member to catch up', () => back.seen.has(`backlog ${backlog - 1}`), 600_000, 10);
     const seconds = (performance.now() - startedAt) / 1000;
     return {
       fanOut: latencyPercentiles(fanOut),
       direct: latencyPercentiles(direct),
       catchUpPerSecond: backlog / seconds,
+      directDrainPerSecond: await directDrain(sender, away, senderWatch, backlog, ctx.log),
       rssMedian: rss.median,
     };
   } finally {
@@ -128,7 +158,12 @@ export const roomsScenario: Scenario = {
       add('room send → event at every member, p99', 'ms', 'lower', run.fanOut.p99);
       add('direct send → delivered, p50 (same run)', 'ms', 'lower', run.direct.p50);
       add('direct send → delivered, p99 (same run)', 'ms', 'lower', run.direct.p99);
-      add('catch-up of a returning member (from its start)', 'msg/s', 'higher', run.catchUpPerSecond);
+      ctx.results.add('rooms', `N=${n}: direct backlog drain to the returning member (same run)`, 'msg/s', 'higher', [
+        run.directDrainPerSecond,
+      ]);
+      ctx.results.add('rooms', `N=${n}: catch-up of a returning member (from its start)`, 'msg/s', 'higher', [run.catchUpPerSecond], {
+        baselines: [`rooms/N=${n}: direct backlog drain to the returning member (same run)`],
+      });
       add('RSS per daemon after the busy room, median', 'MB', 'lower', run.rssMedian);
       ctx.log(`  rooms: N=${n} done`);
     }

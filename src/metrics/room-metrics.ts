@@ -3,6 +3,7 @@
 // sync, rooms joined, members online), read at scrape time. Labels are bounded: a source or a
 // reason from the fixed lists below, never a room id or a peer id.
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { RoomRejection } from '../rooms/room-message.js';
 import type { RoomMessageSource, RoomsObserver, RoomStats } from '../rooms/rooms.js';
 
 export const ROOM_MESSAGE_SOURCES = ['own', 'gossip', 'sync'] as const satisfies ReadonlyArray<RoomMessageSource>;
@@ -10,18 +11,20 @@ export const ROOM_MESSAGE_SOURCES = ['own', 'gossip', 'sync'] as const satisfies
 /**
  * Every reason the rooms' intake refuses a message for (src/rooms/room-intake.ts): the invalid ones
  * (never stored), then those not for us now (unknown room, blocked author, over a rate limit, at
- * the storage budget; sync may fetch those later).
+ * the storage budget, a Lamport number too far ahead; sync may fetch those later).
  */
 export const ROOM_REFUSALS = [
   'malformed',
   'oversized',
   'bad_signature',
   'undecryptable',
+  'forked',
   'unknown_room',
   'blocked',
   'rate_limited',
   'storage_full',
-] as const;
+  'from_the_future',
+] as const satisfies ReadonlyArray<RoomRejection | 'unknown_room' | 'blocked' | 'rate_limited' | 'storage_full' | 'from_the_future'>;
 
 /** The refusal counts among the intake's counts, each reason of ROOM_REFUSALS (0 when absent) and nothing else. */
 export function roomRefusals(intake: Record<string, number>): { reason: string; count: number }[] {
@@ -48,7 +51,7 @@ export class RoomMetrics {
     for (const source of ROOM_MESSAGE_SOURCES) this.stored.inc({ source }, 0);
     new Counter({
       name: 'p2pchat_room_messages_refused_total',
-      help: 'Incoming room messages refused before storage since start, by reason: malformed, oversized, bad_signature, undecryptable (never stored), unknown_room, blocked, rate_limited, storage_full (not now; sync may fetch them later).',
+      help: 'Incoming room messages refused before storage since start, by reason: malformed, oversized, bad_signature, undecryptable, forked (never stored), unknown_room, blocked, rate_limited, storage_full, from_the_future (not now; sync may fetch them later).',
       labelNames: ['reason'] as const,
       registers: [registry],
       collect() {

@@ -67,7 +67,14 @@ export function createRooms(c: CreateRoomsComponents, config: RoomsConfig & { ne
   const pubsub = (c.node.services as { pubsub: GossipSub }).pubsub;
   // The two call each other: sync hands what it fetches to the intake; the intake asks sync to fetch gaps.
   const sync: RoomSync = new RoomSync(
-    { node: c.node, table, trust: c.trust, log: c.log, receive: (message, from) => intake.receive(message, from, false) },
+    {
+      node: c.node,
+      table,
+      trust: c.trust,
+      log: c.log,
+      verify: (messages, from) => intake.verifyMany(messages, from, false),
+      store: (batch) => intake.storeVerified(batch),
+    },
     { pageMessages: config.syncPageMessages },
   );
   const intake = new RoomIntake(

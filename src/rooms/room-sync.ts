@@ -4,13 +4,13 @@
 // each is signed by its author and verified on arrival (src/rooms/room-intake.ts).
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { lpStream } from '@libp2p/utils';
+import { type LengthPrefixedStream, lpStream } from '@libp2p/utils';
 import type { Logger } from '../logger.js';
 import type { TrustView } from '../types.js';
-import type { IntakeVerdict } from './room-intake.js';
+import type { IntakeVerdict, VerifiedBatch } from './room-intake.js';
 import { ROOM_ID_PATTERN, type WireRoomMessage } from './room-message.js';
 import type { RoomClock, RoomTable } from './room-table.js';
-import { pagePlan, parsePull, type PullRequest } from './sync-decisions.js';
+import { clockAfter, pagePlan, parsePull, type PullRequest } from './sync-decisions.js';
 
 export const ROOM_SYNC_PROTOCOL = '/p2pchat/room-sync/1.0.0';
 /** A request frame is a room id and a clock: this leaves room for thousands of authors. */
@@ -35,7 +35,10 @@ export interface SyncComponents {
   table: RoomTable;
   trust: TrustView;
   log: Logger;
-  receive(message: WireRoomMessage, from: string): Promise<IntakeVerdict>;
+  /** Checks a page's messages and verifies their signatures; nothing is stored yet. */
+  verify(messages: WireRoomMessage[], from: string): Promise<VerifiedBatch>;
+  /** Stores a verified page, one verdict per message; called in the pages' order. */
+  store(batch: VerifiedBatch): IntakeVerdict[];
 }
 
 export interface SyncOptions {
@@ -103,40 +106,65 @@ export class RoomSync {
     return this.running.size === 0;
   }
 
-  private clockToSend(room: string): RoomClock {
-    const clock = this.c.table.clock(room);
-    return clock;
-  }
-
   private async pullNow(peerId: string, rooms: string[]): Promise<void> {
     const stream = await this.c.node.dialProtocol(peerIdFromString(peerId), ROOM_SYNC_PROTOCOL, {
       signal: AbortSignal.timeout(10_000),
       runOnLimitedConnection: true,
     });
     const lp = lpStream(stream, { maxDataLength: MAX_RESPONSE_BYTES });
+    const ask = (room: string, have: RoomClock) => {
+      const request: PullRequest = { t: 'pull', room, have, max: this.o.pageMessages };
+      return lp.write(Buffer.from(JSON.stringify(request)), { signal: AbortSignal.timeout(IO_TIMEOUT_MS) });
+    };
     try {
-      for (const room of rooms) {
-        while (!this.stopped) {
-          const request: PullRequest = { t: 'pull', room, have: this.clockToSend(room), max: this.o.pageMessages };
-          await lp.write(Buffer.from(JSON.stringify(request)), { signal: AbortSignal.timeout(IO_TIMEOUT_MS) });
-          const page = parsePage((await lp.read({ signal: AbortSignal.timeout(IO_TIMEOUT_MS) })).subarray(), room);
-          if (page.t === 'unknown' || !page.msgs) break;
-          let progress = 0;
-          // One at a time, in the page's order: each author's messages arrive in seq order.
-          for (const message of page.msgs) {
-            const verdict = await this.c.receive(message, peerId);
-            if (verdict === 'stored') progress++;
-          }
-          this.fetched += progress;
-          // Nothing usable in a full page (all refused): asking again would only repeat it.
-          if (!page.more || progress === 0) break;
-        }
-      }
+      for (const room of rooms) await this.pullRoom(room, peerId, lp, ask);
       await finish(stream);
     } catch (err) {
       stream.abort(err as Error);
       throw err;
     }
+  }
+
+  /**
+   * Pulls one room as a pipeline: page N+1 is asked for (as if page N will be stored) before page N
+   * is verified, and page N is verified while page N-1 is stored, so the serving peer, the thread
+   * pool and the event loop all work at once.
+   */
+  private async pullRoom(
+    room: string,
+    peerId: string,
+    lp: LengthPrefixedStream,
+    ask: (room: string, have: RoomClock) => Promise<void>,
+  ): Promise<void> {
+    let have = this.c.table.clock(room);
+    await ask(room, have);
+    // Whether every page stored so far was wholly new: only then is the page asked for ahead right.
+    let storing = Promise.resolve(true);
+    while (!this.stopped) {
+      const page = parsePage((await lp.read({ signal: AbortSignal.timeout(IO_TIMEOUT_MS) })).subarray(), room);
+      if (page.t === 'unknown' || !page.msgs || page.msgs.length === 0) break;
+      const next = clockAfter(have, page.msgs);
+      if (page.more) await ask(room, next);
+      const verifying = this.c.verify(page.msgs, peerId);
+      const before = storing;
+      storing = (async () => {
+        const batch = await verifying;
+        if (!(await before)) return false;
+        const verdicts = this.c.store(batch);
+        const stored = verdicts.filter((v) => v === 'stored').length;
+        this.fetched += stored;
+        // Something refused or held back, or nothing new at all (a peer repeating itself).
+        return stored > 0 && stored + verdicts.filter((v) => v === 'duplicate').length === verdicts.length;
+      })();
+      if (!page.more) break;
+      if (!(await before)) {
+        // The page asked for ahead is not needed: the next pull starts from what is really held.
+        await lp.read({ signal: AbortSignal.timeout(IO_TIMEOUT_MS) }).catch(() => {});
+        break;
+      }
+      have = next;
+    }
+    await storing;
   }
 
   /** Answers pulls on a stream another peer opened, one page per request. */

@@ -65,6 +65,7 @@ export class RoomTable {
          VALUES (@room, @author, @seq, @lamport, @kind, @text, @name, @time, @now, @p, @s)`,
       ),
       highest: db.prepare('SELECT max(seq) AS seq FROM room_messages WHERE room_id = ? AND author = ?').pluck(),
+      head: db.prepare('SELECT seq, payload AS p FROM room_messages WHERE room_id = ? AND author = ? ORDER BY seq DESC LIMIT 1'),
       clock: db.prepare('SELECT author, max(seq) AS seq FROM room_messages WHERE room_id = ? GROUP BY author'),
       maxLamport: db.prepare('SELECT coalesce(max(lamport), 0) FROM room_messages WHERE room_id = ?').pluck(),
       // The newest `limit` in the room's order, returned oldest first.
@@ -138,6 +139,11 @@ export class RoomTable {
 
   highestSeq(room: string, author: string): number {
     return (this.stmt.highest.get(room, author) as number | null) ?? 0;
+  }
+
+  /** The author's newest message here: its seq and payload text (what its next message chains to). */
+  head(room: string, author: string): { seq: number; p: string } | undefined {
+    return this.stmt.head.get(room, author) as { seq: number; p: string } | undefined;
   }
 
   clock(room: string): RoomClock {

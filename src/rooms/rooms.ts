@@ -15,7 +15,8 @@ import {
   ROOM_NAME_RULE,
 } from './room-ids.js';
 import type { RoomIntake } from './room-intake.js';
-import { encodeWire, encryptText, type RoomPayload, signRoomMessage } from './room-message.js';
+import { encodeWire, encryptText, payloadHash, type RoomPayload, signRoomMessage } from './room-message.js';
+import { nextLamport } from './room-order.js';
 import { type RoomRow, RoomTable, toRoomMessage } from './room-table.js';
 import type { RoomGossip } from './room-gossip.js';
 import type { RoomSync } from './room-sync.js';
@@ -135,8 +136,11 @@ export class Rooms implements RoomsApi {
 
   async join(target: string): Promise<RoomInfo> {
     if (!target.startsWith(INVITATION_PREFIX)) {
-      const existing = this.findRoom(target);
-      if (existing?.private === 1) return this.enter({ id: existing.id, name: existing.name, private: true, key: undefined }, []);
+      const found = this.findRoom(target);
+      // A room known here by its id or its name is joined again as it is (an open room's id is not a
+      // name); an id prefix is not enough, as it may be meant as a new room's name.
+      const existing = found && (found.id === target.trim().toLowerCase() || found.name === normalizeRoomName(target)) ? found : undefined;
+      if (existing) return this.enter({ id: existing.id, name: existing.name, private: existing.private === 1, key: undefined }, []);
       return this.create(target, false);
     }
     let inv;
@@ -237,16 +241,19 @@ export class Rooms implements RoomsApi {
     const run = async (): Promise<SentRoomMessage> => {
       const room = this.c.table.room(roomId) as RoomRow;
       const self = this.c.self;
-      const seq = this.c.table.highestSeq(roomId, self) + 1;
+      const head = this.c.table.head(roomId, self);
+      const seq = (head?.seq ?? 0) + 1;
+      const time = Date.now();
       const payload: RoomPayload = {
         v: 1,
         room: roomId,
         author: self,
         seq,
-        lamport: this.c.table.maxLamport(roomId) + 1,
-        time: Date.now(),
+        lamport: nextLamport(this.c.table.maxLamport(roomId), time),
+        time,
         kind,
       };
+      if (head) payload.prev = payloadHash(head.p);
       if (kind === 'join') payload.name = this.c.name().slice(0, 64);
       // In a private room every kind is encrypted (a join or leave as an empty text): only key holders can post.
       if (room.key) payload.enc = encryptText(room.key, roomId, self, seq, text);

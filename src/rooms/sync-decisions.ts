@@ -1,6 +1,6 @@
 // The sync protocol's decisions, without I/O: what a pull request may hold, and which messages one
 // page answers with.
-import { ROOM_ID_PATTERN } from './room-message.js';
+import { ROOM_ID_PATTERN, type WireRoomMessage } from './room-message.js';
 import type { RoomClock } from './room-table.js';
 
 export interface PullRequest {
@@ -71,4 +71,30 @@ export function pagePlan(mine: RoomClock, have: RoomClock, max: number): PagePla
     if (count < a.missing) more = true;
   }
   return { take, more };
+}
+
+/**
+ * The clock the puller will have once a page is stored: each author's highest seq in it. Only the
+ * payload's author and seq are read (the intake checks everything else); a page that lies about
+ * them only makes the next page skip or repeat messages, which the next pull fixes.
+ */
+export function clockAfter(have: RoomClock, page: WireRoomMessage[]): RoomClock {
+  const clock: RoomClock = { ...have };
+  for (const m of page) {
+    const head = seqOf(m.p);
+    if (head && head.seq > (clock[head.author] ?? 0)) clock[head.author] = head.seq;
+  }
+  return clock;
+}
+
+function seqOf(p: string): { author: string; seq: number } | undefined {
+  try {
+    const value = JSON.parse(p) as { author?: unknown; seq?: unknown };
+    const { author, seq } = value;
+    if (typeof author !== 'string' || author.length > MAX_AUTHOR_CHARS || !Number.isSafeInteger(seq) || (seq as number) < 1)
+      return undefined;
+    return { author, seq: seq as number };
+  } catch {
+    return undefined;
+  }
 }

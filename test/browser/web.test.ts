@@ -4,39 +4,13 @@
 // another origin cannot make the app do anything. Screenshots of the main views are written to a
 // temporary directory, or to WEB_SCREENSHOTS (WEB_SCREENSHOTS=docs/images/web refreshes the docs').
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { REPO_ROOT, startConnectedPair, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
-import { loginUrl } from '../helpers/web-client.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// Flags for a machine with no display, GPU or internet (see docs/web.md).
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH) to run the browser tests`;
-
-/** Where screenshots go: WEB_SCREENSHOTS (relative to the repository), else a temporary directory removed afterwards. */
-function screenshotDir(): string {
-  const wanted = process.env.WEB_SCREENSHOTS;
-  if (wanted === undefined || wanted === '') return mkdtempSync(join(tmpdir(), 'p2pchat-web-shots-'));
-  const dir = join(REPO_ROOT, wanted);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, noChromium as skip, openApp as openAppIn, screenshotDir, scriptErrors } from '../helpers/browser.js';
+import { startConnectedPair, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
 
 describe('web app in a real browser', { skip }, () => {
   let browser: Browser | undefined;
@@ -47,10 +21,7 @@ describe('web app in a real browser', { skip }, () => {
 
   before(async () => {
     shots = screenshotDir();
-    [[alice, bob], browser] = await Promise.all([
-      startConnectedPair(),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS }),
-    ]);
+    [[alice, bob], browser] = await Promise.all([startConnectedPair(), launchChromium()]);
   });
   after(async () => {
     try {
@@ -61,18 +32,8 @@ describe('web app in a real browser', { skip }, () => {
     }
   });
 
-  /** A new browser profile logged in to a daemon's web app with the link `p2pchat web` prints. */
-  async function openApp(daemon: TestDaemon, viewport = { width: 1100, height: 700 }): Promise<Page> {
-    const context = await (browser as Browser).newContext({ viewport, colorScheme: 'light' });
-    const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(`${daemon.name}: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(`${daemon.name} console: ${msg.text()}`);
-    });
-    await page.goto(await loginUrl(daemon));
-    await page.getByRole('status').filter({ hasText: 'live' }).waitFor();
-    return page;
-  }
+  const openApp = (daemon: TestDaemon, viewport?: { width: number; height: number }): Promise<Page> =>
+    openAppIn(browser as Browser, daemon, pageErrors, viewport);
 
   const trustOf = async (daemon: TestDaemon, peer: TestDaemon) =>
     (await daemon.json<{ peerId: string; trust: string }[]>(['peers'])).find((p) => p.peerId === peer.peerId)?.trust;
@@ -278,9 +239,6 @@ describe('web app in a real browser', { skip }, () => {
   });
 
   it('logged no script errors in any page', () => {
-    assert.deepEqual(
-      pageErrors.filter((e) => !/status of 40[13]|Failed to load resource/.test(e)),
-      [],
-    );
+    assert.deepEqual(scriptErrors(pageErrors), []);
   });
 });

@@ -17,7 +17,14 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import type { RoomStats } from '../../src/rooms/rooms.js';
 import { roomTopic } from '../../src/rooms/room-ids.js';
-import { encodeWire, encryptText, type RoomPayload, signRoomMessage } from '../../src/rooms/room-message.js';
+import {
+  type CheckedRoomMessage,
+  encodeWire,
+  encryptText,
+  payloadHash,
+  type RoomPayload,
+  signRoomMessage,
+} from '../../src/rooms/room-message.js';
 import { ROOM_SYNC_PROTOCOL } from '../../src/rooms/room-sync.js';
 import type { RoomInfo, RoomInvitation, RoomMessage, SentRoomMessage, StatusInfo } from '../../src/types.js';
 import { connectPair, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
@@ -51,7 +58,7 @@ before(async () => {
     nodeInfo: { userAgent: P2PCHAT_AGENT },
     services: {
       identify: identify(),
-      pubsub: gossipsub({ globalSignaturePolicy: 'StrictSign', allowPublishToZeroTopicPeers: true, emitSelf: false }),
+      pubsub: gossipsub({ globalSignaturePolicy: 'StrictNoSign', allowPublishToZeroTopicPeers: true, emitSelf: false }),
     },
   })) as unknown as Attacker;
   // Speaks /chat/1.0.0 (reads and drops), so the daemon keeps it as a peer.
@@ -86,6 +93,17 @@ const publish = (room: string, data: Uint8Array) => attacker.services.pubsub.pub
 
 async function payloadFor(author: string, room: string, seq: number, extra: Partial<RoomPayload> = {}): Promise<RoomPayload> {
   return { v: 1, room, author, seq, lamport: seq, time: Date.now(), kind: 'text', text: `text ${seq}`, ...extra };
+}
+
+/** An author's first `count` messages, each chained to the one before, signed with `key`. */
+async function chain(key: Awaited<ReturnType<typeof generateKeyPair>>, room: string, count: number): Promise<CheckedRoomMessage[]> {
+  const author = peerIdFromPrivateKey(key).toString();
+  const out: CheckedRoomMessage[] = [];
+  for (let seq = 1; seq <= count; seq++) {
+    const prev = out.at(-1);
+    out.push(await signRoomMessage(await payloadFor(author, room, seq, prev ? { prev: payloadHash(prev.wire.p) } : {}), key));
+  }
+  return out;
 }
 
 async function healthy(): Promise<void> {
@@ -135,8 +153,7 @@ it('a flood on the topic: past the author rate, gossip is not stored; the daemon
   const flooder = await generateKeyPair('Ed25519');
   const id = peerIdFromPrivateKey(flooder).toString();
   const count = 1500;
-  for (let seq = 1; seq <= count; seq++)
-    await publish(office.id, encodeWire((await signRoomMessage(await payloadFor(id, office.id, seq), flooder)).wire));
+  for (const message of await chain(flooder, office.id, count)) await publish(office.id, encodeWire(message.wire));
   await waitFor('the flood to be counted', async () => ((await stats()).intake.rate_limited ?? 0) > 0);
   const stored = (await history('office')).filter((x) => x.author === id).length;
   assert.ok(stored < count, `${stored} of ${count} stored from gossip`);
@@ -182,5 +199,52 @@ it('sync: a peer that answers pulls with forged or malformed messages gets none 
     40_000,
   );
   assert.equal((await history('office')).filter((x) => x.author === victimId).length, 0);
+  await healthy();
+});
+
+it('sync: a page with an altered message inside a signed run stores the messages before it and nothing forged', async () => {
+  const author = await generateKeyPair('Ed25519');
+  const authorId = peerIdFromPrivateKey(author).toString();
+  const [m1, m2, m3] = (await chain(author, office.id, 3)) as [CheckedRoomMessage, CheckedRoomMessage, CheckedRoomMessage];
+  // The second message's text changed in passing; it still names m1 as prev, its signature no longer fits.
+  const altered = { p: m2.wire.p.replace('text 2', 'TEXT 2'), s: m2.wire.s };
+  forgedPages = [m1.wire, altered, m3.wire];
+  const before = (await stats()).intake;
+  await d.cli(['room', 'join', 'office']);
+  await waitFor(
+    'the daemon to pull the altered page',
+    async () => ((await stats()).intake.bad_signature ?? 0) > (before.bad_signature ?? 0),
+    40_000,
+  );
+  const held = (await history('office')).filter((x) => x.author === authorId);
+  assert.deepEqual(
+    held.map((x) => x.text),
+    ['text 1'],
+    'm1 is vouched for by its own signature; the altered m2 is refused, m3 waits for the real m2',
+  );
+  // A second message 2, properly signed but not chained to m1: the author forked its chain.
+  const fork = await signRoomMessage(await payloadFor(authorId, office.id, 2, { prev: payloadHash(m3.wire.p) }), author);
+  forgedPages = [fork.wire];
+  await d.cli(['room', 'join', 'office']);
+  await waitFor('the daemon to refuse the fork', async () => ((await stats()).intake.forked ?? 0) > (before.forked ?? 0), 40_000);
+  assert.deepEqual(
+    (await history('office')).filter((x) => x.author === authorId).map((x) => x.text),
+    ['text 1'],
+  );
+  forgedPages = [];
+  await healthy();
+});
+
+it('a Lamport number hours ahead of real time is not stored, so nobody can drag the room’s order behind it', async () => {
+  const author = await generateKeyPair('Ed25519');
+  const authorId = peerIdFromPrivateKey(author).toString();
+  const ahead = await signRoomMessage(await payloadFor(authorId, office.id, 1, { lamport: Date.now() + 3 * 3600_000 }), author);
+  const before = (await stats()).intake;
+  await publish(office.id, encodeWire(ahead.wire));
+  await waitFor('the daemon to put it off', async () => ((await stats()).intake.from_the_future ?? 0) > (before.from_the_future ?? 0));
+  assert.equal((await history('office')).filter((x) => x.author === authorId).length, 0);
+  // The daemon's own next message still sorts by real time.
+  const sent = await d.json<SentRoomMessage>(['room', 'send', 'office', 'after the attempt']);
+  assert.ok(sent.lamport <= Date.now() + 60_000, `lamport ${sent.lamport} is near real time`);
   await healthy();
 });

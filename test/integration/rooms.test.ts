@@ -186,3 +186,11 @@ it('leaving: members are told, the room stays listed as left, and writing to it 
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /you left #office/);
 });
+
+it('joining a known room again by its id joins that room, not a new one named after the id', async () => {
+  const office = (await c.json<RoomInfo[]>(['room', 'list'])).find((r) => r.name === 'office') as RoomInfo;
+  assert.equal(office.member, false, 'c left it in the test before');
+  const again = await c.json<RoomInfo>(['room', 'join', office.id]);
+  assert.deepEqual([again.id, again.name, again.member], [office.id, 'office', true]);
+  assert.equal((await c.json<RoomInfo[]>(['room', 'list'])).filter((r) => r.name === office.id).length, 0);
+});

@@ -1,21 +1,27 @@
 // The app: state from the daemon API, kept current by the event stream, and the views around it.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { ChatEvent, Message, PeerInfo, StatusInfo } from '../../src/types.js';
+import type { ChatEvent, Message, PeerInfo, RoomInfo, StatusInfo } from '../../src/types.js';
 import { get, whenLoggedOut } from './api.js';
 import { Conversation } from './conversation.js';
 import { followEvents, type LiveState } from './live.js';
 import { PeersPage } from './peers-page.js';
+import { RoomForms } from './room-forms.js';
+import { RoomList } from './room-list.js';
+import { RoomView } from './room-view.js';
 import { type RequestSummary, Sidebar } from './sidebar.js';
 import { StatusPage } from './status-page.js';
 import { countUnread, loadMarks, markAfter, type ReadMarks, saveMarks } from './unread.js';
+import { useRooms } from './use-rooms.js';
 
-type Route = { page: 'chats'; peerId?: string } | { page: 'peers' } | { page: 'status' };
+type Route = { page: 'chats'; peerId?: string; roomId?: string; joinRoom?: boolean } | { page: 'peers' } | { page: 'status' };
 
 function parseRoute(hash: string): Route {
   const [, page, arg] = hash.replace(/^#/, '').split('/');
   if (page === 'peers') return { page: 'peers' };
   if (page === 'status') return { page: 'status' };
   if (page === 'chat' && arg) return { page: 'chats', peerId: decodeURIComponent(arg) };
+  if (page === 'room' && arg) return { page: 'chats', roomId: decodeURIComponent(arg) };
+  if (page === 'rooms' && arg === 'join') return { page: 'chats', joinRoom: true };
   return { page: 'chats' };
 }
 
@@ -40,6 +46,9 @@ export function App() {
   const [loggedOut, setLoggedOut] = useState(false);
   /** Events for the open conversation: it applies them to its own messages. */
   const conversationListener = useRef<((event: ChatEvent) => void) | undefined>(undefined);
+  /** Events for the open room, likewise. */
+  const roomListener = useRef<((event: ChatEvent) => void) | undefined>(undefined);
+  const rooms = useRooms();
   const marks = useRef<ReadMarks>({});
   const self = useRef<string>('');
   const routeRef = useRef(route);
@@ -86,10 +95,11 @@ export function App() {
       firstVisit = stored === undefined;
       marks.current = stored ?? {};
     }
+    void rooms.refresh().catch(() => {});
     const { p, r } = await refreshPeers();
     const shown = [...new Set([...p.filter((x) => x.trust !== 'blocked').map((x) => x.peerId), ...r.map((x) => x.peerId)])];
     await refreshUnread(shown, firstVisit);
-  }, [refreshPeers, refreshUnread]);
+  }, [refreshPeers, refreshUnread, rooms.refresh]);
 
   /** The user has seen these messages of a conversation. */
   const markRead = useCallback((peerId: string, messages: Message[]) => {
@@ -110,7 +120,11 @@ export function App() {
     };
     const onEvent = (event: ChatEvent) => {
       conversationListener.current?.(event);
+      roomListener.current?.(event);
       switch (event.type) {
+        case 'room-message':
+          rooms.refreshSoon();
+          break;
         case 'message-received': {
           const message = event.data.message as Message;
           const open =
@@ -126,6 +140,8 @@ export function App() {
         case 'peer-named':
         case 'trust-changed':
           peersChanged();
+          // A member's daemon came or went: room online counts follow once its gossip subscription does.
+          rooms.refreshSoon(1500);
           break;
         default:
           break;
@@ -144,9 +160,12 @@ export function App() {
       stop();
       clearTimeout(peersTimer);
     };
-  }, [reloadAll, refreshPeers]);
+  }, [reloadAll, refreshPeers, rooms.refreshSoon]);
 
-  const totalUnread = Object.values(unread).reduce((sum, n) => sum + n, 0);
+  const openRoomId = route.page === 'chats' ? route.roomId : undefined;
+  /** A room's unread count as the daemon keeps it; none for the room being looked at (the view marks it read). */
+  const roomUnread = (room: RoomInfo) => (room.id === openRoomId && document.visibilityState === 'visible' ? 0 : room.unread);
+  const totalUnread = Object.values(unread).reduce((sum, n) => sum + n, 0) + rooms.rooms.reduce((sum, room) => sum + roomUnread(room), 0);
   useEffect(() => {
     document.title = totalUnread > 0 ? `(${totalUnread}) p2pchat` : 'p2pchat';
   }, [totalUnread]);
@@ -165,8 +184,10 @@ export function App() {
 
   const peerById = new Map(peers.map((p) => [p.peerId, p]));
   const openPeerId = route.page === 'chats' ? route.peerId : undefined;
+  const joining = route.page === 'chats' && route.joinRoom === true;
+  const refreshRooms = () => void rooms.refresh().catch(() => {});
   return (
-    <div class={`layout page-${route.page}${openPeerId ? ' has-conversation' : ''}`}>
+    <div class={`layout page-${route.page}${openPeerId || openRoomId || joining ? ' has-conversation' : ''}`}>
       <header class="topbar">
         <a class="brand" href="#/">
           p2pchat
@@ -189,9 +210,23 @@ export function App() {
       </header>
       {route.page === 'chats' && (
         <>
-          <Sidebar peers={peers} requests={requests} unread={unread} openPeerId={openPeerId} />
+          <Sidebar peers={peers} requests={requests} unread={unread} openPeerId={openPeerId}>
+            <RoomList rooms={rooms.rooms} unread={roomUnread} openRoomId={openRoomId} joining={joining} />
+          </Sidebar>
           <main class="content" id="main">
-            {openPeerId ? (
+            {openRoomId ? (
+              <RoomView
+                key={openRoomId}
+                roomId={openRoomId}
+                room={rooms.rooms.find((r) => r.id === openRoomId)}
+                self={{ peerId: status?.peerId ?? '', name: status?.name ?? '' }}
+                peers={peers}
+                listen={(listener) => (roomListener.current = listener)}
+                changed={refreshRooms}
+              />
+            ) : joining ? (
+              <RoomForms changed={refreshRooms} />
+            ) : openPeerId ? (
               <Conversation
                 key={openPeerId}
                 peerId={openPeerId}
@@ -202,7 +237,7 @@ export function App() {
                 changed={() => void refreshPeers().catch(() => {})}
               />
             ) : (
-              <p class="empty">Choose a conversation, or find a peer on the Peers page.</p>
+              <p class="empty">Choose a conversation or a room, or find a peer on the Peers page.</p>
             )}
           </main>
         </>

@@ -1,4 +1,6 @@
-// The conversations: contacts and anyone with unread messages, then message requests from strangers.
+// The conversations: contacts and anyone with unread messages, message requests from strangers,
+// then the rooms.
+import type { ComponentChildren } from 'preact';
 import type { PeerInfo } from '../../src/types.js';
 import { peerName, shortId } from './format.js';
 
@@ -11,7 +13,7 @@ export interface RequestSummary {
   peer: PeerInfo;
 }
 
-function Badge({ count }: { count: number | undefined }) {
+export function Badge({ count }: { count: number | undefined }) {
   if (!count) return null;
   return (
     <span class="badge" data-testid="unread">
@@ -62,6 +64,8 @@ export function Sidebar(props: {
   requests: RequestSummary[];
   unread: Record<string, number>;
   openPeerId: string | undefined;
+  /** The rooms section (room-list.tsx), below the conversations. */
+  children?: ComponentChildren;
 }) {
   const requesting = new Set(props.requests.map((r) => r.peerId));
   const conversations = props.peers.filter(
@@ -100,6 +104,7 @@ export function Sidebar(props: {
           </ul>
         </>
       )}
+      {props.children}
     </nav>
   );
 }

@@ -1,0 +1,301 @@
+// One room: its history in the room's order (older pages load on scrolling up), live messages from
+// the event stream, each line with its author; join and leave lines as such; the composer; the
+// members, the invitation and leaving. Reading the history is what marks the room read at the
+// daemon (as `p2pchat room history` does), so the view reads it again when live lines are seen.
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { ChatEvent, PeerInfo, RoomInfo, RoomMember, RoomMessage, SentRoomMessage } from '../../src/types.js';
+import { get, post } from './api.js';
+import { clockTime, shortId } from './format.js';
+import { Lock } from './room-list.js';
+import { authorNames, lineKey, mergeLines, roomLabel } from './room-lines.js';
+import { errorText, InvitePanel, LeavePanel, MembersPanel } from './room-panels.js';
+
+/** Lines read per page: one screen and some. */
+const PAGE = 50;
+/** Scrolled this close to the top, the next older page loads. */
+const TOP_MARGIN_PX = 60;
+/** Live lines seen in a visible room are marked read at the daemon at most this often. */
+const MARK_READ_MS = 300;
+
+type Scroll = { kind: 'bottom' } | { kind: 'keep'; height: number; top: number } | undefined;
+
+function Line({ m, author, mine }: { m: RoomMessage; author: string; mine: boolean }) {
+  const time = <time dateTime={m.time}>{clockTime(m.time)}</time>;
+  if (m.kind !== 'text') {
+    return (
+      <li class="room-event" data-author={m.author} data-kind={m.kind}>
+        <span class="name">{author}</span> {m.kind === 'join' ? 'joined' : 'left'} · {time}
+      </li>
+    );
+  }
+  return (
+    <li class={`message room-line ${mine ? 'out' : 'in'}`} data-author={m.author} data-seq={m.seq} data-key={lineKey(m)}>
+      <span class="author">{author}</span>
+      <p class="text">{m.text}</p>
+      <span class="meta">{time}</span>
+    </li>
+  );
+}
+
+export function RoomView(props: {
+  roomId: string;
+  room: RoomInfo | undefined;
+  self: { peerId: string; name: string };
+  peers: PeerInfo[];
+  listen(listener: (event: ChatEvent) => void): void;
+  /** Something changed the rooms list (read, sent, joined, left): read it again. */
+  changed(): void;
+}) {
+  const { roomId, room } = props;
+  const path = `/v1/rooms/${encodeURIComponent(roomId)}`;
+  const [lines, setLines] = useState<RoomMessage[]>([]);
+  const [members, setMembers] = useState<RoomMember[]>([]);
+  const [hasOlder, setHasOlder] = useState(false);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string>();
+  const [text, setText] = useState('');
+  const [sending, setSending] = useState(false);
+  const [panel, setPanel] = useState<'invite' | 'leave' | undefined>();
+  const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 901px)').matches);
+  const list = useRef<HTMLDivElement>(null);
+  const composer = useRef<HTMLTextAreaElement>(null);
+  const scroll = useRef<Scroll>({ kind: 'bottom' });
+  const loadingOlder = useRef(false);
+  const shownCount = useRef(0);
+  shownCount.current = lines.length;
+  const markTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const name = room?.name ?? shortId(roomId);
+  const nameOf = authorNames(props.self, members, props.peers, lines);
+
+  const nearBottom = () => {
+    const el = list.current;
+    return el === null || el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+  };
+
+  /** The newest `limit` lines (the daemon pages by count: a bigger limit reaches further back). Marks the room read. */
+  const read = async (limit: number) => {
+    const page = await get<RoomMessage[]>(`${path}/messages?limit=${limit}`);
+    setLines((old) => mergeLines(old, page));
+    setError(undefined);
+    props.changed();
+    return page;
+  };
+
+  const loadMembers = () =>
+    void get<RoomMember[]>(`${path}/members`)
+      .then(setMembers)
+      .catch(() => {});
+
+  const load = async () => {
+    try {
+      scroll.current = { kind: 'bottom' };
+      setHasOlder((await read(PAGE)).length === PAGE);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  const loadOlder = async () => {
+    if (loadingOlder.current || !hasOlder) return;
+    loadingOlder.current = true;
+    try {
+      const el = list.current;
+      const limit = shownCount.current + PAGE;
+      const page = await get<RoomMessage[]>(`${path}/messages?limit=${limit}`);
+      scroll.current = el ? { kind: 'keep', height: el.scrollHeight, top: el.scrollTop } : undefined;
+      setLines((old) => mergeLines(old, page));
+      setHasOlder(page.length === limit);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      loadingOlder.current = false;
+    }
+  };
+
+  /** Lines seen live in a visible room: read the newest again, which clears the room's unread count at the daemon. */
+  const markReadSoon = () => {
+    if (document.visibilityState !== 'visible' || markTimer.current !== undefined) return;
+    markTimer.current = setTimeout(() => {
+      markTimer.current = undefined;
+      void read(1).catch(() => {});
+    }, MARK_READ_MS);
+  };
+
+  useEffect(() => {
+    if (window.matchMedia('(min-width: 701px)').matches) composer.current?.focus();
+    void load();
+    loadMembers();
+    props.listen((event) => {
+      if (event.type !== 'room-message') return;
+      const m = event.data.message as RoomMessage;
+      if (m.room !== roomId) return;
+      if (nearBottom()) scroll.current = { kind: 'bottom' };
+      setLines((old) => mergeLines(old, [m]));
+      if (m.kind !== 'text') loadMembers();
+      else if (m.author !== props.self.peerId) markReadSoon();
+    });
+    const visible = () => document.visibilityState === 'visible' && markReadSoon();
+    document.addEventListener('visibilitychange', visible);
+    return () => {
+      props.listen(() => {});
+      document.removeEventListener('visibilitychange', visible);
+      clearTimeout(markTimer.current);
+    };
+  }, [roomId]);
+
+  // Online counts change without a line (a member's daemon connects or goes): the list's counts tell.
+  useEffect(loadMembers, [room?.members, room?.online, room?.member]);
+
+  useLayoutEffect(() => {
+    const el = list.current;
+    const wanted = scroll.current;
+    scroll.current = undefined;
+    if (!el || !wanted) return;
+    if (wanted.kind === 'bottom') el.scrollTop = el.scrollHeight;
+    else el.scrollTop = el.scrollHeight - wanted.height + wanted.top;
+  }, [lines]);
+
+  const send = async (event: Event) => {
+    event.preventDefault();
+    if (text.trim() === '' || sending) return;
+    setSending(true);
+    try {
+      const sent = await post<SentRoomMessage>('/v1/rooms/send', { room: roomId, text });
+      scroll.current = { kind: 'bottom' };
+      setLines((old) => mergeLines(old, [sent]));
+      setText('');
+      setError(undefined);
+      props.changed();
+    } catch (err) {
+      setError(`Not sent: ${errorText(err)}`);
+    } finally {
+      setSending(false);
+    }
+  };
+
+  const rejoin = async () => {
+    try {
+      // An open room is joined by its name (its id follows from it); a private one by its id, as its key is kept here.
+      await post<RoomInfo>('/v1/rooms/join', { room: room?.private ? roomId : name });
+      setError(undefined);
+      props.changed();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  const onKey = (event: KeyboardEvent) => {
+    // Enter sends, Shift+Enter starts a new line, as in a conversation.
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) void send(event);
+  };
+
+  const left = room !== undefined && !room.member;
+  return (
+    <section class="conversation room" aria-label={`Room ${roomLabel(name)}`}>
+      <header class="conversation-head">
+        <a class="back" href="#/">
+          ← Chats
+        </a>
+        <div class="who">
+          <h1>
+            {roomLabel(name)}
+            {room?.private && (
+              <>
+                {' '}
+                <Lock />
+                <span class="sr-only">(private room)</span>
+              </>
+            )}
+          </h1>
+          <span class="meta">
+            {room ? `${room.private ? 'private' : 'open'} room · ${room.online} of ${room.members} online` : 'room'}
+            {left ? ' · you left' : ''}
+          </span>
+        </div>
+        <div class="actions">
+          <button type="button" aria-expanded={showMembers} onClick={() => setShowMembers(!showMembers)}>
+            Members
+          </button>
+          {!left && (
+            <button type="button" aria-expanded={panel === 'invite'} onClick={() => setPanel(panel === 'invite' ? undefined : 'invite')}>
+              Invite
+            </button>
+          )}
+          {left ? (
+            <button type="button" onClick={() => void rejoin()}>
+              Join again
+            </button>
+          ) : (
+            <button type="button" class="danger" onClick={() => setPanel('leave')}>
+              Leave
+            </button>
+          )}
+        </div>
+      </header>
+      {panel === 'invite' && !left && (
+        <InvitePanel roomId={roomId} name={name} isPrivate={room?.private ?? false} close={() => setPanel(undefined)} />
+      )}
+      {panel === 'leave' && !left && (
+        <LeavePanel
+          roomId={roomId}
+          name={name}
+          close={() => setPanel(undefined)}
+          left={() => {
+            setPanel(undefined);
+            props.changed();
+          }}
+        />
+      )}
+      {left && <p class="notice">You left this room: its history stays here, and nothing new reaches you until you join again.</p>}
+      <div class="room-body">
+        <div
+          class="messages"
+          ref={list}
+          role="log"
+          aria-label={`Messages in ${roomLabel(name)}`}
+          onScroll={(e) => (e.currentTarget as HTMLElement).scrollTop < TOP_MARGIN_PX && void loadOlder()}
+        >
+          <ol class="message-list">
+            {hasOlder && (
+              <li class="older">
+                <button type="button" onClick={() => void loadOlder()}>
+                  Load older messages
+                </button>
+              </li>
+            )}
+            {!loading && lines.length === 0 && <li class="empty">No messages yet.</li>}
+            {lines.map((m) => (
+              <Line key={lineKey(m)} m={m} author={nameOf(m.author)} mine={m.author === props.self.peerId} />
+            ))}
+          </ol>
+        </div>
+        {showMembers && <MembersPanel members={members} room={room} />}
+      </div>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <form class="composer" onSubmit={(e) => void send(e)}>
+        <label for="composer-text" class="sr-only">
+          Message
+        </label>
+        <textarea
+          id="composer-text"
+          ref={composer}
+          rows={2}
+          placeholder={left ? 'Join the room again to write' : `Message ${roomLabel(name)}`}
+          value={text}
+          disabled={left}
+          onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)}
+          onKeyDown={onKey}
+        />
+        <button type="submit" disabled={sending || text.trim() === '' || left}>
+          Send
+        </button>
+      </form>
+    </section>
+  );
+}
