@@ -106,6 +106,12 @@ it('a count cap keeps the newest messages, each author’s newest and join; sync
   );
   assert.equal((await stats(b)).fetchedBySync, 2, 'nothing pruned was fetched again');
   assert.match(b.log, /room retention deleted old room messages/);
+
+  // b writes again: its next seq follows its kept newest, and chains to it, so a takes it.
+  const sent = await send(b, 'after pruning');
+  assert.equal(sent.seq, 3);
+  await waitFor('a to store b3', async () => (await history(a)).some((m) => m.author === b.peerId && m.text === 'after pruning'));
+  assert.equal((await stats(a)).intake.forked ?? 0, 0);
 });
 
 it('a maximum age deletes old room messages but each author’s newest and latest join', async () => {
