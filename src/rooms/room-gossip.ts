@@ -28,6 +28,17 @@ export function roomsPubsub(maxMessageBytes: number): (components: GossipSubComp
     // Gossip also over relayed (limited) connections, to members reachable no other way.
     runOnLimitedConnection: true,
     maxInboundDataLength: maxMessageBytes + GOSSIP_OVERHEAD_BYTES,
+    // A smaller mesh than gossipsub's default (6, between 4 and 12). The author publishes to every
+    // member it is connected to (flood publish), which on a LAN is everyone, so the mesh mostly
+    // carries duplicates: each costs every member a decryption and a decode. Measured with 10
+    // members on one machine, this saves about a fifth of each member's CPU per message; four
+    // mesh peers still reach members the author is not connected to within a hop or two.
+    D: 4,
+    Dlo: 3,
+    Dhi: 8,
+    Dlazy: 4,
+    Dscore: 2,
+    Dout: 1,
     // The hash of the room message: the same message relayed by anyone is one message.
     msgIdFn: (msg) => createHash('sha256').update(msg.data).digest(),
   });
