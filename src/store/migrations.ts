@@ -93,6 +93,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX room_messages_order ON room_messages (room_id, lamport, author);
   `,
+  // Who is in a room is each author's latest join or leave: without this index, `room list`,
+  // `room members` and room retention read every message of the room to find them.
+  `
+  CREATE INDEX room_messages_membership ON room_messages (room_id, author, seq) WHERE kind IN ('join', 'leave');
+  `,
 ];
 
 export function migrate(db: Database.Database): number {
