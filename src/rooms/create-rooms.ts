@@ -79,6 +79,7 @@ export function createRooms(c: CreateRoomsComponents, config: RoomsConfig & { ne
   );
   const intake = new RoomIntake(
     {
+      self: c.node.peerId.toString(),
       store: c.store,
       table,
       trust: c.trust,

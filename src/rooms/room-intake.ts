@@ -41,6 +41,8 @@ export interface IntakeOptions {
 }
 
 export interface IntakeComponents {
+  /** This daemon's peer id. */
+  self: string;
   store: Store;
   table: RoomTable;
   trust: TrustView;
@@ -231,8 +233,11 @@ export class RoomIntake {
     const head = this.c.table.head(p.room, p.author);
     const highest = head?.seq ?? 0;
     if (p.seq <= highest) return 'duplicate';
-    if (p.seq > highest + 1) return this.held.hold(key, p.seq, message) ? 'held' : 'ignored';
-    if (!followsInChain(p, head?.p)) return this.reject('forked', from, label(message.checked));
+    if (p.seq > highest + 1) {
+      if (!this.startsKnownHistory(message)) return this.held.hold(key, p.seq, message) ? 'held' : 'ignored';
+    } else if (!followsInChain(p, head?.p)) {
+      return this.reject('forked', from, label(message.checked));
+    }
     let next: Verified | undefined = message;
     let seq = p.seq;
     while (next) {
@@ -261,6 +266,19 @@ export class RoomIntake {
     }
     this.held.dropThrough(key, seq - 1);
     return 'stored';
+  }
+
+  /**
+   * Whether a message after a gap may start what this daemon holds of its author: only one that came
+   * by sync (a member served it as the oldest it holds after what we have: the ones between were
+   * pruned by room retention) and was written before this daemon (last) joined the room. History
+   * from before joining is kept as far as the members met still hold it; whatever was written since
+   * is never skipped, so a gap there waits for a member that holds it.
+   */
+  private startsKnownHistory(message: Verified): boolean {
+    if (message.live) return false;
+    const joined = this.c.table.joinLamport(message.checked.payload.room, this.c.self);
+    return joined !== undefined && message.checked.payload.lamport < joined;
   }
 
   /** Drops what is held for a room (it was left). */

@@ -65,6 +65,9 @@ export class RoomTable {
          VALUES (@room, @author, @seq, @lamport, @kind, @text, @name, @time, @now, @p, @s)`,
       ),
       highest: db.prepare('SELECT max(seq) AS seq FROM room_messages WHERE room_id = ? AND author = ?').pluck(),
+      joinLamport: db
+        .prepare("SELECT lamport FROM room_messages WHERE room_id = ? AND author = ? AND kind = 'join' ORDER BY seq DESC LIMIT 1")
+        .pluck(),
       head: db.prepare('SELECT seq, payload AS p FROM room_messages WHERE room_id = ? AND author = ? ORDER BY seq DESC LIMIT 1'),
       clock: db.prepare('SELECT author, max(seq) AS seq FROM room_messages WHERE room_id = ? GROUP BY author'),
       maxLamport: db.prepare('SELECT coalesce(max(lamport), 0) FROM room_messages WHERE room_id = ?').pluck(),
@@ -144,6 +147,11 @@ export class RoomTable {
   /** The author's newest message here: its seq and payload text (what its next message chains to). */
   head(room: string, author: string): { seq: number; p: string } | undefined {
     return this.stmt.head.get(room, author) as { seq: number; p: string } | undefined;
+  }
+
+  /** The Lamport number of the author's latest join message in the room, if any. */
+  joinLamport(room: string, author: string): number | undefined {
+    return (this.stmt.joinLamport.get(room, author) as number | undefined) ?? undefined;
   }
 
   clock(room: string): RoomClock {

@@ -137,7 +137,7 @@ it('a maximum age deletes old room messages but each author’s newest and lates
   await waitFor('a6 to go, a7 to stay', async () => (await held(b, names)).join() === ['a1', 'a7', 'b1'].join(), 30_000);
 });
 
-it('a member that joins late, when only a pruned member is online, gets what it can take in order, without a sync loop', async () => {
+it('a member that joins late through a pruned member takes history from what it holds, and every message since', async () => {
   const [a, b, c] = await Promise.all([
     startDaemon({ name: 'a', env }),
     startWith('b', { history: { maxMessagesPerRoom: 5, pruneIntervalSeconds: 1 } }),
@@ -153,16 +153,53 @@ it('a member that joins late, when only a pruned member is online, gets what it 
   await waitFor('b to prune to the newest five and the joins', async () => (await held(b, names)).join() === pruned.join());
   await a.stop();
 
-  // c joins through b, which holds a1 and a17..a21 of a's: a1 follows on nothing c lacks and is
-  // stored; a17..a21 wait in memory for a2..a16, which no member online holds.
+  // c joins through b, which holds a1 and a17..a21 of a's. Those were written before c joined: c
+  // takes a's history from a17 on, as b holds it, instead of waiting for a2..a16, which no member
+  // online holds.
   await connectPair(c, b);
   await c.json<RoomInfo>(['room', 'join', '#office']);
   await send(b, 'welcome');
-  await waitFor('c to hold what it can take in order', async () => (await held(c, names)).join() === ['a1', 'b1', 'b2', 'c1'].join());
-  // Each of a17..a21 was held once: sync did not pull again and again for a gap the peer cannot fill.
-  assert.equal((await stats(c)).intake.held, 5);
+  const expected = [...pruned, 'b2', 'c1'].sort();
+  await waitFor('c to hold what b holds', async () => (await held(c, names)).join() === expected.join());
+  assert.equal((await stats(c)).intake.held ?? 0, 0, 'nothing waits in memory for the pruned stretch');
 
-  // a, which holds the gap, comes back: c fetches a2..a16 from it, and the held ones follow.
+  // a comes back and writes: its new message follows a21 in its chain and reaches c at once.
+  await a.start();
+  await connectPair(c, a);
+  await send(a, 'back again');
+  await waitFor('c to show a’s new message', async () => (await history(c)).some((m) => m.text === 'back again'));
+  const fromA = (await held(c, names)).filter((k) => k.startsWith('a'));
+  assert.deepEqual(fromA, ['a1', ...seqs('a', 17, 22)].sort());
+});
+
+it('a member that was in the room while what it missed was pruned waits for a member that holds it, and skips nothing', async () => {
+  const [a, b, c] = await Promise.all([
+    startDaemon({ name: 'a', env }),
+    startWith('b', { history: { maxMessagesPerRoom: 5, pruneIntervalSeconds: 1 } }),
+    startDaemon({ name: 'c', env: { P2PCHAT_ROOMS_SYNC_INTERVAL_SECONDS: '3600' } }),
+  ]);
+  const names = { [a.peerId]: 'a', [b.peerId]: 'b', [c.peerId]: 'c' };
+  await connectPair(b, a);
+  await connectPair(c, b);
+  for (const d of [a, b, c]) await d.json<RoomInfo>(['room', 'join', '#office']);
+  await waitFor('c to hold a’s join', async () => (await held(c, names)).includes('a1'));
+  await c.stop();
+  for (let i = 0; i < 20; i++) await send(a, `text ${i}`);
+  await waitFor(
+    'b to prune to the newest five',
+    async () => (await held(b, names)).includes('a17') && !(await held(b, names)).includes('a16'),
+  );
+  await a.stop();
+
+  // Written after c joined: c must not skip a2..a16, so a17..a21 wait in memory.
+  await c.start();
+  await connectPair(c, b);
+  await waitFor('c to hold a17..a21 back', async () => ((await stats(c)).intake.held ?? 0) >= 5);
+  assert.deepEqual(
+    (await held(c, names)).filter((k) => k.startsWith('a')),
+    ['a1'],
+  );
+
   await a.start();
   await connectPair(c, a);
   await waitFor('c to hold all of a’s messages', async () => (await held(c, names)).filter((k) => k.startsWith('a')).length === 21);
