@@ -96,12 +96,18 @@ async function payloadFor(author: string, room: string, seq: number, extra: Part
 }
 
 /** An author's first `count` messages, each chained to the one before, signed with `key`. */
-async function chain(key: Awaited<ReturnType<typeof generateKeyPair>>, room: string, count: number): Promise<CheckedRoomMessage[]> {
+async function chain(
+  key: Awaited<ReturnType<typeof generateKeyPair>>,
+  room: string,
+  count: number,
+  lamportFrom = 0,
+): Promise<CheckedRoomMessage[]> {
   const author = peerIdFromPrivateKey(key).toString();
   const out: CheckedRoomMessage[] = [];
   for (let seq = 1; seq <= count; seq++) {
     const prev = out.at(-1);
-    out.push(await signRoomMessage(await payloadFor(author, room, seq, prev ? { prev: payloadHash(prev.wire.p) } : {}), key));
+    const extra = { lamport: lamportFrom + seq, ...(prev ? { prev: payloadHash(prev.wire.p) } : {}) };
+    out.push(await signRoomMessage(await payloadFor(author, room, seq, extra), key));
   }
   return out;
 }
@@ -205,7 +211,8 @@ it('sync: a peer that answers pulls with forged or malformed messages gets none 
 it('sync: a page with an altered message inside a signed run stores the messages before it and nothing forged', async () => {
   const author = await generateKeyPair('Ed25519');
   const authorId = peerIdFromPrivateKey(author).toString();
-  const [m1, m2, m3] = (await chain(author, office.id, 3)) as [CheckedRoomMessage, CheckedRoomMessage, CheckedRoomMessage];
+  // Written now, after the daemon joined: nothing of it may be skipped (older history may start after a gap).
+  const [m1, m2, m3] = (await chain(author, office.id, 3, Date.now())) as [CheckedRoomMessage, CheckedRoomMessage, CheckedRoomMessage];
   // The second message's text changed in passing; it still names m1 as prev, its signature no longer fits.
   const altered = { p: m2.wire.p.replace('text 2', 'TEXT 2'), s: m2.wire.s };
   forgedPages = [m1.wire, altered, m3.wire];
@@ -223,7 +230,10 @@ it('sync: a page with an altered message inside a signed run stores the messages
     'm1 is vouched for by its own signature; the altered m2 is refused, m3 waits for the real m2',
   );
   // A second message 2, properly signed but not chained to m1: the author forked its chain.
-  const fork = await signRoomMessage(await payloadFor(authorId, office.id, 2, { prev: payloadHash(m3.wire.p) }), author);
+  const fork = await signRoomMessage(
+    await payloadFor(authorId, office.id, 2, { lamport: m2.payload.lamport, prev: payloadHash(m3.wire.p) }),
+    author,
+  );
   forgedPages = [fork.wire];
   await d.cli(['room', 'join', 'office']);
   await waitFor('the daemon to refuse the fork', async () => ((await stats()).intake.forked ?? 0) > (before.forked ?? 0), 40_000);
