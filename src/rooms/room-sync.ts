@@ -140,29 +140,35 @@ export class RoomSync {
     await ask(room, have);
     // Whether every page stored so far was wholly new: only then is the page asked for ahead right.
     let storing = Promise.resolve(true);
-    while (!this.stopped) {
-      const page = parsePage((await lp.read({ signal: AbortSignal.timeout(IO_TIMEOUT_MS) })).subarray(), room);
-      if (page.t === 'unknown' || !page.msgs || page.msgs.length === 0) break;
-      const next = clockAfter(have, page.msgs);
-      if (page.more) await ask(room, next);
-      const verifying = this.c.verify(page.msgs, peerId);
-      const before = storing;
-      storing = (async () => {
-        const batch = await verifying;
-        if (!(await before)) return false;
-        const verdicts = this.c.store(batch);
-        const stored = verdicts.filter((v) => v === 'stored').length;
-        this.fetched += stored;
-        // Something refused or held back, or nothing new at all (a peer repeating itself).
-        return stored > 0 && stored + verdicts.filter((v) => v === 'duplicate').length === verdicts.length;
-      })();
-      if (!page.more) break;
-      if (!(await before)) {
-        // The page asked for ahead is not needed: the next pull starts from what is really held.
-        await lp.read({ signal: AbortSignal.timeout(IO_TIMEOUT_MS) }).catch(() => {});
-        break;
+    try {
+      while (!this.stopped) {
+        const page = parsePage((await lp.read({ signal: AbortSignal.timeout(IO_TIMEOUT_MS) })).subarray(), room);
+        if (page.t === 'unknown' || !page.msgs || page.msgs.length === 0) break;
+        const next = clockAfter(have, page.msgs);
+        if (page.more) await ask(room, next);
+        const verifying = this.c.verify(page.msgs, peerId);
+        const before = storing;
+        storing = (async () => {
+          const batch = await verifying;
+          if (!(await before)) return false;
+          const verdicts = this.c.store(batch);
+          const stored = verdicts.filter((v) => v === 'stored').length;
+          this.fetched += stored;
+          // Something refused or held back, or nothing new at all (a peer repeating itself).
+          return stored > 0 && stored + verdicts.filter((v) => v === 'duplicate').length === verdicts.length;
+        })();
+        if (!page.more) break;
+        if (!(await before)) {
+          // The page asked for ahead is not needed: the next pull starts from what is really held.
+          await lp.read({ signal: AbortSignal.timeout(IO_TIMEOUT_MS) }).catch(() => {});
+          break;
+        }
+        have = next;
       }
-      have = next;
+    } catch (err) {
+      // The stream failed: the page being stored still is, and its own failure is not the news.
+      await storing.catch(() => {});
+      throw err;
     }
     await storing;
   }
