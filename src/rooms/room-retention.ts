@@ -14,6 +14,7 @@
 // answering while a large backlog is pruned.
 import type Database from 'better-sqlite3';
 import type { Logger } from '../logger.js';
+import { PeriodicPass } from '../periodic-pass.js';
 import { ageCutoff, deleteInSteps, RETENTION_CHUNK } from '../store/retention.js';
 import type { Store } from '../store/store.js';
 
@@ -56,23 +57,17 @@ interface RowAt {
   author: string;
 }
 
-export class RoomRetention {
+export class RoomRetention extends PeriodicPass<RoomRetentionReport> {
   private readonly store: Store;
-  private readonly log: Logger;
   private readonly now: () => number;
   private readonly options: RoomRetentionOptions;
   private readonly stmt;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<RoomRetentionReport> | undefined;
-  private started = false;
-  /** Set by stop(): a pass in progress ends after its current step. */
-  private stopping = false;
   /** Rooms whose messages all have a rowid up to this one were trimmed to their count already. */
   private trimmedUpTo = 0;
 
   constructor(components: { store: Store; log: Logger; now?: () => number }, options: RoomRetentionOptions) {
+    super(options.intervalMs, components.log, 'room retention failed; will try again');
     this.store = components.store;
-    this.log = components.log;
     this.now = components.now ?? Date.now;
     this.options = options;
     const db: Database.Database = this.store.database;
@@ -113,44 +108,15 @@ export class RoomRetention {
   }
 
   /** Runs a pass now (start-up), then one every interval; does nothing when retention is off. */
-  start(): void {
-    if (this.started || !roomRetentionEnabled(this.options)) return;
-    this.started = true;
-    this.stopping = false;
-    this.schedule(0);
+  override start(): void {
+    if (roomRetentionEnabled(this.options)) super.start();
   }
 
-  /** Stops the timer and waits for a pass in progress, which stops after its current step. */
-  async stop(): Promise<void> {
-    this.started = false;
-    this.stopping = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  protected done(report: RoomRetentionReport): void {
+    if (report.messages > 0) this.log.info({ count: report.messages }, 'room retention deleted old room messages');
   }
 
-  /** Runs one pass now, or joins the one in progress. */
-  run(): Promise<RoomRetentionReport> {
-    this.running ??= this.pass().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    if (!this.started) return;
-    this.timer = setTimeout(() => {
-      this.run()
-        .then((report) => {
-          if (report.messages > 0) this.log.info({ count: report.messages }, 'room retention deleted old room messages');
-        })
-        .catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'room retention failed; will try again'))
-        .finally(() => this.schedule(this.options.intervalMs));
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async pass(): Promise<RoomRetentionReport> {
+  protected async pass(): Promise<RoomRetentionReport> {
     let messages = 0;
     const cutoff = ageCutoff(this.now(), this.options.maxAgeDays);
     if (cutoff !== undefined) {

@@ -6,6 +6,7 @@
 // a large backlog is pruned.
 import type Database from 'better-sqlite3';
 import type { Logger } from '../logger.js';
+import { PeriodicPass } from '../periodic-pass.js';
 import { IN_OUTBOX } from './message-statements.js';
 import type { Store } from './store.js';
 
@@ -34,23 +35,17 @@ export function ageCutoff(now: number, maxAgeDays: number): number | undefined {
   return maxAgeDays > 0 ? now - maxAgeDays * DAY_MS : undefined;
 }
 
-export class Retention {
+export class Retention extends PeriodicPass<RetentionReport> {
   private readonly store: Store;
-  private readonly log: Logger;
   private readonly now: () => number;
   private readonly options: RetentionOptions;
   private readonly stmt;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<RetentionReport> | undefined;
-  private started = false;
-  /** Set by stop(): a pass in progress ends after its current step. */
-  private stopping = false;
   /** Conversations whose messages all have a seq up to this one were trimmed to their count already. */
   private trimmedUpTo = 0;
 
   constructor(components: { store: Store; log: Logger; now?: () => number }, options: RetentionOptions) {
+    super(options.intervalMs, components.log, 'history retention failed; will try again');
     this.store = components.store;
-    this.log = components.log;
     this.now = components.now ?? Date.now;
     this.options = options;
     const db: Database.Database = this.store.database;
@@ -76,46 +71,12 @@ export class Retention {
     };
   }
 
-  /** Runs a pass now (start-up), then one every interval. */
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.stopping = false;
-    this.schedule(0);
+  protected done(report: RetentionReport): void {
+    if (report.messages > 0) this.log.info({ count: report.messages }, 'history retention deleted old messages');
+    if (report.events > 0) this.log.debug({ count: report.events }, 'pruned old events');
   }
 
-  /** Stops the timer and waits for a pass in progress, which stops after its current step. */
-  async stop(): Promise<void> {
-    this.started = false;
-    this.stopping = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
-  }
-
-  /** Runs one pass now, or joins the one in progress. */
-  run(): Promise<RetentionReport> {
-    this.running ??= this.pass().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    if (!this.started) return;
-    this.timer = setTimeout(() => {
-      this.run()
-        .then((report) => {
-          if (report.messages > 0) this.log.info({ count: report.messages }, 'history retention deleted old messages');
-          if (report.events > 0) this.log.debug({ count: report.events }, 'pruned old events');
-        })
-        .catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'history retention failed; will try again'))
-        .finally(() => this.schedule(this.options.intervalMs));
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async pass(): Promise<RetentionReport> {
+  protected async pass(): Promise<RetentionReport> {
     let messages = 0;
     const cutoff = ageCutoff(this.now(), this.options.maxAgeDays);
     if (cutoff !== undefined) {

@@ -161,7 +161,6 @@ it('a member that joins late through a pruned member takes history from what it 
   await send(b, 'welcome');
   const expected = [...pruned, 'b2', 'c1'].sort();
   await waitFor('c to hold what b holds', async () => (await held(c, names)).join() === expected.join());
-  assert.equal((await stats(c)).intake.held ?? 0, 0, 'nothing waits in memory for the pruned stretch');
 
   // a comes back and writes: its new message follows a21 in its chain and reaches c at once.
   await a.start();
