@@ -15,9 +15,8 @@ import {
   ROOM_NAME_RULE,
 } from './room-ids.js';
 import type { RoomIntake } from './room-intake.js';
-import { encodeWire, encryptText, payloadHash, type RoomPayload, signRoomMessage } from './room-message.js';
-import { nextLamport } from './room-order.js';
-import { type RoomRow, RoomTable, toRoomMessage } from './room-table.js';
+import { RoomAuthor } from './room-author.js';
+import { type RoomRow, RoomTable } from './room-table.js';
 import type { RoomGossip } from './room-gossip.js';
 import type { RoomSync } from './room-sync.js';
 
@@ -85,14 +84,23 @@ export interface RoomsOptions {
 export class Rooms implements RoomsApi {
   private readonly c: RoomsComponents;
   private readonly o: RoomsOptions;
-  /** Sends are serialised: each takes the next seq and Lamport number of this daemon. */
-  private sending: Promise<unknown> = Promise.resolve();
+  private readonly author: RoomAuthor;
   private timer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
 
   constructor(components: RoomsComponents, options: RoomsOptions) {
     this.c = components;
     this.o = options;
+    const { store, table, gossip, privateKey, self } = components;
+    this.author = new RoomAuthor({
+      store,
+      table,
+      gossip,
+      privateKey,
+      self,
+      name: () => components.name(),
+      stored: () => components.observer?.stored('own'),
+    });
   }
 
   async start(): Promise<void> {
@@ -106,7 +114,7 @@ export class Rooms implements RoomsApi {
   async stop(): Promise<void> {
     this.unwatch?.();
     clearInterval(this.timer);
-    await this.sending.catch(() => {});
+    await this.author.idle();
     await this.c.sync.stop();
   }
 
@@ -161,7 +169,7 @@ export class Rooms implements RoomsApi {
     if (before && (before.private === 1) !== room.private) throw new ApiError('conflict', 'a room with this id exists with another kind');
     this.c.store.atomically(() => this.c.table.upsertRoom(room), true);
     this.c.gossip.join(room.id);
-    if (before?.member !== 1) await this.post(room.id, 'join', '');
+    if (before?.member !== 1) await this.author.post(room.id, 'join', '');
     else await this.c.store.synced();
     for (const addr of addrs) {
       this.c
@@ -187,7 +195,7 @@ export class Rooms implements RoomsApi {
     const room = this.roomOf(target);
     if (room.member !== 1) return this.info(room);
     // The leave message goes out while still subscribed, so members hear it live.
-    await this.post(room.id, 'leave', '');
+    await this.author.post(room.id, 'leave', '');
     this.c.store.atomically(() => this.c.table.setMember(room.id, false), true);
     await this.c.store.synced();
     this.c.gossip.leave(room.id);
@@ -218,7 +226,7 @@ export class Rooms implements RoomsApi {
     const bytes = Buffer.byteLength(text);
     if (bytes > this.o.maxTextBytes)
       throw new ApiError('payload_too_large', `text of ${bytes} bytes; a room message holds at most ${this.o.maxTextBytes}`);
-    return this.post(room.id, 'text', text);
+    return this.author.post(room.id, 'text', text);
   }
 
   history(target: string, limit: number): RoomMessage[] {
@@ -235,48 +243,6 @@ export class Rooms implements RoomsApi {
   }
 
   // ---- helpers -----------------------------------------------------------------------------
-
-  /** Signs, stores (durably) and gossips one message of this daemon; serialised so seqs never race. */
-  private post(roomId: string, kind: RoomPayload['kind'], text: string): Promise<SentRoomMessage> {
-    const run = async (): Promise<SentRoomMessage> => {
-      const room = this.c.table.room(roomId) as RoomRow;
-      const self = this.c.self;
-      const head = this.c.table.head(roomId, self);
-      const seq = (head?.seq ?? 0) + 1;
-      const time = Date.now();
-      const payload: RoomPayload = {
-        v: 1,
-        room: roomId,
-        author: self,
-        seq,
-        lamport: nextLamport(this.c.table.maxLamport(roomId), time),
-        time,
-        kind,
-      };
-      if (head) payload.prev = payloadHash(head.p);
-      if (kind === 'join') payload.name = this.c.name().slice(0, 64);
-      // In a private room every kind is encrypted (a join or leave as an empty text): only key holders can post.
-      if (room.key) payload.enc = encryptText(room.key, roomId, self, seq, text);
-      else if (kind === 'text') payload.text = text;
-      const signed = await signRoomMessage(payload, this.c.privateKey);
-      const now = Date.now();
-      const message = toRoomMessage(
-        { ...payload, room_id: roomId, text, name: payload.name ?? null, sent_at: payload.time, stored_at: now },
-        room.name,
-      );
-      const eventId = this.c.store.atomically(() => {
-        this.c.table.insert(signed, text, now);
-        return this.c.store.publishEvent('room-message', { message });
-      }, true);
-      this.c.observer?.stored('own');
-      await this.c.store.synced();
-      this.c.gossip.publish(roomId, encodeWire(signed.wire));
-      return { ...message, eventId };
-    };
-    const result = this.sending.then(run, run);
-    this.sending = result.catch(() => {});
-    return result;
-  }
 
   private findRoom(target: string): RoomRow | undefined {
     const t = target.trim();
