@@ -1,8 +1,6 @@
-// Live fan-out: one gossipsub topic per room. The room message inside carries its author's
-// signature, which the topic validator checks (through the intake) before anything is stored or
-// forwarded; gossip's own envelope is unsigned (StrictNoSign), since a second signature by the
-// same author over the same bytes would cost one more Ed25519 verification on every hop and tell
-// nothing more. Gossip signed anyway is refused by gossipsub itself.
+// Live fan-out: one gossipsub topic per room, signed gossip only (StrictSign): the envelope is
+// signed by whoever published it, and the room message inside carries its author's signature,
+// which the topic validator checks (through the intake) before anything is stored or forwarded.
 import { createHash } from 'node:crypto';
 import { type GossipSub, gossipsub, type GossipSubComponents, TopicValidatorResult } from '@libp2p/gossipsub';
 import type { Logger } from '../logger.js';
@@ -19,7 +17,7 @@ const GOSSIP_OVERHEAD_BYTES = 1024;
  */
 export function roomsPubsub(maxMessageBytes: number): (components: GossipSubComponents) => GossipSub {
   return gossipsub({
-    globalSignaturePolicy: 'StrictNoSign',
+    globalSignaturePolicy: 'StrictSign',
     allowPublishToZeroTopicPeers: true,
     ignoreDuplicatePublishError: true,
     emitSelf: false,

@@ -339,7 +339,7 @@ describe('metrics of rooms', () => {
 
 type GossipPeer = Libp2p<{ pubsub: GossipSub; identify: ReturnType<ReturnType<typeof identify>> }>;
 
-/** A raw libp2p peer with gossipsub, as a p2pchat daemon's room topics expect it (unsigned gossip: the room message is signed). */
+/** A raw libp2p peer with gossipsub, as a p2pchat daemon's room topics expect it (signed gossip). */
 async function gossipPeer(): Promise<GossipPeer> {
   const node = (await createLibp2p({
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -349,7 +349,7 @@ async function gossipPeer(): Promise<GossipPeer> {
     nodeInfo: { userAgent: P2PCHAT_AGENT },
     services: {
       identify: identify(),
-      pubsub: gossipsub({ globalSignaturePolicy: 'StrictNoSign', allowPublishToZeroTopicPeers: true, emitSelf: false }),
+      pubsub: gossipsub({ globalSignaturePolicy: 'StrictSign', allowPublishToZeroTopicPeers: true, emitSelf: false }),
     },
   })) as unknown as GossipPeer;
   // Speaks /chat/1.0.0 (reads and drops), so the daemon keeps it as a peer.

@@ -58,7 +58,7 @@ before(async () => {
     nodeInfo: { userAgent: P2PCHAT_AGENT },
     services: {
       identify: identify(),
-      pubsub: gossipsub({ globalSignaturePolicy: 'StrictNoSign', allowPublishToZeroTopicPeers: true, emitSelf: false }),
+      pubsub: gossipsub({ globalSignaturePolicy: 'StrictSign', allowPublishToZeroTopicPeers: true, emitSelf: false }),
     },
   })) as unknown as Attacker;
   // Speaks /chat/1.0.0 (reads and drops), so the daemon keeps it as a peer.
