@@ -274,7 +274,10 @@ export class ChatService {
     const hadRequests = accepted.some((m) => m.request);
     let settled: Promise<void> | undefined;
     if (accepted.length > 0) {
-      settled = this.receives.submit({ peerId, incoming: accepted }).then(
+      // Acks wait for the disk; a plain peer's texts have no id and get none, so nothing does, and
+      // its finished stream is closed at the commit instead of holding one of its stream slots.
+      const acks = accepted.some((m) => m.id !== undefined);
+      settled = this.receives.submit({ peerId, incoming: accepted }, acks).then(
         (stored) => {
           this.storeFailures.succeeded(peerId);
           if (stored.length > 0) this.log.debug({ peer: peerId, count: stored.length }, 'messages received');

@@ -6,6 +6,8 @@
 
 interface Pending<I, O> {
   item: I;
+  /** False when nothing is promised on this item's behalf: it is answered at the commit. */
+  waitForDisk: boolean;
   resolve: (out: O) => void;
   reject: (err: unknown) => void;
 }
@@ -26,9 +28,14 @@ export class GroupCommit<I, O> {
     this.durable = durable;
   }
 
-  submit(item: I): Promise<O> {
+  /**
+   * Stores `item` with whatever else arrives in this turn. Answers once the commit is durable, or
+   * at the commit itself with `waitForDisk` false, for a caller that promises nothing (a message
+   * from a plain peer, which gets no ack).
+   */
+  submit(item: I, waitForDisk = true): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.pending.push({ item, resolve, reject });
+      this.pending.push({ item, waitForDisk, resolve, reject });
       // setImmediate runs after the current I/O phase: everything that arrived with it joins in.
       if (this.pending.length === 1) setImmediate(() => this.flush());
     });
@@ -62,10 +69,15 @@ export class GroupCommit<I, O> {
   }
 
   private answerWhenDurable(batch: Pending<I, O>[], results: O[]): void {
+    const waiting = batch.filter((p, i) => {
+      if (!p.waitForDisk) p.resolve(results[i] as O);
+      return p.waitForDisk;
+    });
+    if (waiting.length === 0) return;
     this.durable().then(
-      () => batch.forEach((p, i) => p.resolve(results[i] as O)),
+      () => batch.forEach((p, i) => p.waitForDisk && p.resolve(results[i] as O)),
       // Committed but maybe not on disk: the caller must not say "accepted" or "acked".
-      (err: unknown) => batch.forEach((p) => p.reject(err)),
+      (err: unknown) => waiting.forEach((p) => p.reject(err)),
     );
   }
 }

@@ -49,4 +49,21 @@ describe('GroupCommit', () => {
     await Promise.all([group.submit(3), group.submit(4)]);
     assert.deepEqual(commits.at(-1), [3, 4]);
   });
+
+  it('answers an item nobody promises anything for at its commit, the others once the disk has it', async () => {
+    let synced: () => void = () => {};
+    const disk = new Promise<void>((resolve) => (synced = resolve));
+    const group = new GroupCommit<string, string>(
+      (items) => items.map((i) => `stored ${i}`),
+      () => disk,
+    );
+    const answered: string[] = [];
+    const acked = group.submit('with an ack').then((r) => answered.push(r));
+    const plain = group.submit('plain', false).then((r) => answered.push(r));
+    await plain;
+    assert.deepEqual(answered, ['stored plain'], 'the plain one is answered while the disk still works');
+    synced();
+    await acked;
+    assert.deepEqual(answered, ['stored plain', 'stored with an ack']);
+  });
 });
