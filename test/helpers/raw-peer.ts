@@ -61,6 +61,9 @@ export class RawPeer {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
+      // No test here is about how fast a dial is, and a daemon busy with an attack (or a machine
+      // busy with other tests) can take longer than libp2p's 6 s per address to finish Noise.
+      connectionManager: { dialTimeout: 60_000, addressDialTimeout: 30_000 },
       ...(options.agent === undefined ? {} : { nodeInfo: { userAgent: options.agent } }),
       services: (options.identify === false ? {} : { identify: identify() }) as Record<string, never>,
     });
