@@ -193,7 +193,14 @@ export class ChatService {
   /** A new display name: used for new streams, and sent at once in a new hello on every stream that had ours. */
   rename(name: string): void {
     this.options.name = name;
-    for (const frames of this.streams) if (this.helloSent.has(frames) && frames.isOpen) frames.write([encodeHello(name, VERSION)]);
+    for (const frames of this.streams) {
+      if (!this.helloSent.has(frames) || !frames.isOpen) continue;
+      try {
+        frames.write([encodeHello(name, VERSION)]);
+      } catch {
+        // That stream's connection just went (the write aborted it); the others still hear the name.
+      }
+    }
   }
 
   private sendHello(frames: FrameStream): void {

@@ -15,9 +15,9 @@ type Hold = 'frames' | 'drain';
 export interface FrameStreamHandlers {
   /**
    * Frame payloads that arrived in one chunk, undecoded (how to read them depends on the peer):
-   * handle them together (one commit, one ack). While the
-   * returned promise is pending the stream is not read, so the peer gets no more window and what
-   * arrives meanwhile (at most the window) waits as bytes, to be handed over as one chunk.
+   * handle them together (one commit, one ack). While the returned promise is pending the stream
+   * is not read, so the peer gets no more window and what arrives meanwhile (at most the window)
+   * waits as bytes, to be handed over as one chunk. A throw or a rejection aborts the stream.
    */
   onFrames(frames: Uint8Array[], stream: FrameStream): Promise<void> | void;
   onClose(stream: FrameStream, error?: Error): void;
@@ -65,23 +65,34 @@ export class FrameStream {
     // A length prefix over maxFrameBytes is rejected before its payload is read; what one stream
     // holds between chunks is at most one unfinished frame.
     this.decoder = new FrameDecoder(maxFrameBytes);
+    // Runs in an event listener, where a throw would end the daemon: a handler that throws (a
+    // reply written to a connection that just went) costs the stream, which the sender replaces.
+    const onFrames = (frames: Uint8Array[]): Promise<void> | undefined => {
+      try {
+        const handling = handlers.onFrames(frames, this);
+        return handling ? handling.catch((err: unknown) => this.abort(err as Error)) : undefined;
+      } catch (err) {
+        this.abort(err as Error);
+        return undefined;
+      }
+    };
     stream.addEventListener('message', (event) => {
       const decoded = this.decoder.decode(event.data);
       const frames = decoded.frames;
       if (decoded.error) {
         // A bad length prefix leaves the stream unframeable: handle what was complete, then reset.
-        if (frames.length > 0) void handlers.onFrames(frames, this);
+        if (frames.length > 0) void onFrames(frames);
         this.onRejected('bad_frame');
         this.abort(new Error(`bad frame: ${decoded.error.message}`));
         return;
       }
       if (!this.holdPartial(frames.length > 0)) {
-        if (frames.length > 0) void handlers.onFrames(frames, this);
+        if (frames.length > 0) void onFrames(frames);
         this.onRejected('partial_frames_full');
         this.abort(new Error('too much memory held by partial frames; try again later'));
         return;
       }
-      const handling = frames.length > 0 ? handlers.onFrames(frames, this) : undefined;
+      const handling = frames.length > 0 ? onFrames(frames) : undefined;
       if (handling) {
         // Read no more until these are stored: frames cannot pile up in memory faster than they
         // are committed, whatever the peer writes.
@@ -169,7 +180,12 @@ export class FrameStream {
   }
 
   private pauseIfReading(): void {
-    if (this.stream.readStatus === 'readable') this.stream.pause();
+    if (this.stream.readStatus !== 'readable') return;
+    try {
+      this.stream.pause();
+    } catch (err) {
+      this.abort(err as Error);
+    }
   }
 
   private release(reason: Hold): void {
@@ -181,6 +197,12 @@ export class FrameStream {
     this.resuming = true;
     try {
       this.stream.resume();
+    } catch (err) {
+      // The connection under the stream is gone and the stream does not know yet: resume() grants
+      // the peer window, a write, and that throws. This runs in callbacks (a commit done, a drain),
+      // where a throw would end the daemon; the stream is dead, so it is aborted instead.
+      this.abort(err as Error);
+      return;
     } finally {
       this.resuming = false;
     }
@@ -199,7 +221,14 @@ export class FrameStream {
     if (!this.isOpen) throw new Error('stream is closed');
     const out = new Uint8ArrayList();
     for (const payload of payloads) out.append(lp.encode.single(payload));
-    return this.stream.send(out);
+    try {
+      return this.stream.send(out);
+    } catch (err) {
+      // As in release(): the connection went before the stream heard of it. The caller learns it
+      // as it would of a closed stream, and the stream is not left half alive.
+      this.abort(err as Error);
+      throw err;
+    }
   }
 
   /** Resolves on the next `drain`, or when the stream closes. */

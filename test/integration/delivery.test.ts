@@ -60,7 +60,19 @@ async function inbound(daemon: TestDaemon, from: TestDaemon): Promise<Message[]>
 
 /** Waits until the sender's outbox to `to` is empty, then checks exactly-once, in-order delivery. */
 async function assertAllDelivered(sender: TestDaemon, receiver: TestDaemon, accepted: string[]): Promise<void> {
-  await waitFor('the outbox to drain', async () => (await sender.json<Message[]>(['outbox'])).length === 0, 120_000, 250);
+  try {
+    await waitFor('the outbox to drain', async () => (await sender.json<Message[]>(['outbox'])).length === 0, 120_000, 250);
+  } catch (err) {
+    // What CI shows when this fails: enough to tell a stalled link from a missing connection.
+    const outbox = await sender.json<Message[]>(['outbox']).catch(() => []);
+    const peers = await sender.json<PeerInfo[]>(['peers']).catch(() => []);
+    throw new Error(
+      `${(err as Error).message}; ${outbox.length} left (first seq state: ${JSON.stringify(outbox[0] ?? null)}); ` +
+        `peers: ${JSON.stringify(peers)}\n--- ${sender.name} log (tail) ---\n${sender.log.slice(-6000)}` +
+        `\n--- ${receiver.name} log (tail) ---\n${receiver.log.slice(-6000)}`,
+      { cause: err },
+    );
+  }
   const sent = (await inbound(sender, receiver)).filter((m) => m.direction === 'out');
   const received = (await inbound(receiver, sender)).filter((m) => m.direction === 'in');
   assert.ok(
