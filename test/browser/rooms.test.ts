@@ -28,8 +28,11 @@ describe('rooms in the web app, in a real browser', { skip }, () => {
     try {
       await browser?.close();
     } finally {
-      await stopAll();
-      if (!process.env.WEB_SCREENSHOTS && shots !== '') rmSync(shots, { recursive: true, force: true });
+      try {
+        await stopAll();
+      } finally {
+        if (!process.env.WEB_SCREENSHOTS && shots !== '') rmSync(shots, { recursive: true, force: true });
+      }
     }
   });
 

@@ -27,8 +27,11 @@ describe('web app in a real browser', { skip }, () => {
     try {
       await browser?.close();
     } finally {
-      await stopAll();
-      if (!process.env.WEB_SCREENSHOTS && shots !== '') rmSync(shots, { recursive: true, force: true });
+      try {
+        await stopAll();
+      } finally {
+        if (!process.env.WEB_SCREENSHOTS && shots !== '') rmSync(shots, { recursive: true, force: true });
+      }
     }
   });
 

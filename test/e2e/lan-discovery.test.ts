@@ -12,8 +12,11 @@ const NO_PERIODIC_QUERY = { P2PCHAT_MDNS_INTERVAL_MS: String(3_600_000) };
 
 const lans: TestLan[] = [];
 after(async () => {
-  await stopAll();
-  for (const lan of lans) lan.destroy();
+  try {
+    await stopAll();
+  } finally {
+    for (const lan of lans) lan.destroy();
+  }
 });
 
 function newLan(): TestLan {

@@ -66,8 +66,11 @@ const children: ChildProcess[] = [];
 let lan: TestLan | undefined;
 after(async () => {
   for (const child of children) child.kill('SIGKILL');
-  await stopAll();
-  lan?.destroy();
+  try {
+    await stopAll();
+  } finally {
+    lan?.destroy();
+  }
 });
 
 class Browser {

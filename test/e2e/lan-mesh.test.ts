@@ -17,8 +17,11 @@ let lan: TestLan | undefined;
 let observer: ChildProcess | undefined;
 after(async () => {
   observer?.kill('SIGKILL');
-  await stopAll();
-  lan?.destroy();
+  try {
+    await stopAll();
+  } finally {
+    lan?.destroy();
+  }
 });
 
 /** Starts the observer in its own namespace; resolves once it listens, with the packets it saw so far (a live array). */

@@ -12,8 +12,11 @@ const NO_PERIODIC_QUERY = { P2PCHAT_MDNS_INTERVAL_MS: String(3_600_000) };
 
 let lan: TestLan | undefined;
 after(async () => {
-  await stopAll();
-  lan?.destroy();
+  try {
+    await stopAll();
+  } finally {
+    lan?.destroy();
+  }
 });
 
 describe('a host with two interfaces on two LANs', { skip: netnsUnavailable() }, () => {

@@ -9,8 +9,11 @@ import { netnsUnavailable, TestLan } from '../helpers/netns.js';
 
 let lan: TestLan | undefined;
 after(async () => {
-  await stopAll();
-  lan?.destroy();
+  try {
+    await stopAll();
+  } finally {
+    lan?.destroy();
+  }
 });
 
 describe('a partition', { skip: netnsUnavailable() }, () => {

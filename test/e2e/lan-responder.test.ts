@@ -43,8 +43,11 @@ const responders: Array<{ proc: ChildProcess; output: () => string }> = [];
 let lan: TestLan | undefined;
 after(async () => {
   for (const r of responders) r.proc.kill('SIGKILL');
-  await stopAll();
-  lan?.destroy();
+  try {
+    await stopAll();
+  } finally {
+    lan?.destroy();
+  }
 });
 
 function startResponder(host: LanHost): { proc: ChildProcess; output: () => string } {

@@ -26,8 +26,11 @@ const lans: TestLan[] = [];
 const children: ChildProcess[] = [];
 after(async () => {
   for (const child of children) child.kill('SIGKILL');
-  await stopAll();
-  for (const lan of lans) lan.destroy();
+  try {
+    await stopAll();
+  } finally {
+    for (const lan of lans) lan.destroy();
+  }
 });
 
 class StockNode {

@@ -16,8 +16,11 @@ let daemons: TestDaemon[] = [];
 const env = { P2PCHAT_ROOMS_SYNC_INTERVAL_SECONDS: '3' };
 
 after(async () => {
-  await stopAll();
-  lan?.destroy();
+  try {
+    await stopAll();
+  } finally {
+    lan?.destroy();
+  }
 });
 
 async function history(d: TestDaemon): Promise<RoomMessage[]> {

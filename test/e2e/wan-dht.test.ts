@@ -13,8 +13,11 @@ const TIMEOUT_MS = 90_000;
 
 let net: SmallInternet | undefined;
 after(async () => {
-  await stopAll();
-  net?.destroy();
+  try {
+    await stopAll();
+  } finally {
+    net?.destroy();
+  }
 });
 
 describe('the p2pchat DHT across two relays', { skip: netnsUnavailable() ?? iptablesUnavailable() }, () => {

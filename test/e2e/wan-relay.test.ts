@@ -16,8 +16,11 @@ const TIMEOUT_MS = 90_000;
 
 let net: SmallInternet | undefined;
 after(async () => {
-  await stopAll();
-  net?.destroy();
+  try {
+    await stopAll();
+  } finally {
+    net?.destroy();
+  }
 });
 
 /** The messages `to` holds from `from`, oldest first (history shows the newest `limit`). */

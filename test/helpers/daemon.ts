@@ -201,13 +201,25 @@ export function startDaemon(options: DaemonOptions): Promise<TestDaemon> {
   return new TestDaemon(options).start();
 }
 
-/** Stops every daemon this process started and removes their homes, and every other tempHome(). */
+/** What the daemon's fault guard logs before it exits on an error nothing caught (src/daemon/fault-guard.ts). */
+const CRASH_MARK = '"msg":"uncaught error; exiting"';
+
+/**
+ * Stops every daemon this process started and removes their homes, and every other tempHome().
+ * Then fails if any of them crashed on an uncaught error, even in a test that passed: a crash of
+ * a peer otherwise shows only as something else timing out, or not at all.
+ */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((d) => d.kill()));
+  const crashed = [...created].filter((d) => d.log.includes(CRASH_MARK));
   for (const d of created) d.remove();
   created.clear();
   for (const dir of tempHomes) rmSync(dir, { recursive: true, force: true });
   tempHomes.clear();
+  if (crashed.length > 0) {
+    const lines = crashed.map((d) => `${d.name}: ${d.log.split('\n').find((line) => line.includes(CRASH_MARK))}`);
+    throw new Error(`daemons crashed on an uncaught error:\n${lines.join('\n')}`);
+  }
 }
 
 /** Connects `a` to `b` through the CLI, makes them contacts of each other, and waits until both see each other with names. */

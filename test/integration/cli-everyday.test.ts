@@ -28,8 +28,11 @@ before(async () => {
   [alice, bob] = await startConnectedPair();
 });
 after(async () => {
-  await stopAll();
-  rmSync(scratch, { recursive: true, force: true });
+  try {
+    await stopAll();
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 });
 
 /** `p2pchat ARGS` in a pseudo-terminal (the `script` command): for what the CLI does on a terminal only. */

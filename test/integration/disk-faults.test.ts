@@ -19,9 +19,12 @@ const homes: string[] = [];
 
 after(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await stopAll();
-  for (const m of mounts) m.remove();
-  for (const home of homes) rmSync(home, { recursive: true, force: true });
+  try {
+    await stopAll();
+  } finally {
+    for (const m of mounts) m.remove();
+    for (const home of homes) rmSync(home, { recursive: true, force: true });
+  }
 });
 
 function tmpfs(size: string): Tmpfs {

@@ -48,9 +48,12 @@ before(() => {
 
 after(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await stopAll();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  if (!skip) execFileSync('userdel', [OTHER], { stdio: 'ignore' });
+  try {
+    await stopAll();
+  } finally {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    if (!skip) execFileSync('userdel', [OTHER], { stdio: 'ignore' });
+  }
 });
 
 /** A refusal to start: exit 78, one line on stderr that matches. */

@@ -9,8 +9,11 @@ import { dials, peerList, setTrust, startIdentity, stopIdentities } from '../hel
 const servers: Server[] = [];
 after(async () => {
   await stopIdentities();
-  await stopAll();
-  for (const server of servers) server.close();
+  try {
+    await stopAll();
+  } finally {
+    for (const server of servers) server.close();
+  }
 });
 
 /** A TCP listener on 127.0.0.1 that counts the connections it accepts (and drops them). */

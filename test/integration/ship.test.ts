@@ -23,8 +23,11 @@ const temps: string[] = [];
 const children = new Set<ChildProcess>();
 after(async () => {
   for (const child of children) child.kill('SIGKILL');
-  await stopAll();
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+  try {
+    await stopAll();
+  } finally {
+    for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 function tempDir(prefix: string): string {

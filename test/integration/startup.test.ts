@@ -80,11 +80,14 @@ describe('several daemons with nothing but --home', { skip: netnsUnavailable() }
     execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   });
   after(async () => {
-    await stopAll();
     try {
-      execFileSync('ip', ['netns', 'del', ns]);
-    } catch {
-      // already gone
+      await stopAll();
+    } finally {
+      try {
+        execFileSync('ip', ['netns', 'del', ns]);
+      } catch {
+        // already gone
+      }
     }
   });
 
