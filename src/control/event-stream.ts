@@ -123,6 +123,8 @@ export class EventStreams {
 
   private flush(): void {
     const batch = this.batch;
+    // Already written: close() flushes at once, before the flush this turn scheduled.
+    if (batch.length === 0) return;
     this.batch = [];
     const first = (batch[0] as ChatEvent).id;
     const last = (batch.at(-1) as ChatEvent).id;

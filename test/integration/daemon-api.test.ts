@@ -2,12 +2,27 @@
 // sends with client-chosen ids, cancel and retry, a name change peers see at once, names in
 // peer events, and a clean stop that clients can tell from a crash.
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { get as httpGet, request } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ChatEvent, Message, SentMessage, StatusInfo } from '../../src/types.js';
 import { connectPair, startDaemon, stopAll, type TestDaemon, tempHome, waitFor, startConnectedPair } from '../helpers/daemon.js';
+import { webSession } from '../helpers/web-client.js';
+
+/** Opens the web app's event stream (server-sent events) as a logged-in tab; `text` resolves with all it read once it ends. */
+async function openWebEvents(daemon: TestDaemon): Promise<{ text: Promise<string> }> {
+  const { origin, cookie } = await webSession(daemon);
+  return new Promise((resolveOpen, reject) => {
+    const req = httpGet(`${origin}/api/v1/events?since=0`, { headers: { cookie } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      // In an object: a promise resolved with a promise would wait for it.
+      resolveOpen({ text: new Promise((resolveText) => res.on('close', () => resolveText(text))) });
+    });
+    req.on('error', reject);
+  });
+}
 
 /** One control API request, with its HTTP status (the client library keeps only the body). */
 function api(daemon: TestDaemon, path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -201,6 +216,9 @@ describe('daemon API for everyday use', { timeout: 180_000 }, () => {
     const events: ChatEvent[] = [];
     // From event 0: the stream misses nothing, however late its request reaches the daemon.
     const stream = gina.client.events(0, (e) => events.push(e));
+    // The web app's event stream too: its last events used to be written twice at the stop, the
+    // second time from an empty batch, which ended the daemon with exit 1.
+    const webEvents = await openWebEvents(gina);
     await gina.client.request('GET', '/v1/status');
     const exited = new Promise<number | null>((resolve) => gina.proc?.once('exit', (code) => resolve(code)));
     const answer = await api(gina, '/v1/stop', {});
@@ -209,5 +227,6 @@ describe('daemon API for everyday use', { timeout: 180_000 }, () => {
     assert.equal(await exited, 0);
     await stream.done;
     assert.equal(events.at(-1)?.type, 'daemon-stopping');
+    assert.match(await webEvents.text, /"type":"daemon-stopping"/);
   });
 });
