@@ -1,15 +1,15 @@
 // Moves the outbox to peers: one sending stream per peer, messages written in order, marked
 // delivered on ack, resent on a new stream when a stream dies or acks stop coming, expiring what
-// is too old. Keeping the peers connected is the redialer's job (redialer.ts).
+// is too old. Keeping the peers connected is the redialer's job (redialer.ts), opening a stream
+// the stream opener's (stream-opener.ts).
 import type { Logger } from '../logger.js';
 import type { PeerTracker } from '../node/peer-tracker.js';
-import { type ChatService, NoChatStreamError } from '../protocol/chat-service.js';
+import type { ChatService } from '../protocol/chat-service.js';
 import { encodeMessage, encodeText } from '../protocol/envelope.js';
-import type { FrameStream } from '../protocol/frame-stream.js';
 import type { PendingMessage, Store } from '../store/store.js';
-import { type Link, newLink, resetLink, settle, takeSlowOnes } from './link.js';
-import { afterOpenFailure, NO_CHAT_STREAM_REASON } from './open-failure.js';
+import { type Link, newLink, settle, takeSlowOnes } from './link.js';
 import { Redialer } from './redialer.js';
+import { StreamOpener } from './stream-opener.js';
 import { refusalText } from '../trust/inbound-trust.js';
 import type { TrustView } from '../types.js';
 
@@ -38,7 +38,6 @@ const TICK_MS = 500;
  */
 const SENT_MARK_MS = 200;
 const EXPIRY_CHECK_MS = 60_000;
-const IDENTIFY_WAIT_MS = 2000;
 
 export class Delivery {
   private readonly store: Store;
@@ -53,6 +52,7 @@ export class Delivery {
   private acksScheduled = false;
   private timer?: NodeJS.Timeout | undefined;
   private readonly redialer: Redialer;
+  private readonly opener: StreamOpener;
   private lastExpiryCheck = 0;
   private stopped = false;
   private readonly windowBytes: (peerId: string, usual: number) => number;
@@ -80,6 +80,10 @@ export class Delivery {
     this.trust = components.trust;
     this.log = components.log;
     this.options = options;
+    this.opener = new StreamOpener(
+      { ...components, kick: (peerId) => this.kick(peerId) },
+      { redialMinMs: options.redialMinMs, redialMaxMs: options.redialMaxMs, retrySoonMs: TICK_MS },
+    );
     this.redialer = new Redialer(
       { store: this.store, peers: this.peers, trust: this.trust },
       {
@@ -160,17 +164,8 @@ export class Delivery {
 
   private async sendPending(link: Link): Promise<void> {
     if (!this.peers.isConnected(link.peerId)) return;
-    let stream = link.stream;
-    if (!stream?.isOpen) {
-      if (Date.now() < link.nextOpenAt) return; // the last attempt failed: backing off
-      const kind = await this.peerKind(link.peerId);
-      if (kind === 'unknown') return; // identify has not answered yet: the next tick tries again
-      // A p2pchat peer gets a stream (and so our hello) as soon as it connects, even with nothing to send.
-      if (kind === 'plain' && !this.store.hasPending(link.peerId)) return;
-      const opened = await this.tryOpen(link, kind === 'envelope');
-      if (!opened) return;
-      stream = opened;
-    }
+    const stream = link.stream?.isOpen ? link.stream : await this.opener.open(link);
+    if (!stream) return;
     const windowBytes = this.windowBytes(link.peerId, WINDOW_BYTES);
     while (!this.stopped && stream.isOpen && link.unacked.size < WINDOW) {
       let inFlight = 0;
@@ -208,72 +203,6 @@ export class Delivery {
 
   private encode(link: Link, message: PendingMessage): Uint8Array {
     return link.envelope ? encodeMessage(message.id, message.sentAt, message.text) : encodeText(message.text);
-  }
-
-  /**
-   * Whether the peer speaks envelopes: identify names it as p2pchat (see src/node/peer-kinds.ts).
-   * Until identify has answered or failed we cannot tell, and guessing wrong either loses acks or
-   * shows a plain peer JSON. A peer without identify fails it within a round trip.
-   */
-  private async peerKind(peerId: string): Promise<'envelope' | 'plain' | 'unknown'> {
-    const kind = await this.peers.kinds.whenKnown(peerId, IDENTIFY_WAIT_MS);
-    return kind === 'p2pchat' ? 'envelope' : kind === 'plain' ? 'plain' : 'unknown';
-  }
-
-  /**
-   * Opens the link's stream. A plain peer with no way to hear us gets a final answer: its
-   * messages fail with the reason, once, instead of being retried for a week (see open-failure.ts).
-   */
-  private async tryOpen(link: Link, envelope: boolean): Promise<FrameStream | undefined> {
-    try {
-      const stream = await this.openStream(link, envelope);
-      link.openDelay = this.options.redialMinMs;
-      return stream;
-    } catch (err) {
-      const noStream = err instanceof NoChatStreamError;
-      const retry = afterOpenFailure(
-        noStream ? 'no-chat-stream' : 'error',
-        { now: Date.now(), connectedForMs: this.peers.connectedFor(link.peerId), openDelay: link.openDelay },
-        { retrySoonMs: TICK_MS, maxDelayMs: this.options.redialMaxMs },
-      );
-      link.nextOpenAt = retry.nextOpenAt;
-      link.openDelay = retry.openDelay;
-      if (retry.failAll) this.failAllPending(link.peerId);
-      if (noStream) return undefined;
-      throw err;
-    }
-  }
-
-  private failAllPending(peerId: string): void {
-    let failed = 0;
-    for (;;) {
-      const batch = this.store.pendingFor(peerId, 0, BATCH);
-      const count =
-        batch.length === 0
-          ? 0
-          : this.store.markFailed(
-              peerId,
-              batch.map((m) => m.id),
-              NO_CHAT_STREAM_REASON,
-            );
-      if (count === 0) break;
-      failed += count;
-    }
-    if (failed > 0) this.log.info({ peer: peerId, count: failed }, 'messages failed: the peer has no chat stream for them');
-  }
-
-  private async openStream(link: Link, envelope: boolean): Promise<FrameStream> {
-    link.envelope = envelope;
-    const stream = await this.chat.open(link.peerId, link.envelope, () => {
-      if (link.stream !== stream) return;
-      resetLink(link);
-      // Resend what was unacked on a fresh stream, if the peer is still there.
-      setTimeout(() => this.kick(link.peerId), 100).unref();
-    });
-    resetLink(link);
-    link.stream = stream;
-    this.log.debug({ peer: link.peerId, envelope: link.envelope }, 'opened chat stream');
-    return stream;
   }
 
   /** Acks that arrive in one turn of the event loop are applied in one transaction. */

@@ -1,5 +1,6 @@
 // The prepared statements of the messages table: the hot paths of sending, delivery and receiving.
 import type Database from 'better-sqlite3';
+import type { MessageRow } from './rows.js';
 
 /**
  * An outgoing message still awaiting its ack. The same condition as the partial index
@@ -60,3 +61,23 @@ export function prepareMessageStatements(db: Database.Database) {
 }
 
 export type MessageStatements = ReturnType<typeof prepareMessageStatements>;
+
+/** A message row before it is stored: its seq and stored_at come from the insert, and no reason yet. */
+export type NewMessageRow = Omit<MessageRow, 'seq' | 'stored_at' | 'reason'>;
+
+/** Inserts a message; returns its row as stored, or undefined when its id is already stored. */
+export function insertMessageRow(stmt: MessageStatements, row: NewMessageRow, now: number): MessageRow | undefined {
+  const info = stmt.insertMessage.run({
+    id: row.id,
+    peerId: row.peer_id,
+    direction: row.direction,
+    text: row.text,
+    sentAt: row.sent_at,
+    now,
+    state: row.state,
+    expectsAck: row.expects_ack,
+    request: row.request,
+  });
+  if (info.changes === 0) return undefined;
+  return { ...row, seq: Number(info.lastInsertRowid), stored_at: now, reason: null };
+}

@@ -1,5 +1,23 @@
-// Message rows as SQLite stores them, and their conversion to the API's Message.
+// Message rows as SQLite stores them, the shapes messages enter and leave the table in, and their
+// conversion to the API's Message.
 import type { Direction, Message, MessageState } from '../types.js';
+
+export interface IncomingMessage {
+  /** Absent for plain text frames: the store gives them a local id. */
+  id?: string | undefined;
+  text: string;
+  sentAt: number;
+  /** From a stranger: held as a message request. */
+  request?: boolean | undefined;
+}
+
+/** What the delivery pump needs of a queued message: no conversion to the API's shape. */
+export interface PendingMessage {
+  seq: number;
+  id: string;
+  text: string;
+  sentAt: number;
+}
 
 export interface MessageRow {
   seq: number;

@@ -2,38 +2,21 @@
 // final), known peers, and the event log behind the control API's event stream.
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import type { ChatEvent, ChatEventType, Direction, Message, MessageState, PeerInfo, SentMessage } from '../types.js';
+import type { ChatEvent, ChatEventType, Message, MessageState, PeerInfo, SentMessage } from '../types.js';
 import { EventLog } from './event-log.js';
 import { newMessageId } from './message-id.js';
-import { type MessageStatements, prepareMessageStatements } from './message-statements.js';
+import { insertMessageRow, type MessageStatements, prepareMessageStatements } from './message-statements.js';
 import { migrate } from './migrations.js';
 import { type HistoryQuery, historySql } from './history-query.js';
 import { PeerTable, type PeerUpdate } from './peer-table.js';
-import { type MessageRow, toMessage } from './rows.js';
+import { type IncomingMessage, type MessageRow, type PendingMessage, toMessage } from './rows.js';
 import { DurableTransactions, type EventListener, openDatabase, type TransactionOptions } from './transactions.js';
 
-export type { HistoryQuery, PeerUpdate };
+export type { HistoryQuery, IncomingMessage, PeerUpdate, PendingMessage };
 
 export const DATABASE_FILE = 'p2pchat.db';
 /** Events kept for `since=` catch-up by default; older ones are pruned. */
 export const EVENTS_KEPT = 100_000;
-
-export interface IncomingMessage {
-  /** Absent for plain text frames: the store gives them a local id. */
-  id?: string | undefined;
-  text: string;
-  sentAt: number;
-  /** From a stranger: held as a message request. */
-  request?: boolean | undefined;
-}
-
-/** What the delivery pump needs of a queued message: no conversion to the API's shape. */
-export interface PendingMessage {
-  seq: number;
-  id: string;
-  text: string;
-  sentAt: number;
-}
 
 export type { EventListener };
 export type StoreOptions = TransactionOptions;
@@ -116,36 +99,6 @@ export class Store {
     this.appendEvent('message-state-changed', { id, peerId, seq, state, ...(reason ? { reason } : {}), ...extra });
   }
 
-  /** Inserts a message; returns its row as stored, or undefined when its id is already stored. */
-  private insertMessage(
-    id: string,
-    peerId: string,
-    direction: Direction,
-    text: string,
-    sentAt: number,
-    state: MessageState,
-    expectsAck: 0 | 1,
-    now = Date.now(),
-    request: 0 | 1 = 0,
-  ): MessageRow | undefined {
-    const info = this.stmt.insertMessage.run({ id, peerId, direction, text, sentAt, now, state, expectsAck, request });
-    if (info.changes === 0) return undefined;
-    const seq = Number(info.lastInsertRowid);
-    return {
-      seq,
-      id,
-      peer_id: peerId,
-      direction,
-      text,
-      sent_at: sentAt,
-      stored_at: now,
-      state,
-      reason: null,
-      expects_ack: expectsAck,
-      request,
-    };
-  }
-
   // ---- events ------------------------------------------------------------------------------
 
   /** Listeners are called once each commit is on disk, in event id order. */
@@ -181,7 +134,12 @@ export class Store {
   queueOutgoing(peerId: string, text: string, id?: string): SentMessage {
     return this.tx(() => {
       // A fresh random id cannot collide, so without a client's id the row is always inserted.
-      const row = this.insertMessage(id ?? newMessageId(), peerId, 'out', text, Date.now(), 'queued', 1);
+      const now = Date.now();
+      const row = insertMessageRow(
+        this.stmt,
+        { id: id ?? newMessageId(), peer_id: peerId, direction: 'out', text, sent_at: now, state: 'queued', expects_ack: 1, request: 0 },
+        now,
+      );
       if (!row) {
         const existing = this.stmt.outgoingById.get(peerId, id) as MessageRow;
         return { ...toMessage(existing), eventId: this.lastEventId(), existing: true };
@@ -302,16 +260,19 @@ export class Store {
       const now = Date.now();
       const stored: Message[] = [];
       for (const msg of incoming) {
-        const row = this.insertMessage(
-          msg.id ?? newMessageId(),
-          peerId,
-          'in',
-          msg.text,
-          msg.sentAt,
-          'received',
-          msg.id === undefined ? 0 : 1,
+        const row = insertMessageRow(
+          this.stmt,
+          {
+            id: msg.id ?? newMessageId(),
+            peer_id: peerId,
+            direction: 'in',
+            text: msg.text,
+            sent_at: msg.sentAt,
+            state: 'received',
+            expects_ack: msg.id === undefined ? 0 : 1,
+            request: msg.request ? 1 : 0,
+          },
           now,
-          msg.request ? 1 : 0,
         );
         // Already stored (a resend after a lost ack): skipped, so it never shows twice.
         if (!row) continue;

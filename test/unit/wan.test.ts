@@ -9,7 +9,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { parseConnectTarget } from '../../src/cli/connect-address.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
-import { dataLimitEncodesWell } from '../../src/config/schema.js';
+import { dataLimitEncodesWell } from '../../src/config/wan-schema.js';
 import { announceFilter } from '../../src/node/addresses.js';
 import { bestPath, connectionPath, isPrivateAddress, relayOf, shareableAddress } from '../../src/wan/address-policy.js';
 import { decodeInvitation, encodeInvitation, INVITATION_PREFIX, InvitationError } from '../../src/wan/invitation.js';
