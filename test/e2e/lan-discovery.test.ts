@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Message, PeerInfo } from '../../src/types.js';
-import { stopAll, type TestDaemon } from '../helpers/daemon.js';
+import { type TestDaemon, stopAllThen } from '../helpers/daemon.js';
 import { discoveryLatency, formatLatency, startTimed, waitConnected, waitDisconnected, waitFullMesh } from '../helpers/lan.js';
 import { netnsUnavailable, TestLan } from '../helpers/netns.js';
 
@@ -11,13 +11,11 @@ import { netnsUnavailable, TestLan } from '../helpers/netns.js';
 const NO_PERIODIC_QUERY = { P2PCHAT_MDNS_INTERVAL_MS: String(3_600_000) };
 
 const lans: TestLan[] = [];
-after(async () => {
-  try {
-    await stopAll();
-  } finally {
+after(() =>
+  stopAllThen(() => {
     for (const lan of lans) lan.destroy();
-  }
-});
+  }),
+);
 
 function newLan(): TestLan {
   const lan = new TestLan();

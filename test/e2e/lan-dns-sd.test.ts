@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
+import { type TestDaemon, waitFor, stopAllThen } from '../helpers/daemon.js';
 import { LAN_TIMEOUT_MS } from '../helpers/lan.js';
 import { type LanHost, netnsUnavailable, TestLan } from '../helpers/netns.js';
 
@@ -66,11 +66,7 @@ const children: ChildProcess[] = [];
 let lan: TestLan | undefined;
 after(async () => {
   for (const child of children) child.kill('SIGKILL');
-  try {
-    await stopAll();
-  } finally {
-    lan?.destroy();
-  }
+  await stopAllThen(() => lan?.destroy());
 });
 
 class Browser {

@@ -3,18 +3,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Message, PeerInfo, StatusInfo } from '../../src/types.js';
-import { stopAll, type TestDaemon } from '../helpers/daemon.js';
+import { type TestDaemon, stopAllThen } from '../helpers/daemon.js';
 import { waitFullMesh } from '../helpers/lan.js';
 import { netnsUnavailable, TestLan } from '../helpers/netns.js';
 
 let lan: TestLan | undefined;
-after(async () => {
-  try {
-    await stopAll();
-  } finally {
-    lan?.destroy();
-  }
-});
+after(() => stopAllThen(() => lan?.destroy()));
 
 describe('two groups on one LAN', { skip: netnsUnavailable() }, () => {
   it('never connect to each other', async () => {

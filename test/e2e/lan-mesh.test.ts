@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { REPO_ROOT, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
+import { REPO_ROOT, type TestDaemon, waitFor, stopAllThen } from '../helpers/daemon.js';
 import { LAN_TIMEOUT_MS, waitFullMesh } from '../helpers/lan.js';
 import type { ObservedPacket } from '../helpers/mdns-observer.js';
 import { LAN_PORT, type LanHost, netnsUnavailable, TestLan } from '../helpers/netns.js';
@@ -17,11 +17,7 @@ let lan: TestLan | undefined;
 let observer: ChildProcess | undefined;
 after(async () => {
   observer?.kill('SIGKILL');
-  try {
-    await stopAll();
-  } finally {
-    lan?.destroy();
-  }
+  await stopAllThen(() => lan?.destroy());
 });
 
 /** Starts the observer in its own namespace; resolves once it listens, with the packets it saw so far (a live array). */

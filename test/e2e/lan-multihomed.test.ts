@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Message, PeerInfo } from '../../src/types.js';
-import { stopAll } from '../helpers/daemon.js';
+import { stopAllThen } from '../helpers/daemon.js';
 import { discoveryLatency, formatLatency, startTimed, waitFullMesh } from '../helpers/lan.js';
 import { netnsUnavailable, TestLan } from '../helpers/netns.js';
 
@@ -11,13 +11,7 @@ import { netnsUnavailable, TestLan } from '../helpers/netns.js';
 const NO_PERIODIC_QUERY = { P2PCHAT_MDNS_INTERVAL_MS: String(3_600_000) };
 
 let lan: TestLan | undefined;
-after(async () => {
-  try {
-    await stopAll();
-  } finally {
-    lan?.destroy();
-  }
-});
+after(() => stopAllThen(() => lan?.destroy()));
 
 describe('a host with two interfaces on two LANs', { skip: netnsUnavailable() }, () => {
   it('is found from both sides, and only addresses that work are dialed', async (t) => {

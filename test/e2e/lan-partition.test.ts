@@ -3,18 +3,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Message } from '../../src/types.js';
-import { stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
+import { type TestDaemon, waitFor, stopAllThen } from '../helpers/daemon.js';
 import { loggedConnectedAt, waitDisconnected, waitFullMesh } from '../helpers/lan.js';
 import { netnsUnavailable, TestLan } from '../helpers/netns.js';
 
 let lan: TestLan | undefined;
-after(async () => {
-  try {
-    await stopAll();
-  } finally {
-    lan?.destroy();
-  }
-});
+after(() => stopAllThen(() => lan?.destroy()));
 
 describe('a partition', { skip: netnsUnavailable() }, () => {
   it('heals by itself and queued messages are delivered exactly once, in order', async (t) => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import type { Message } from '../../src/types.js';
-import { stopAll, waitFor } from '../helpers/daemon.js';
+import { waitFor, stopAllThen } from '../helpers/daemon.js';
 import { discoveryLatency, formatLatency, startTimed, waitFullMesh } from '../helpers/lan.js';
 import { type LanHost, netnsUnavailable, TestLan } from '../helpers/netns.js';
 
@@ -43,11 +43,7 @@ const responders: Array<{ proc: ChildProcess; output: () => string }> = [];
 let lan: TestLan | undefined;
 after(async () => {
   for (const r of responders) r.proc.kill('SIGKILL');
-  try {
-    await stopAll();
-  } finally {
-    lan?.destroy();
-  }
+  await stopAllThen(() => lan?.destroy());
 });
 
 function startResponder(host: LanHost): { proc: ChildProcess; output: () => string } {

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import type { Message, PeerInfo } from '../../src/types.js';
-import { stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
+import { type TestDaemon, waitFor, stopAllThen } from '../helpers/daemon.js';
 import { LAN_TIMEOUT_MS } from '../helpers/lan.js';
 import { type LanHost, netnsUnavailable, TestLan } from '../helpers/netns.js';
 
@@ -26,11 +26,9 @@ const lans: TestLan[] = [];
 const children: ChildProcess[] = [];
 after(async () => {
   for (const child of children) child.kill('SIGKILL');
-  try {
-    await stopAll();
-  } finally {
+  await stopAllThen(() => {
     for (const lan of lans) lan.destroy();
-  }
+  });
 });
 
 class StockNode {

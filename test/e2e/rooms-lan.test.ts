@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { RoomMessage, SentRoomMessage } from '../../src/types.js';
-import { stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
+import { type TestDaemon, waitFor, stopAllThen } from '../helpers/daemon.js';
 import { LAN_TIMEOUT_MS, waitFullMesh } from '../helpers/lan.js';
 import { type LanHost, netnsUnavailable, TestLan } from '../helpers/netns.js';
 
@@ -15,13 +15,7 @@ let hosts: LanHost[] = [];
 let daemons: TestDaemon[] = [];
 const env = { P2PCHAT_ROOMS_SYNC_INTERVAL_SECONDS: '3' };
 
-after(async () => {
-  try {
-    await stopAll();
-  } finally {
-    lan?.destroy();
-  }
-});
+after(() => stopAllThen(() => lan?.destroy()));
 
 async function history(d: TestDaemon): Promise<RoomMessage[]> {
   return d.json<RoomMessage[]>(['room', 'history', 'office', '-n', '100000']);

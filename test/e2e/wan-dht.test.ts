@@ -5,20 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { PeerInfo, SentMessage, StatusInfo } from '../../src/types.js';
-import { stopAll, waitFor } from '../helpers/daemon.js';
+import { waitFor, stopAllThen } from '../helpers/daemon.js';
 import { LAN_PORT, netnsUnavailable } from '../helpers/netns.js';
 import { iptablesUnavailable, SmallInternet, wanDaemon } from '../helpers/wan-net.js';
 
 const TIMEOUT_MS = 90_000;
 
 let net: SmallInternet | undefined;
-after(async () => {
-  try {
-    await stopAll();
-  } finally {
-    net?.destroy();
-  }
-});
+after(() => stopAllThen(() => net?.destroy()));
 
 describe('the p2pchat DHT across two relays', { skip: netnsUnavailable() ?? iptablesUnavailable() }, () => {
   it('a daemon finds a peer by id alone through its relay, and reaches it through the peer’s relay', async (t) => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Message, PeerInfo, SentMessage, StatusInfo } from '../../src/types.js';
-import { stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
+import { type TestDaemon, waitFor, stopAllThen } from '../helpers/daemon.js';
 import { LAN_PORT, netnsUnavailable } from '../helpers/netns.js';
 import { iptablesUnavailable, SmallInternet, wanDaemon } from '../helpers/wan-net.js';
 
@@ -15,13 +15,7 @@ const RELAY_DATA_LIMIT = 64 * 1024;
 const TIMEOUT_MS = 90_000;
 
 let net: SmallInternet | undefined;
-after(async () => {
-  try {
-    await stopAll();
-  } finally {
-    net?.destroy();
-  }
-});
+after(() => stopAllThen(() => net?.destroy()));
 
 /** The messages `to` holds from `from`, oldest first (history shows the newest `limit`). */
 async function received(to: TestDaemon, from: TestDaemon): Promise<Message[]> {

@@ -222,6 +222,15 @@ export async function stopAll(): Promise<void> {
   }
 }
 
+/** stopAll(), then a test file's own cleanups, which run even when stopAll fails on a crashed daemon. */
+export async function stopAllThen(...cleanups: Array<() => unknown>): Promise<void> {
+  try {
+    await stopAll();
+  } finally {
+    for (const cleanup of cleanups) await cleanup();
+  }
+}
+
 /** Connects `a` to `b` through the CLI, makes them contacts of each other, and waits until both see each other with names. */
 export async function connectPair(a: TestDaemon, b: TestDaemon): Promise<void> {
   const result = await a.cli(['connect', b.address]);

@@ -12,12 +12,12 @@ import {
   connectPair,
   runCli,
   startDaemon,
-  stopAll,
   type TestDaemon,
   tempHome,
   waitFor,
   capture,
   startConnectedPair,
+  stopAllThen,
 } from '../helpers/daemon.js';
 
 let alice: TestDaemon;
@@ -27,13 +27,7 @@ const scratch = tempHome('p2pchat-cli-everyday-');
 before(async () => {
   [alice, bob] = await startConnectedPair();
 });
-after(async () => {
-  try {
-    await stopAll();
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-});
+after(() => stopAllThen(() => rmSync(scratch, { recursive: true, force: true })));
 
 /** `p2pchat ARGS` in a pseudo-terminal (the `script` command): for what the CLI does on a terminal only. */
 function inTerminal(home: string, args: string): ChildProcessWithoutNullStreams {

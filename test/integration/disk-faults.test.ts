@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ControlClient } from '../../src/control/client.js';
 import type { Message, StatusInfo } from '../../src/types.js';
-import { CLI, connectPair, startDaemon, stopAll, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js';
+import { CLI, connectPair, startDaemon, type TestDaemon, tempHome, waitFor, stopAllThen } from '../helpers/daemon.js';
 import { mountTmpfs, type Tmpfs, tmpfsUnavailable } from '../helpers/tmpfs.js';
 
 const skip = tmpfsUnavailable();
@@ -19,12 +19,10 @@ const homes: string[] = [];
 
 after(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  try {
-    await stopAll();
-  } finally {
+  await stopAllThen(() => {
     for (const m of mounts) m.remove();
     for (const home of homes) rmSync(home, { recursive: true, force: true });
-  }
+  });
 });
 
 function tmpfs(size: string): Tmpfs {

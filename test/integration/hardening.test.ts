@@ -19,7 +19,7 @@ import {
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Message } from '../../src/types.js';
-import { CLI, REPO_ROOT, runCli, startDaemon, stopAll, TestDaemon, tempHome, waitFor, startConnectedPair } from '../helpers/daemon.js';
+import { CLI, REPO_ROOT, runCli, startDaemon, TestDaemon, tempHome, waitFor, startConnectedPair, stopAllThen } from '../helpers/daemon.js';
 import { hasCommand, IS_ROOT, tmpfsUnavailable } from '../helpers/tmpfs.js';
 
 const missing = ['useradd', 'userdel', 'setpriv', 'unshare'].filter((c) => !hasCommand(c));
@@ -48,12 +48,10 @@ before(() => {
 
 after(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  try {
-    await stopAll();
-  } finally {
+  await stopAllThen(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     if (!skip) execFileSync('userdel', [OTHER], { stdio: 'ignore' });
-  }
+  });
 });
 
 /** A refusal to start: exit 78, one line on stderr that matches. */

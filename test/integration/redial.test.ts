@@ -3,17 +3,15 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, it } from 'node:test';
-import { stopAll, startDaemon, waitFor } from '../helpers/daemon.js';
+import { startDaemon, waitFor, stopAllThen } from '../helpers/daemon.js';
 import { dials, peerList, setTrust, startIdentity, stopIdentities } from '../helpers/identities.js';
 
 const servers: Server[] = [];
 after(async () => {
   await stopIdentities();
-  try {
-    await stopAll();
-  } finally {
+  await stopAllThen(() => {
     for (const server of servers) server.close();
-  }
+  });
 });
 
 /** A TCP listener on 127.0.0.1 that counts the connections it accepts (and drops them). */

@@ -17,17 +17,15 @@ import { SHUTDOWN_TIMEOUT_MS } from '../../src/daemon/daemon.js';
 import { DAEMON_EXIT } from '../../src/daemon/run.js';
 import { loggerOptions, REDACTED } from '../../src/logger.js';
 import type { Message, StatusInfo } from '../../src/types.js';
-import { CLI, connectPair, REPO_ROOT, startDaemon, stopAll, waitFor } from '../helpers/daemon.js';
+import { CLI, connectPair, REPO_ROOT, startDaemon, waitFor, stopAllThen } from '../helpers/daemon.js';
 
 const temps: string[] = [];
 const children = new Set<ChildProcess>();
 after(async () => {
   for (const child of children) child.kill('SIGKILL');
-  try {
-    await stopAll();
-  } finally {
+  await stopAllThen(() => {
     for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 function tempDir(prefix: string): string {
