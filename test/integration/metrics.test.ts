@@ -5,22 +5,17 @@ import '../../src/polyfills.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
 import { generateKeyPair } from '@libp2p/crypto/keys';
-import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
-import { identify } from '@libp2p/identify';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
-import { createLibp2p, type Libp2p } from 'libp2p';
 import { ApiResponseError } from '../../src/control/client.js';
 import { ROOM_REFUSALS } from '../../src/metrics/room-metrics.js';
 import { roomTopic } from '../../src/rooms/room-ids.js';
 import { encodeWire, signRoomMessage } from '../../src/rooms/room-message.js';
 import type { RoomInfo, RoomMessage } from '../../src/types.js';
 import { CLI, connectPair, startConnectedPair, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
-import { CHAT, P2PCHAT_AGENT, RawPeer } from '../helpers/raw-peer.js';
+import { gossipPeer } from '../helpers/gossip-peer.js';
+import { P2PCHAT_AGENT, RawPeer } from '../helpers/raw-peer.js';
 
 const peers: { stop(): unknown }[] = [];
 after(async () => {
@@ -336,23 +331,3 @@ describe('metrics of rooms', () => {
     });
   });
 });
-
-type GossipPeer = Libp2p<{ pubsub: GossipSub; identify: ReturnType<ReturnType<typeof identify>> }>;
-
-/** A raw libp2p peer with gossipsub, as a p2pchat daemon's room topics expect it (signed gossip). */
-async function gossipPeer(): Promise<GossipPeer> {
-  const node = (await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    nodeInfo: { userAgent: P2PCHAT_AGENT },
-    services: {
-      identify: identify(),
-      pubsub: gossipsub({ globalSignaturePolicy: 'StrictSign', allowPublishToZeroTopicPeers: true, emitSelf: false }),
-    },
-  })) as unknown as GossipPeer;
-  // Speaks /chat/1.0.0 (reads and drops), so the daemon keeps it as a peer.
-  await node.handle(CHAT, (stream) => void stream.close());
-  return node;
-}

@@ -137,14 +137,21 @@ it('a maximum age deletes old room messages but each author’s newest and lates
   await waitFor('a6 to go, a7 to stay', async () => (await held(b, names)).join() === ['a1', 'a7', 'b1'].join(), 30_000);
 });
 
-it('a member that joins late through a pruned member takes history from what it holds, and every message since', async () => {
+/**
+ * a writes, b keeps only the newest five messages of each room (pruning every second), c comes
+ * late and never syncs on its own: every pull c makes is one the test caused.
+ */
+async function authorPrunerLatecomer() {
   const [a, b, c] = await Promise.all([
     startDaemon({ name: 'a', env }),
     startWith('b', { history: { maxMessagesPerRoom: 5, pruneIntervalSeconds: 1 } }),
-    // No periodic sync: every pull c makes is one the test caused.
     startDaemon({ name: 'c', env: { P2PCHAT_ROOMS_SYNC_INTERVAL_SECONDS: '3600' } }),
   ]);
-  const names = { [a.peerId]: 'a', [b.peerId]: 'b', [c.peerId]: 'c' };
+  return { a, b, c, names: { [a.peerId]: 'a', [b.peerId]: 'b', [c.peerId]: 'c' } };
+}
+
+it('a member that joins late through a pruned member takes history from what it holds, and every message since', async () => {
+  const { a, b, c, names } = await authorPrunerLatecomer();
   await connectPair(b, a);
   await a.json<RoomInfo>(['room', 'join', '#office']);
   await b.json<RoomInfo>(['room', 'join', '#office']);
@@ -172,12 +179,7 @@ it('a member that joins late through a pruned member takes history from what it 
 });
 
 it('a member that was in the room while what it missed was pruned waits for a member that holds it, and skips nothing', async () => {
-  const [a, b, c] = await Promise.all([
-    startDaemon({ name: 'a', env }),
-    startWith('b', { history: { maxMessagesPerRoom: 5, pruneIntervalSeconds: 1 } }),
-    startDaemon({ name: 'c', env: { P2PCHAT_ROOMS_SYNC_INTERVAL_SECONDS: '3600' } }),
-  ]);
-  const names = { [a.peerId]: 'a', [b.peerId]: 'b', [c.peerId]: 'c' };
+  const { a, b, c, names } = await authorPrunerLatecomer();
   await connectPair(b, a);
   await connectPair(c, b);
   for (const d of [a, b, c]) await d.json<RoomInfo>(['room', 'join', '#office']);

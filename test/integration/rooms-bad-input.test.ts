@@ -5,16 +5,10 @@
 import '../../src/polyfills.js';
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
 import { generateKeyPair } from '@libp2p/crypto/keys';
-import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
-import { identify } from '@libp2p/identify';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { tcp } from '@libp2p/tcp';
 import { lpStream } from '@libp2p/utils';
 import { multiaddr } from '@multiformats/multiaddr';
-import { createLibp2p, type Libp2p } from 'libp2p';
 import type { RoomStats } from '../../src/rooms/rooms.js';
 import { roomTopic } from '../../src/rooms/room-ids.js';
 import {
@@ -28,13 +22,11 @@ import {
 import { ROOM_SYNC_PROTOCOL } from '../../src/rooms/room-sync.js';
 import type { RoomInfo, RoomInvitation, RoomMessage, SentRoomMessage, StatusInfo } from '../../src/types.js';
 import { connectPair, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
-import { CHAT, P2PCHAT_AGENT } from '../helpers/raw-peer.js';
-
-type Attacker = Libp2p<{ pubsub: GossipSub; identify: ReturnType<ReturnType<typeof identify>> }>;
+import { type GossipPeer, gossipPeer } from '../helpers/gossip-peer.js';
 
 let d: TestDaemon;
 let m: TestDaemon;
-let attacker: Attacker;
+let attacker: GossipPeer;
 /** The attacker's own key: it may sign as itself, never as anyone else. */
 let attackerKey: Awaited<ReturnType<typeof generateKeyPair>>;
 let office: RoomInfo;
@@ -49,20 +41,7 @@ before(async () => {
   lab = await d.json<RoomInfo>(['room', 'create', 'lab', '--private']);
   await m.json<RoomInfo>(['room', 'join', (await d.json<RoomInvitation>(['room', 'invite', 'lab'])).invitation]);
   attackerKey = await generateKeyPair('Ed25519');
-  attacker = (await createLibp2p({
-    privateKey: attackerKey,
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    nodeInfo: { userAgent: P2PCHAT_AGENT },
-    services: {
-      identify: identify(),
-      pubsub: gossipsub({ globalSignaturePolicy: 'StrictSign', allowPublishToZeroTopicPeers: true, emitSelf: false }),
-    },
-  })) as unknown as Attacker;
-  // Speaks /chat/1.0.0 (reads and drops), so the daemon keeps it as a peer.
-  await attacker.handle(CHAT, (stream) => void stream.close());
+  attacker = await gossipPeer(attackerKey);
   // Answers the daemon's sync pulls with whatever the test chose.
   await attacker.handle(ROOM_SYNC_PROTOCOL, async (stream) => {
     const lp = lpStream(stream);
