@@ -5,39 +5,20 @@
 // the room; leaving asks first and the other side sees it; failures are shown with their reasons.
 // The screenshot of a room goes to a temporary directory, or to WEB_SCREENSHOTS (see web.test.ts).
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { RoomInfo, RoomMessage } from '../../src/types.js';
-import { launchChromium, noChromium as skip, openApp as openAppIn, screenshotDir, scriptErrors } from '../helpers/browser.js';
-import { startConnectedPair, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
+import { noChromium as skip, scriptErrors, twoAppsSuite } from '../helpers/browser.js';
+import { type TestDaemon, waitFor } from '../helpers/daemon.js';
 
 describe('rooms in the web app, in a real browser', { skip }, () => {
-  let browser: Browser | undefined;
+  const apps = twoAppsSuite();
+  const { pageErrors, openApp } = apps;
   let alice: TestDaemon;
   let bob: TestDaemon;
-  const pageErrors: string[] = [];
-  let shots = '';
-
-  before(async () => {
-    shots = screenshotDir();
-    [[alice, bob], browser] = await Promise.all([startConnectedPair(), launchChromium()]);
-  });
-  after(async () => {
-    try {
-      await browser?.close();
-    } finally {
-      try {
-        await stopAll();
-      } finally {
-        if (!process.env.WEB_SCREENSHOTS && shots !== '') rmSync(shots, { recursive: true, force: true });
-      }
-    }
-  });
-
-  const openApp = (daemon: TestDaemon, viewport?: { width: number; height: number }): Promise<Page> =>
-    openAppIn(browser as Browser, daemon, pageErrors, viewport);
+  let shots: string;
+  before(() => ({ alice, bob, shots } = apps));
   const roomLink = (page: Page, roomId: string) => page.locator(`a.room-link[data-room="${roomId}"]`);
   const unreadOf = (page: Page, roomId: string) => roomLink(page, roomId).locator('[data-testid="unread"]');
   const line = (page: Page, text: string) => page.locator('li.room-line', { hasText: text });

@@ -4,39 +4,20 @@
 // another origin cannot make the app do anything. Screenshots of the main views are written to a
 // temporary directory, or to WEB_SCREENSHOTS (WEB_SCREENSHOTS=docs/images/web refreshes the docs').
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, noChromium as skip, openApp as openAppIn, screenshotDir, scriptErrors } from '../helpers/browser.js';
-import { startConnectedPair, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { noChromium as skip, scriptErrors, twoAppsSuite } from '../helpers/browser.js';
+import { startDaemon, type TestDaemon, waitFor } from '../helpers/daemon.js';
 
 describe('web app in a real browser', { skip }, () => {
-  let browser: Browser | undefined;
+  const apps = twoAppsSuite();
+  const { pageErrors, openApp } = apps;
   let alice: TestDaemon;
   let bob: TestDaemon;
-  const pageErrors: string[] = [];
-  let shots = '';
-
-  before(async () => {
-    shots = screenshotDir();
-    [[alice, bob], browser] = await Promise.all([startConnectedPair(), launchChromium()]);
-  });
-  after(async () => {
-    try {
-      await browser?.close();
-    } finally {
-      try {
-        await stopAll();
-      } finally {
-        if (!process.env.WEB_SCREENSHOTS && shots !== '') rmSync(shots, { recursive: true, force: true });
-      }
-    }
-  });
-
-  const openApp = (daemon: TestDaemon, viewport?: { width: number; height: number }): Promise<Page> =>
-    openAppIn(browser as Browser, daemon, pageErrors, viewport);
+  let shots: string;
+  before(() => ({ alice, bob, shots } = apps));
 
   const trustOf = async (daemon: TestDaemon, peer: TestDaemon) =>
     (await daemon.json<{ peerId: string; trust: string }[]>(['peers'])).find((p) => p.peerId === peer.peerId)?.trust;
