@@ -3,6 +3,8 @@
 // server.ts; apiRoutes() there serves all of them on the control socket and in the web app.
 import type { RouteOptions } from 'fastify';
 import { z } from 'zod';
+import { ApiError } from '../api-errors.js';
+import { parseRoomPosition } from '../rooms/room-order.js';
 import type { RoomsApi } from '../rooms/rooms.js';
 import type { TrustApi } from '../trust/trust-api.js';
 import { parseBody } from './parse-body.js';
@@ -93,11 +95,22 @@ export const roomRoutes = (rooms: RoomsApi): RouteOptions[] => [
       ...roomParams,
       querystring: {
         type: 'object',
-        properties: { limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 100 } },
+        properties: {
+          limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 100 },
+          // `<lamport>:<author>` of the oldest message a client shows: the page before it.
+          before: { type: 'string', maxLength: 150 },
+        },
         additionalProperties: false,
       },
     },
-    handler: async (req) => rooms.history(roomOf(req), (req.query as { limit: number }).limit),
+    handler: async (req) => {
+      const query = req.query as { limit: number; before?: string };
+      const before = query.before === undefined ? undefined : parseRoomPosition(query.before);
+      if (query.before !== undefined && before === undefined) {
+        throw new ApiError('bad_request', 'before: expected <lamport>:<author> of a room message, e.g. 1764567890123:12D3KooW...');
+      }
+      return rooms.history(roomOf(req), query.limit, before);
+    },
   },
   { method: 'GET', url: '/v1/room-stats', handler: async () => rooms.stats() },
 ];

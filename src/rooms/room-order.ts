@@ -17,3 +17,25 @@ export function nextLamport(clock: number, now: number): number {
 export function lamportTooFarAhead(lamport: number, now: number): boolean {
   return lamport > now + MAX_AHEAD_MS;
 }
+
+/** A place in a room's order, between messages: what a page of history starts before. */
+export interface RoomPosition {
+  lamport: number;
+  author: string;
+}
+
+/**
+ * Reads a position as clients write it: `<lamport>:<author>`, the two fields of the oldest message
+ * they show (see `GET /v1/rooms/{room}/messages?before=`). Undefined when it is not one.
+ */
+export function parseRoomPosition(text: string): RoomPosition | undefined {
+  const match = /^(\d{1,16}):([1-9A-HJ-NP-Za-km-z]{1,128})$/.exec(text);
+  if (!match) return undefined;
+  const lamport = Number(match[1]);
+  return Number.isSafeInteger(lamport) ? { lamport, author: match[2] as string } : undefined;
+}
+
+/** The position just before `message` in its room's order (the cursor of the page before it). */
+export function positionOf(message: { lamport: number; author: string }): string {
+  return `${message.lamport}:${message.author}`;
+}

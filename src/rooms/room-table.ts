@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { RoomMessage, RoomMessageKind } from '../types.js';
 import type { CheckedRoomMessage, WireRoomMessage } from './room-message.js';
+import type { RoomPosition } from './room-order.js';
 
 export interface RoomRow {
   id: string;
@@ -74,6 +75,12 @@ export class RoomTable {
       // The newest `limit` in the room's order, returned oldest first.
       history: db.prepare(
         `SELECT * FROM (SELECT ${columns} FROM room_messages WHERE room_id = ? ORDER BY lamport DESC, author DESC LIMIT ?)
+         ORDER BY lamport, author`,
+      ),
+      // The page before a position in the room's order: a row-value range on room_messages_order.
+      historyBefore: db.prepare(
+        `SELECT * FROM (SELECT ${columns} FROM room_messages WHERE room_id = @room AND (lamport, author) < (@lamport, @author)
+         ORDER BY lamport DESC, author DESC LIMIT @limit)
          ORDER BY lamport, author`,
       ),
       // What a peer that holds `afterSeq` of this author misses, in seq order.
@@ -164,8 +171,12 @@ export class RoomTable {
     return this.stmt.maxLamport.get(room) as number;
   }
 
-  history(room: string, roomName: string, limit: number): RoomMessage[] {
-    return (this.stmt.history.all(room, limit) as MessageRow[]).map((row) => toRoomMessage(row, roomName));
+  /** The newest `limit` messages, or with `before` the newest that come before that position; oldest first. */
+  history(room: string, roomName: string, limit: number, before?: RoomPosition): RoomMessage[] {
+    const rows = before
+      ? this.stmt.historyBefore.all({ room, lamport: before.lamport, author: before.author, limit })
+      : this.stmt.history.all(room, limit);
+    return (rows as MessageRow[]).map((row) => toRoomMessage(row, roomName));
   }
 
   messagesAfter(room: string, author: string, afterSeq: number, limit: number): WireRoomMessage[] {

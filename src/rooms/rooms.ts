@@ -16,6 +16,7 @@ import {
 } from './room-ids.js';
 import type { RoomIntake } from './room-intake.js';
 import { RoomAuthor } from './room-author.js';
+import type { RoomPosition } from './room-order.js';
 import { type RoomRow, RoomTable } from './room-table.js';
 import type { RoomGossip } from './room-gossip.js';
 import type { RoomSync } from './room-sync.js';
@@ -29,7 +30,7 @@ export interface RoomsApi {
   list(): RoomInfo[];
   members(room: string): RoomMember[];
   send(room: string, text: string): Promise<SentRoomMessage>;
-  history(room: string, limit: number): RoomMessage[];
+  history(room: string, limit: number, before?: RoomPosition): RoomMessage[];
   /** Counts of what arrived, by verdict and reason, and how many messages sync fetched. */
   stats(): RoomStats;
 }
@@ -229,10 +230,11 @@ export class Rooms implements RoomsApi {
     return this.author.post(room.id, 'text', text);
   }
 
-  history(target: string, limit: number): RoomMessage[] {
+  history(target: string, limit: number, before?: RoomPosition): RoomMessage[] {
     const room = this.roomOf(target);
-    const messages = this.c.table.history(room.id, room.name, limit);
-    this.c.store.atomically(() => this.c.table.markRead(room.id), false);
+    const messages = this.c.table.history(room.id, room.name, limit, before);
+    // Reading the newest marks the room read; an older page leaves that as it is.
+    if (!before) this.c.store.atomically(() => this.c.table.markRead(room.id), false);
     return messages;
   }
 

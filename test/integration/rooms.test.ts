@@ -155,6 +155,30 @@ it('refuses what a room cannot hold: unknown rooms, bad names, empty and oversiz
   assert.equal(status.peerId, a.peerId, 'still healthy');
 });
 
+it('pages back through a room with before=: every message once, in order, and older pages leave the unread count alone', async () => {
+  const all = await history(a, 'office');
+  assert.ok(all.length >= 10, `enough history to page (${all.length})`);
+  const unread = async () => (await a.json<RoomInfo[]>(['room', 'list'])).find((r) => r.name === 'office')?.unread;
+  for (let i = 0; i < 3; i++) await b.json<SentRoomMessage>(['room', 'send', 'office', `unread ${i}`]);
+  await waitFor('a to get them', async () => (await unread()) === 3);
+  // Pages of 4, from the end of what a showed back to the room's first message, through the CLI.
+  const paged: RoomMessage[] = [];
+  let page = all.slice(-4);
+  while (page.length > 0) {
+    assert.ok(paged.length < all.length, 'paging ends at the first message');
+    paged.unshift(...page);
+    const first = page[0] as RoomMessage;
+    page = await a.json<RoomMessage[]>(['room', 'history', 'office', '-n', '4', '--before', `${first.lamport}:${first.author}`]);
+  }
+  assert.deepEqual(keys(paged), keys(all), 'the pages together are the whole history, in order, nothing twice');
+  assert.equal(await unread(), 3, 'reading older pages marks nothing read');
+  const bad = await a.client.request('GET', `/v1/rooms/office/messages?before=${encodeURIComponent('12:not base58!')}`).then(
+    () => 'answered',
+    (err: Error) => err.message,
+  );
+  assert.match(bad, /before: expected <lamport>:<author>/);
+});
+
 it('SIGKILL right after sends were accepted: they are all there after restart, seqs go on without reuse', async () => {
   const accepted = await Promise.all(
     Array.from({ length: 20 }, (_, i) => b.json<SentRoomMessage>(['room', 'send', 'office', `burst ${i}`])),

@@ -103,9 +103,15 @@ export function registerRoomCommands(program: Command): void {
     .description('the room’s messages, in the order every member sees them (marks them read)')
     .argument('<room>', 'room name or id')
     .option('-n, --limit <n>', 'the newest n messages', positiveInt, 100)
-    .action(async (target: string, opts: { limit: number }, cmd: Command) => {
+    .option(
+      '--before <position>',
+      'only messages before this one, given as <lamport>:<author> (both fields are in --json): the page before it',
+    )
+    .addHelpText('after', example('p2pchat room history office --before 1764567890123:12D3KooW... -n 50'))
+    .action(async (target: string, opts: { limit: number; before?: string }, cmd: Command) => {
       const ctx = context(cmd);
-      const messages = await ctx.client.request<RoomMessage[]>('GET', `${path(target, 'messages')}?limit=${opts.limit}`);
+      const before = opts.before === undefined ? '' : `&before=${encodeURIComponent(opts.before)}`;
+      const messages = await ctx.client.request<RoomMessage[]>('GET', `${path(target, 'messages')}?limit=${opts.limit}${before}`);
       if (ctx.json) return ctx.printJson(messages);
       ctx.print(formatRoomHistory(messages, await looksWithSelf(ctx), ctx.columns()));
     });
