@@ -101,7 +101,9 @@ export type ChatEventType =
   /** The daemon is stopping cleanly (stop, SIGTERM, SIGINT); the stream ends after it: data {}. */
   | 'daemon-stopping'
   /** A room message (text, join or leave) was stored: data { message: RoomMessage }. */
-  | 'room-message';
+  | 'room-message'
+  /** A member of a joined room came online in it or went: data { room, roomName, peerId, name, online }. */
+  | 'room-presence';
 
 export interface ChatEvent {
   id: number;

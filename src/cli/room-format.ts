@@ -23,14 +23,24 @@ export function formatRoomMessage(m: RoomMessage, peers: Map<string, PeerLook>, 
   return messageBlock(`${at}  ${roomLabel(m.roomName)} ${author(m, peers)}: `, m.text, columns);
 }
 
-/** A room-message event for `watch`, with its event id at the end of its first line when asked. */
+/** A member came online in a room or went (a `room-presence` event). */
+export function formatPresence(data: Record<string, unknown>, at: string, peers: Map<string, PeerLook>): string {
+  const id = String(data.peerId);
+  const known = peers.get(id) ?? (typeof data.name === 'string' ? { claimedName: data.name, trust: 'stranger' as const } : undefined);
+  const label = `${localTime(at)}  ${roomLabel(String(data.roomName))} * ${peerLabel(id, known)}`;
+  return `${label} ${data.online === true ? 'is online' : 'went offline'}`;
+}
+
+/** A room event (a message, or a member's presence) for `watch`, with its event id at the end of its first line when asked. */
 export function roomEventLine(event: ChatEvent, peers: Map<string, PeerLook>, columns?: number, showIds = false): string {
+  const tag = showIds ? `  #${event.id}` : '';
+  if (event.type === 'room-presence') return `${formatPresence(event.data, event.time, peers)}${tag}`;
   const m = event.data.message as RoomMessage;
   noteRoomAuthor(m, peers);
   const block = formatRoomMessage(m, peers, columns);
   if (!showIds) return block;
   const [first = '', ...rest] = block.split('\n');
-  return [`${first}  #${event.id}`, ...rest].join('\n');
+  return [`${first}${tag}`, ...rest].join('\n');
 }
 
 /** Learns authors' claimed names from join messages, for the lines that follow. */

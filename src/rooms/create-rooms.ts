@@ -8,6 +8,7 @@ import type { Rate } from '../trust/rate-limit.js';
 import type { TrustView } from '../types.js';
 import { roomsPubsub, RoomGossip } from './room-gossip.js';
 import { RoomIntake } from './room-intake.js';
+import { changesMembership, RoomPresence } from './room-presence.js';
 import { RoomSync } from './room-sync.js';
 import { RoomTable } from './room-table.js';
 import { Rooms, type RoomsObserver } from './rooms.js';
@@ -42,8 +43,8 @@ export interface RoomsNode {
   unhandle(protocol: string): Promise<void>;
   dialProtocol(peer: PeerId, protocol: string, options: { signal: AbortSignal; runOnLimitedConnection?: boolean }): Promise<Stream>;
   getPeers(): PeerId[];
-  addEventListener(type: 'peer:connect', listener: (evt: CustomEvent<PeerId>) => void): void;
-  removeEventListener(type: 'peer:connect', listener: (evt: CustomEvent<PeerId>) => void): void;
+  addEventListener(type: 'peer:connect' | 'peer:disconnect', listener: (evt: CustomEvent<PeerId>) => void): void;
+  removeEventListener(type: 'peer:connect' | 'peer:disconnect', listener: (evt: CustomEvent<PeerId>) => void): void;
 }
 
 export interface CreateRoomsComponents {
@@ -98,6 +99,24 @@ export function createRooms(c: CreateRoomsComponents, config: RoomsConfig & { ne
     },
   );
   const gossip = new RoomGossip({ pubsub, log: c.log, receive: (data, from) => intake.receive(data, from, true) });
+  const presence = new RoomPresence({
+    self: c.node.peerId.toString(),
+    joinedRooms: () => table.rooms().flatMap((r) => (r.member === 1 ? [{ id: r.id, name: r.name }] : [])),
+    members: (room) => table.members(room).map((m) => m.author),
+    subscribers: (room) => gossip.subscribers(room),
+    peerName: c.peerName,
+    publish: (events) => c.store.atomically(() => events.forEach((e) => c.store.publishEvent('room-presence', { ...e })), false),
+    watch: (changed) => {
+      pubsub.addEventListener('subscription-change', changed);
+      c.node.addEventListener('peer:disconnect', changed);
+      const unsubscribe = c.store.subscribe((event) => changesMembership(event) && changed());
+      return () => {
+        pubsub.removeEventListener('subscription-change', changed);
+        c.node.removeEventListener('peer:disconnect', changed);
+        unsubscribe();
+      };
+    },
+  });
   const rooms = new Rooms(
     {
       store: c.store,
@@ -120,6 +139,7 @@ export function createRooms(c: CreateRoomsComponents, config: RoomsConfig & { ne
       addresses: c.addresses,
       name: c.name,
       observer: c.observer,
+      presence,
     },
     { network: config.network, maxTextBytes: config.maxTextBytes, syncIntervalMs: config.syncIntervalSeconds * 1000 },
   );

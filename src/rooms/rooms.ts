@@ -74,6 +74,8 @@ export interface RoomsComponents {
   /** This daemon's display name, claimed in its join messages. */
   name(): string;
   observer?: RoomsObserver | undefined;
+  /** Member presence (room-presence.ts): started and stopped with the rooms. */
+  presence?: { start(): void; stop(): void } | undefined;
 }
 
 export interface RoomsOptions {
@@ -110,9 +112,11 @@ export class Rooms implements RoomsApi {
     this.timer = setInterval(() => this.syncAll(), this.o.syncIntervalMs);
     this.timer.unref();
     this.unwatch = this.c.watchConnections((peerId) => this.peerConnected(peerId));
+    this.c.presence?.start();
   }
 
   async stop(): Promise<void> {
+    this.c.presence?.stop();
     this.unwatch?.();
     clearInterval(this.timer);
     await this.author.idle();

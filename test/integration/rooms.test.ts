@@ -218,3 +218,33 @@ it('joining a known room again by its id joins that room, not a new one named af
   assert.deepEqual([again.id, again.name, again.member], [office.id, 'office', true]);
   assert.equal((await c.json<RoomInfo[]>(['room', 'list'])).filter((r) => r.name === office.id).length, 0);
 });
+
+it('presence: a member that goes and comes back is one event each way, and watch shows it', async () => {
+  const bInOffice = async () => (await a.json<RoomMember[]>(['room', 'members', 'office'])).find((m) => m.peerId === b.peerId)?.online;
+  await waitFor('b online in #office at a', bInOffice);
+  const events: ChatEvent[] = [];
+  const stream = a.client.events(undefined, (e) => events.push(e));
+  await a.client.request('GET', '/v1/status');
+  const ofB = () => events.filter((e) => e.type === 'room-presence' && e.data.peerId === b.peerId && e.data.roomName === 'office');
+  try {
+    await b.stop();
+    await waitFor('a to be told b went', () => ofB().length === 1);
+    await b.start();
+    await connectPair(a, b);
+    await waitFor('a to be told b is back', () => ofB().length === 2);
+    assert.equal(await bInOffice(), true);
+  } finally {
+    stream.close();
+  }
+  assert.deepEqual(
+    ofB().map((e) => e.data.online),
+    [false, true],
+  );
+  const watch = spawn(process.execPath, [CLI, '--home', a.home, 'watch', '--since', String((ofB()[0] as ChatEvent).id - 1)]);
+  const out = capture(watch);
+  try {
+    await waitFor('watch to show both', () => /#office \* b \(.*\) went offline[\s\S]*#office \* b \(.*\) is online/.test(out.out()));
+  } finally {
+    watch.kill();
+  }
+});

@@ -123,6 +123,7 @@ export function App() {
       roomListener.current?.(event);
       switch (event.type) {
         case 'room-message':
+        case 'room-presence':
           rooms.refreshSoon();
           break;
         case 'message-received': {

@@ -6,7 +6,15 @@ import { positiveInt } from '../arguments.js';
 import { type Context, context } from '../context.js';
 import { BACK_TEXT, followEvents, lostText } from '../follow-events.js';
 import type { PeerLook } from '../format.js';
-import { formatMembers, formatRoomHistory, formatRoomMessage, formatRooms, noteRoomAuthor, roomLabel } from '../room-format.js';
+import {
+  formatMembers,
+  formatRoomHistory,
+  formatPresence,
+  formatRoomMessage,
+  formatRooms,
+  noteRoomAuthor,
+  roomLabel,
+} from '../room-format.js';
 import { peerLooks } from './info.js';
 
 function example(...lines: string[]): string {
@@ -165,6 +173,8 @@ async function chat(ctx: Context, target: string): Promise<void> {
   recent.forEach(showMessage);
   const follower = followEvents(ctx.client, undefined, {
     onEvent: (event) => {
+      // Who comes and goes, as a line among the messages (not in --json, which prints messages only).
+      if (event.type === 'room-presence' && event.data.room === roomId && !ctx.json) print(formatPresence(event.data, event.time, peers));
       if (event.type !== 'room-message') return;
       const m = event.data.message as RoomMessage;
       // Your own lines are on screen already, as you typed them.

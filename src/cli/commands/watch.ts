@@ -29,7 +29,7 @@ export function registerWatchCommand(program: Command): void {
           if (ctx.json) return process.stdout.write(`${JSON.stringify(event)}\n`);
           notePeerEvent(event, peers);
           const line =
-            event.type === 'room-message'
+            event.type === 'room-message' || event.type === 'room-presence'
               ? roomEventLine(event, peers, ctx.columns(), opts.ids === true)
               : formatEvent(event, peers, ctx.columns(), opts.ids === true);
           if (line !== undefined) ctx.print(line);
