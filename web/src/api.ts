@@ -11,6 +11,11 @@ export class ApiFailure extends Error {
   }
 }
 
+/** What to tell the user about a failed call: the daemon's own words, or that it could not be reached. */
+export function errorText(err: unknown): string {
+  return err instanceof ApiFailure ? err.message : 'the daemon could not be reached';
+}
+
 let csrfToken: string | undefined;
 let onLoggedOut: () => void = () => {};
 

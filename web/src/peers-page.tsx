@@ -2,7 +2,7 @@
 // remove, block and unblock, and connecting to a peer by address.
 import { useState } from 'preact/hooks';
 import type { PeerInfo } from '../../src/types.js';
-import { ApiFailure, post } from './api.js';
+import { errorText, post } from './api.js';
 import { peerName, shortId } from './format.js';
 import type { RequestSummary } from './sidebar.js';
 
@@ -100,7 +100,7 @@ export function PeersPage(props: { peers: PeerInfo[]; requests: RequestSummary[]
       props.changed();
       return true;
     } catch (err) {
-      setError(err instanceof ApiFailure ? err.message : 'the daemon could not be reached');
+      setError(errorText(err));
       return false;
     }
   };

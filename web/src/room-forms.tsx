@@ -2,8 +2,7 @@
 // calls one route (POST /v1/rooms/join, POST /v1/rooms) and then opens the room.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { RoomInfo } from '../../src/types.js';
-import { post } from './api.js';
-import { errorText } from './room-panels.js';
+import { errorText, post } from './api.js';
 
 export function RoomForms(props: { changed(): void }) {
   const [target, setTarget] = useState('');

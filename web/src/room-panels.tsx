@@ -2,13 +2,9 @@
 // with a confirmation. Each calls one route of the daemon API.
 import { useEffect, useState } from 'preact/hooks';
 import type { RoomInfo, RoomInvitation, RoomMember } from '../../src/types.js';
-import { ApiFailure, get, post } from './api.js';
+import { errorText, get, post } from './api.js';
 import { shortId } from './format.js';
 import { roomLabel } from './room-lines.js';
-
-export function errorText(err: unknown): string {
-  return err instanceof ApiFailure ? err.message : 'the daemon could not be reached';
-}
 
 export function MembersPanel(props: { members: RoomMember[]; room: RoomInfo | undefined }) {
   const online = props.members.filter((m) => m.online).length;

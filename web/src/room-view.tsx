@@ -2,22 +2,20 @@
 // the event stream, each line with its author; join and leave lines as such; the composer; the
 // members, the invitation and leaving. Reading the history is what marks the room read at the
 // daemon (as `p2pchat room history` does), so the view reads it again when live lines are seen.
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatEvent, PeerInfo, RoomInfo, RoomMember, RoomMessage, SentRoomMessage } from '../../src/types.js';
-import { get, post } from './api.js';
+import { errorText, get, post } from './api.js';
+import { Composer, focusOnWideScreen, useDraft } from './composer.js';
 import { clockTime, shortId } from './format.js';
+import { ErrorLine, MessagePane, useScrollKeeper } from './message-pane.js';
 import { Lock } from './room-list.js';
 import { authorNames, lineKey, mergeLines, roomLabel } from './room-lines.js';
-import { errorText, InvitePanel, LeavePanel, MembersPanel } from './room-panels.js';
+import { InvitePanel, LeavePanel, MembersPanel } from './room-panels.js';
 
 /** Lines read per page: one screen and some. */
 const PAGE = 50;
-/** Scrolled this close to the top, the next older page loads. */
-const TOP_MARGIN_PX = 60;
 /** Live lines seen in a visible room are marked read at the daemon at most this often. */
 const MARK_READ_MS = 300;
-
-type Scroll = { kind: 'bottom' } | { kind: 'keep'; height: number; top: number } | undefined;
 
 function Line({ m, author, mine }: { m: RoomMessage; author: string; mine: boolean }) {
   const time = <time dateTime={m.time}>{clockTime(m.time)}</time>;
@@ -53,24 +51,15 @@ export function RoomView(props: {
   const [hasOlder, setHasOlder] = useState(false);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string>();
-  const [text, setText] = useState('');
-  const [sending, setSending] = useState(false);
   const [panel, setPanel] = useState<'invite' | 'leave' | undefined>();
   const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 901px)').matches);
-  const list = useRef<HTMLDivElement>(null);
   const composer = useRef<HTMLTextAreaElement>(null);
-  const scroll = useRef<Scroll>({ kind: 'bottom' });
-  const loadingOlder = useRef(false);
+  const scroller = useScrollKeeper(lines);
   const shownCount = useRef(0);
   shownCount.current = lines.length;
   const markTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const name = room?.name ?? shortId(roomId);
   const nameOf = authorNames(props.self, members, props.peers, lines);
-
-  const nearBottom = () => {
-    const el = list.current;
-    return el === null || el.scrollHeight - el.scrollTop - el.clientHeight < 80;
-  };
 
   /** The newest `limit` lines (the daemon pages by count: a bigger limit reaches further back). Marks the room read. */
   const read = async (limit: number) => {
@@ -88,7 +77,7 @@ export function RoomView(props: {
 
   const load = async () => {
     try {
-      scroll.current = { kind: 'bottom' };
+      scroller.toBottom();
       setHasOlder((await read(PAGE)).length === PAGE);
     } catch (err) {
       setError(errorText(err));
@@ -98,19 +87,14 @@ export function RoomView(props: {
   };
 
   const loadOlder = async () => {
-    if (loadingOlder.current || !hasOlder) return;
-    loadingOlder.current = true;
     try {
-      const el = list.current;
       const limit = shownCount.current + PAGE;
       const page = await get<RoomMessage[]>(`${path}/messages?limit=${limit}`);
-      scroll.current = el ? { kind: 'keep', height: el.scrollHeight, top: el.scrollTop } : undefined;
+      scroller.keepPosition();
       setLines((old) => mergeLines(old, page));
       setHasOlder(page.length === limit);
     } catch (err) {
       setError(errorText(err));
-    } finally {
-      loadingOlder.current = false;
     }
   };
 
@@ -124,14 +108,14 @@ export function RoomView(props: {
   };
 
   useEffect(() => {
-    if (window.matchMedia('(min-width: 701px)').matches) composer.current?.focus();
+    focusOnWideScreen(composer);
     void load();
     loadMembers();
     props.listen((event) => {
       if (event.type !== 'room-message') return;
       const m = event.data.message as RoomMessage;
       if (m.room !== roomId) return;
-      if (nearBottom()) scroll.current = { kind: 'bottom' };
+      if (scroller.nearBottom()) scroller.toBottom();
       setLines((old) => mergeLines(old, [m]));
       if (m.kind !== 'text') loadMembers();
       else if (m.author !== props.self.peerId) markReadSoon();
@@ -148,32 +132,16 @@ export function RoomView(props: {
   // Online counts change without a line (a member's daemon connects or goes): the list's counts tell.
   useEffect(loadMembers, [room?.members, room?.online, room?.member]);
 
-  useLayoutEffect(() => {
-    const el = list.current;
-    const wanted = scroll.current;
-    scroll.current = undefined;
-    if (!el || !wanted) return;
-    if (wanted.kind === 'bottom') el.scrollTop = el.scrollHeight;
-    else el.scrollTop = el.scrollHeight - wanted.height + wanted.top;
-  }, [lines]);
-
-  const send = async (event: Event) => {
-    event.preventDefault();
-    if (text.trim() === '' || sending) return;
-    setSending(true);
-    try {
+  const draft = useDraft(
+    async (text) => {
       const sent = await post<SentRoomMessage>('/v1/rooms/send', { room: roomId, text });
-      scroll.current = { kind: 'bottom' };
+      scroller.toBottom();
       setLines((old) => mergeLines(old, [sent]));
-      setText('');
       setError(undefined);
       props.changed();
-    } catch (err) {
-      setError(`Not sent: ${errorText(err)}`);
-    } finally {
-      setSending(false);
-    }
-  };
+    },
+    (err) => setError(`Not sent: ${errorText(err)}`),
+  );
 
   const rejoin = async () => {
     try {
@@ -184,11 +152,6 @@ export function RoomView(props: {
     } catch (err) {
       setError(errorText(err));
     }
-  };
-
-  const onKey = (event: KeyboardEvent) => {
-    // Enter sends, Shift+Enter starts a new line, as in a conversation.
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) void send(event);
   };
 
   const left = room !== undefined && !room.member;
@@ -250,52 +213,29 @@ export function RoomView(props: {
       )}
       {left && <p class="notice">You left this room: its history stays here, and nothing new reaches you until you join again.</p>}
       <div class="room-body">
-        <div
-          class="messages"
-          ref={list}
-          role="log"
-          aria-label={`Messages in ${roomLabel(name)}`}
-          onScroll={(e) => (e.currentTarget as HTMLElement).scrollTop < TOP_MARGIN_PX && void loadOlder()}
+        <MessagePane
+          keeper={scroller}
+          label={`Messages in ${roomLabel(name)}`}
+          hasOlder={hasOlder}
+          loadOlder={loadOlder}
+          empty={!loading && lines.length === 0}
         >
-          <ol class="message-list">
-            {hasOlder && (
-              <li class="older">
-                <button type="button" onClick={() => void loadOlder()}>
-                  Load older messages
-                </button>
-              </li>
-            )}
-            {!loading && lines.length === 0 && <li class="empty">No messages yet.</li>}
-            {lines.map((m) => (
-              <Line key={lineKey(m)} m={m} author={nameOf(m.author)} mine={m.author === props.self.peerId} />
-            ))}
-          </ol>
-        </div>
+          {lines.map((m) => (
+            <Line key={lineKey(m)} m={m} author={nameOf(m.author)} mine={m.author === props.self.peerId} />
+          ))}
+        </MessagePane>
         {showMembers && <MembersPanel members={members} room={room} />}
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <form class="composer" onSubmit={(e) => void send(e)}>
-        <label for="composer-text" class="sr-only">
-          Message
-        </label>
-        <textarea
-          id="composer-text"
-          ref={composer}
-          rows={2}
-          placeholder={left ? 'Join the room again to write' : `Message ${roomLabel(name)}`}
-          value={text}
-          disabled={left}
-          onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)}
-          onKeyDown={onKey}
-        />
-        <button type="submit" disabled={sending || text.trim() === '' || left}>
-          Send
-        </button>
-      </form>
+      <ErrorLine error={error} />
+      <Composer
+        text={draft.text}
+        onInput={draft.setText}
+        placeholder={left ? 'Join the room again to write' : `Message ${roomLabel(name)}`}
+        disabled={left}
+        sending={draft.sending}
+        onSubmit={(e) => void draft.submit(e)}
+        inputRef={composer}
+      />
     </section>
   );
 }
