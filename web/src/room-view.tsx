@@ -55,8 +55,6 @@ export function RoomView(props: {
   const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 901px)').matches);
   const composer = useRef<HTMLTextAreaElement>(null);
   const scroller = useScrollKeeper(lines);
-  const shownCount = useRef(0);
-  shownCount.current = lines.length;
   const markTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const name = room?.name ?? shortId(roomId);
   const nameOf = authorNames(props.self, members, props.peers, lines);
@@ -86,13 +84,16 @@ export function RoomView(props: {
     }
   };
 
+  /** The page before the oldest line shown (the daemon's `before=` cursor); it marks nothing read. */
   const loadOlder = async () => {
+    const oldest = lines[0];
+    if (oldest === undefined) return;
     try {
-      const limit = shownCount.current + PAGE;
-      const page = await get<RoomMessage[]>(`${path}/messages?limit=${limit}`);
+      const before = encodeURIComponent(`${oldest.lamport}:${oldest.author}`);
+      const page = await get<RoomMessage[]>(`${path}/messages?limit=${PAGE}&before=${before}`);
       scroller.keepPosition();
       setLines((old) => mergeLines(old, page));
-      setHasOlder(page.length === limit);
+      setHasOlder(page.length === PAGE);
     } catch (err) {
       setError(errorText(err));
     }
