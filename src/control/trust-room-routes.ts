@@ -78,6 +78,11 @@ export const roomRoutes = (rooms: RoomsApi): RouteOptions[] => [
   },
   {
     method: 'POST',
+    url: '/v1/rooms/read',
+    handler: async (req) => rooms.markRead(parseBody(z.strictObject({ room: roomTarget }), req.body).room),
+  },
+  {
+    method: 'POST',
     url: '/v1/rooms/send',
     handler: async (req, reply) => {
       const body = parseBody(z.strictObject({ room: roomTarget, text: z.string().min(1) }), req.body);

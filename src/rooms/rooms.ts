@@ -31,6 +31,8 @@ export interface RoomsApi {
   members(room: string): RoomMember[];
   send(room: string, text: string): Promise<SentRoomMessage>;
   history(room: string, limit: number, before?: RoomPosition): RoomMessage[];
+  /** Marks everything in the room read (what reading its newest messages does), without reading them. */
+  markRead(room: string): RoomInfo;
   /** Counts of what arrived, by verdict and reason, and how many messages sync fetched. */
   stats(): RoomStats;
 }
@@ -240,6 +242,12 @@ export class Rooms implements RoomsApi {
     // Reading the newest marks the room read; an older page leaves that as it is.
     if (!before) this.c.store.atomically(() => this.c.table.markRead(room.id), false);
     return messages;
+  }
+
+  markRead(target: string): RoomInfo {
+    const room = this.roomOf(target);
+    this.c.store.atomically(() => this.c.table.markRead(room.id), false);
+    return this.info(this.roomOf(room.id));
   }
 
   stats(): RoomStats {

@@ -172,6 +172,9 @@ it('pages back through a room with before=: every message once, in order, and ol
   }
   assert.deepEqual(keys(paged), keys(all), 'the pages together are the whole history, in order, nothing twice');
   assert.equal(await unread(), 3, 'reading older pages marks nothing read');
+  const read = await a.client.request<RoomInfo>('POST', '/v1/rooms/read', { room: 'office' });
+  assert.deepEqual([read.name, read.unread], ['office', 0]);
+  assert.equal(await unread(), 0);
   const bad = await a.client.request('GET', `/v1/rooms/office/messages?before=${encodeURIComponent('12:not base58!')}`).then(
     () => 'answered',
     (err: Error) => err.message,

@@ -1,7 +1,7 @@
 // One room: its history in the room's order (older pages load on scrolling up), live messages from
 // the event stream, each line with its author; join and leave lines as such; the composer; the
-// members, the invitation and leaving. Reading the history is what marks the room read at the
-// daemon (as `p2pchat room history` does), so the view reads it again when live lines are seen.
+// members, the invitation and leaving. Reading the history marks the room read at the daemon (as
+// `p2pchat room history` does); live lines seen in a visible room are marked read with /v1/rooms/read.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatEvent, PeerInfo, RoomInfo, RoomMember, RoomMessage, SentRoomMessage } from '../../src/types.js';
 import { errorText, get, post } from './api.js';
@@ -59,7 +59,7 @@ export function RoomView(props: {
   const name = room?.name ?? shortId(roomId);
   const nameOf = authorNames(props.self, members, props.peers, lines);
 
-  /** The newest `limit` lines (the daemon pages by count: a bigger limit reaches further back). Marks the room read. */
+  /** The newest `limit` lines. Marks the room read. */
   const read = async (limit: number) => {
     const page = await get<RoomMessage[]>(`${path}/messages?limit=${limit}`);
     setLines((old) => mergeLines(old, page));
@@ -99,12 +99,12 @@ export function RoomView(props: {
     }
   };
 
-  /** Lines seen live in a visible room: read the newest again, which clears the room's unread count at the daemon. */
+  /** Lines seen live in a visible room: the daemon marks the room read, which clears its unread count. */
   const markReadSoon = () => {
     if (document.visibilityState !== 'visible' || markTimer.current !== undefined) return;
     markTimer.current = setTimeout(() => {
       markTimer.current = undefined;
-      void read(1).catch(() => {});
+      void post<RoomInfo>('/v1/rooms/read', { room: roomId }).then(props.changed, () => {});
     }, MARK_READ_MS);
   };
 
