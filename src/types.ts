@@ -133,6 +133,8 @@ export interface StatusInfo {
   limits: { maxFrameBytes: number };
   /** Beyond the LAN: how this daemon is reached. */
   wan?: ReachabilityInfo;
+  /** The web app: where it listens (log in with `p2pchat web`), or why it does not run. */
+  web?: { url: string } | { off: string };
 }
 
 // ---- trust: the vocabulary every part may use (the trust part itself is src/trust/) ----

@@ -79,6 +79,7 @@ export abstract class DaemonApiBase implements DaemonApi {
       trust: { inbound: this.trustParts.book.policy, ...this.trustParts.book.counts(), requests: this.trustParts.gate.heldRequests() },
       limits: { maxFrameBytes: this.config.limits.maxFrameBytes },
       wan: this.wan.status(),
+      web: 'server' in this.web ? { url: this.web.server.origin } : { off: this.web.off },
     };
   }
 

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { StatusInfo } from '../../src/types.js';
 import { startConnectedPair, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
 import { loginUrl, webRequest, webSession } from '../helpers/web-client.js';
 
@@ -148,6 +149,7 @@ describe('web app server', () => {
     const result = await off.cli(['web', '--no-open']);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /web app is off/);
+    assert.match((await off.cli(['status'])).stdout, /^Web app: +off: the web app is off/m);
 
     // At the default port, taken (by this test, or by anything else), a free port does.
     const defaultHolder = createServer();
@@ -158,6 +160,9 @@ describe('web app server', () => {
       const url = new URL(await loginUrl(second));
       assert.notEqual(url.port, '4748');
       assert.equal((await webRequest(url.href)).status, 302);
+      // status says where it went (without a login token: that comes from p2pchat web only).
+      assert.deepEqual((await second.json<StatusInfo>(['status'])).web, { url: url.origin });
+      assert.match((await second.cli(['status'])).stdout, new RegExp(`^Web app: +${url.origin} \\(log in with: p2pchat web\\)$`, 'm'));
     } finally {
       defaultHolder.close();
     }

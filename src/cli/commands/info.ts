@@ -73,6 +73,7 @@ export function registerInfoCommands(program: Command): void {
           `Addresses:  ${s.addresses.map(safeInline).join('\n            ') || '(none)'}`,
           `Discovery:  ${s.mdns ? `mDNS, network "${s.network}"` : 'off (connect peers by address)'}`,
           `Reach:      ${reachabilityText(s.wan)}`,
+          `Web app:    ${webText(s.web)}`,
           `Socket:     ${s.socket}`,
           `Data dir:   ${s.dataDir}`,
           `Uptime:     ${duration(s.uptimeSeconds)} (pid ${s.pid})`,
@@ -173,4 +174,10 @@ export function registerInfoCommands(program: Command): void {
 export async function peerLooks(client: ReturnType<typeof context>['client']): Promise<Map<string, PeerLook>> {
   const peers = await client.request<PeerInfo[]>('GET', '/v1/peers');
   return new Map(peers.map((p) => [p.peerId, p]));
+}
+
+/** The `Web app:` line of `status`: where it listens (a login link comes from `p2pchat web`), or why it is off. */
+function webText(web: StatusInfo['web']): string {
+  if (web === undefined) return 'unknown (an older daemon)';
+  return 'url' in web ? `${safeInline(web.url)} (log in with: p2pchat web)` : `off: ${safeInline(web.off)}`;
 }
