@@ -2,6 +2,7 @@
 // Everything a peer controls goes through terminal-text.ts before it is printed; --json output
 // never comes here and stays exact.
 import type { ChatEvent, Message, PeerInfo, StatusInfo } from '../types.js';
+import { reachabilityWords } from '../wan/reach-words.js';
 import { uniquePrefixes } from './message-ids.js';
 import { displayWidth, safeBodyLines, safeInline, safeName, truncate, wrapLine } from './terminal-text.js';
 
@@ -94,16 +95,7 @@ const PATH_WORDS: Record<NonNullable<PeerInfo['path']>, string> = { lan: 'direct
 
 /** The `Reach:` line of `status`: how peers beyond the LAN reach this daemon. */
 export function reachabilityText(wan: StatusInfo['wan']): string {
-  if (!wan || wan.mode === 'lan-only') return 'LAN only (beyond the LAN is off; see docs/wan.md)';
-  const relay = wan.relayReservations === null ? '' : `; relay for ${wan.relayReservations} peers`;
-  const dht = wan.dhtPeers === null ? '' : `; ${wan.dhtPeers} DHT peers`;
-  const how =
-    wan.mode === 'public'
-      ? `public at ${wan.publicAddresses.map(safeInline).join(' ')}`
-      : wan.mode === 'relayed'
-        ? `behind NAT, relayed via ${wan.relays.map(safeInline).join(', ')}`
-        : 'behind NAT, no relay reservation yet';
-  return how + relay + dht;
+  return reachabilityWords(wan, safeInline);
 }
 
 export function formatPeers(peers: PeerInfo[], columns?: number, mdns = true): string {

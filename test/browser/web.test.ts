@@ -194,6 +194,8 @@ describe('web app in a real browser', { skip }, () => {
 
       await bobPage.getByRole('link', { name: 'Status' }).click();
       await bobPage.getByText(bob.peerId, { exact: true }).waitFor();
+      // Reachability as `p2pchat status` words it (beyond the LAN is off in tests).
+      await bobPage.getByText('LAN only (beyond the LAN is off; see docs/wan.md)', { exact: true }).waitFor();
       await bobPage.screenshot({ path: join(shots, 'status.png') });
       await bobPage.getByRole('button', { name: 'Log out of this browser' }).click();
       await bobPage.getByText('This browser is not logged in').waitFor();

@@ -14,6 +14,7 @@ import { announceFilter } from '../../src/node/addresses.js';
 import { bestPath, connectionPath, isPrivateAddress, relayOf, shareableAddress } from '../../src/wan/address-policy.js';
 import { decodeInvitation, encodeInvitation, INVITATION_PREFIX, InvitationError } from '../../src/wan/invitation.js';
 import { nextBackoff } from '../../src/wan/peer-keeper.js';
+import { reachabilityWords } from '../../src/wan/reach-words.js';
 import { reachabilityOf } from '../../src/wan/reachability.js';
 import { dhtAddressMapper, dhtServes, relayServerInit, wanEnabled, wanNodeOptions } from '../../src/wan/wan-options.js';
 
@@ -112,6 +113,20 @@ describe('reachability', () => {
     assert.equal(reachabilityOf({ enabled: true, addresses: ['/ip4/1.2.3.4/tcp/4747'], announced: [] }).mode, 'public');
     const announced = reachabilityOf({ enabled: true, addresses: [mine], announced: ['/ip4/10.9.0.1/tcp/4747'] });
     assert.deepEqual(announced.publicAddresses, ['/ip4/10.9.0.1/tcp/4747']);
+  });
+  it('in words, the same for status and the web app; each address or id through the caller’s escaping', () => {
+    const base = { relays: [], publicAddresses: [], relayReservations: null, dhtPeers: null };
+    assert.match(reachabilityWords(undefined), /^LAN only/);
+    assert.match(reachabilityWords({ ...base, mode: 'lan-only' }), /^LAN only/);
+    assert.equal(reachabilityWords({ ...base, mode: 'behind-nat', dhtPeers: 3 }), 'behind NAT, no relay reservation yet; 3 DHT peers');
+    assert.equal(
+      reachabilityWords({ ...base, mode: 'relayed', relays: ['r1', 'r2'] }, (t) => `<${t}>`),
+      'behind NAT, relayed via <r1>, <r2>',
+    );
+    assert.equal(
+      reachabilityWords({ ...base, mode: 'public', publicAddresses: ['/ip4/1.2.3.4/tcp/4747'], relayReservations: 2 }),
+      'public at /ip4/1.2.3.4/tcp/4747; relay for 2 peers',
+    );
   });
 });
 

@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import type { StatusInfo } from '../../src/types.js';
+import { reachabilityWords } from '../../src/wan/reach-words.js';
 import { post } from './api.js';
 import { bytes, duration } from './format.js';
 
@@ -37,7 +38,7 @@ export function StatusPage({
       </ul>,
     ],
     ['Discovery', status.mdns ? `mDNS on the LAN (network "${status.network}")` : 'mDNS off: peers are reached by address only'],
-    ['Reachability', 'LAN: peers connect to the addresses above'],
+    ['Reachability', reachabilityWords(status.wan)],
     ['Peers', `${status.peers.connected} connected, ${status.peers.known} known`],
     ['Messages', `${status.messages.total} stored, ${status.messages.outbox} waiting in the outbox`],
     ['Storage', `${bytes(status.storage.usedBytes)} of ${bytes(status.storage.maxBytes)}`],
