@@ -106,6 +106,7 @@ export function createRooms(c: CreateRoomsComponents, config: RoomsConfig & { ne
     subscribers: (room) => gossip.subscribers(room),
     peerName: c.peerName,
     publish: (events) => c.store.atomically(() => events.forEach((e) => c.store.publishEvent('room-presence', { ...e })), false),
+    failed: (err) => c.log.warn({ err: err.message }, 'room presence events not recorded'),
     watch: (changed) => {
       pubsub.addEventListener('subscription-change', changed);
       c.node.addEventListener('peer:disconnect', changed);

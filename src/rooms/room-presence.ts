@@ -42,6 +42,8 @@ export interface PresenceComponents {
    * join or leave. Returns how to stop.
    */
   watch(changed: () => void): () => void;
+  /** A comparison failed (the store could not write the events: a full disk): they are not published. */
+  failed(err: Error): void;
 }
 
 export class RoomPresence {
@@ -71,7 +73,11 @@ export class RoomPresence {
   changed(): void {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      this.update();
+      try {
+        this.update();
+      } catch (err) {
+        this.c.failed(err as Error);
+      }
     }, GATHER_MS);
   }
 

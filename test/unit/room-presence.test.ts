@@ -20,6 +20,9 @@ function world() {
     peerName: (id) => (id === 'ann' ? 'Ann' : null),
     publish: (events) => state.published.push(events),
     watch: () => () => {},
+    failed: (err: Error) => {
+      throw err;
+    },
   });
   presence.start();
   return { state, presence };
@@ -70,6 +73,7 @@ describe('room presence', () => {
       peerName: () => null,
       publish: (events) => state.published.push(events),
       watch: () => () => {},
+      failed: () => {},
     });
     fresh.start();
     fresh.update();
@@ -80,5 +84,29 @@ describe('room presence', () => {
     state.rooms = [{ id: 'r1', name: 'office' }];
     presence.update();
     assert.deepEqual(summary(state.published[0]), ['office:ann:on'], 'joined again: who is there is news');
+  });
+
+  it('reports a comparison it could not record (a full disk) instead of throwing from its timer', async () => {
+    const failures: string[] = [];
+    let subscribers: string[] = [];
+    const presence = new RoomPresence({
+      self: 'self',
+      joinedRooms: () => [{ id: 'r1', name: 'office' }],
+      members: () => ['ann'],
+      subscribers: () => subscribers,
+      peerName: () => null,
+      publish: () => {
+        throw new Error('SQLITE_FULL: database or disk is full');
+      },
+      watch: () => () => {},
+      failed: (err) => failures.push(err.message),
+    });
+    presence.start();
+    subscribers = ['ann'];
+    presence.changed();
+    presence.changed();
+    while (failures.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    presence.stop();
+    assert.deepEqual(failures, ['SQLITE_FULL: database or disk is full'], 'one comparison for both signals');
   });
 });
