@@ -11,6 +11,7 @@ import type { TrustBook } from '../trust/trust-book.js';
 import type { ConnectionPath, PeerInfo } from '../types.js';
 import { decodeInvitation, isInvitationText, isPeerIdText } from '../wan/invitation.js';
 import { WanOffError } from '../wan/wan.js';
+import { dialFailureText } from './dial-failure.js';
 
 export interface PeerOperationsDeps {
   node: ChatNode;
@@ -153,7 +154,7 @@ export class PeerOperations {
       peerId = connection.remotePeer.toString();
       remoteAddr = connection.remoteAddr.toString();
     } catch (err) {
-      throw new ApiError('dial_failed', `could not connect to ${shown}: ${(err as Error).message}`);
+      throw new ApiError('dial_failed', dialFailureText(shown, (err as Error).message));
     }
     store.updatePeer(peerId, { seen: true, addresses: [remember ?? remoteAddr] });
     if (book.stateOf(peerId) === 'stranger') this.deps.addContact(peerId);

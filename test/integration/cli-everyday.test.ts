@@ -172,6 +172,10 @@ describe('connect', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /"99999" is not a port/);
     await carol.stop();
+    // Nothing listens there any more: the answer says what that usually means.
+    const gone = await alice.cli(['connect', `127.0.0.1:${port}`]);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /could not connect to .*ECONNREFUSED.*\(nothing listens at that address: is the daemon running there/);
   });
 });
 
