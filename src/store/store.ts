@@ -1,12 +1,15 @@
-// The daemon's SQLite database: messages in both directions (the outbox is the outgoing rows not yet
-// final), known peers, and the event log behind the control API's event stream.
+// The daemon's SQLite database, the one door to it: messages in both directions, known peers, and
+// the event log behind the control API's event stream, every write in its durable transactions.
+// Its tables have modules of their own: outgoing states in outbox-table.ts, peers in peer-table.ts,
+// events in event-log.ts; the store hands their methods on.
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import type { ChatEvent, ChatEventType, Message, MessageState, PeerInfo, SentMessage } from '../types.js';
+import type { ChatEvent, ChatEventType, Message, PeerInfo, SentMessage } from '../types.js';
 import { EventLog } from './event-log.js';
 import { newMessageId } from './message-id.js';
 import { insertMessageRow, type MessageStatements, prepareMessageStatements } from './message-statements.js';
 import { migrate } from './migrations.js';
+import { OutboxTable } from './outbox-table.js';
 import { type HistoryQuery, historySql } from './history-query.js';
 import { PeerTable, type PeerUpdate } from './peer-table.js';
 import { type IncomingMessage, type MessageRow, type PendingMessage, toMessage } from './rows.js';
@@ -28,6 +31,7 @@ export class Store {
   private readonly stmt: MessageStatements;
   private readonly events: EventLog;
   private readonly peerTable: PeerTable;
+  private readonly outboxTable: OutboxTable;
 
   constructor(dataDir: string, options: StoreOptions = {}) {
     this.path = join(dataDir, DATABASE_FILE);
@@ -38,6 +42,12 @@ export class Store {
     this.events = new EventLog(db);
     this.peerTable = new PeerTable(db);
     this.txs = new DurableTransactions(db, this.lastEventId(), options);
+    this.outboxTable = new OutboxTable({
+      stmt: this.stmt,
+      tx: (fn, durable) => this.tx(fn, durable),
+      appendEvent: (type, data) => this.appendEvent(type, data),
+      lastEventId: () => this.lastEventId(),
+    });
   }
 
   /**
@@ -82,23 +92,6 @@ export class Store {
     this.txs.appended(this.events.appendMessageReceived(message));
   }
 
-  private setState(row: MessageRow, state: MessageState, reason: string | null, expectsAck = row.expects_ack): Message {
-    this.stmt.setState.run({ seq: row.seq, state, reason, expectsAck, now: Date.now() });
-    this.stateChanged(row.id, row.peer_id, row.seq, state, reason);
-    return toMessage({ ...row, state, reason, expects_ack: expectsAck });
-  }
-
-  private stateChanged(
-    id: string,
-    peerId: string,
-    seq: number,
-    state: MessageState,
-    reason: string | null = null,
-    extra: Record<string, unknown> = {},
-  ): void {
-    this.appendEvent('message-state-changed', { id, peerId, seq, state, ...(reason ? { reason } : {}), ...extra });
-  }
-
   // ---- events ------------------------------------------------------------------------------
 
   /** Listeners are called once each commit is on disk, in event id order. */
@@ -109,6 +102,11 @@ export class Store {
   /** Stored events after `id`: at most `limit`, and no more once `maxBytes` of data are read (at least one). */
   eventsSince(id: number, limit = 10_000, maxBytes = Infinity): ChatEvent[] {
     return this.events.since(id, this.txs.publishedEventId, limit, maxBytes);
+  }
+
+  /** The id of the newest stored event (0 when there is none). */
+  lastEventId(): number {
+    return (this.stmt.lastEventId.get() as { id: number }).id;
   }
 
   /** Appends an event (in the current transaction if there is one); listeners hear it after the commit. */
@@ -124,129 +122,46 @@ export class Store {
     return this.tx(() => this.events.prune(keep, chunk));
   }
 
-  // ---- outgoing ----------------------------------------------------------------------------
+  // ---- outgoing (src/store/outbox-table.ts) -----------------------------------------------
 
-  /**
-   * Stores a new outgoing message as queued; once this returns it is on disk. With a client-chosen
-   * `id` already stored for this peer, nothing is stored and the existing message comes back,
-   * marked `existing` (the caller compares the texts: the same id with another text is a conflict).
-   */
   queueOutgoing(peerId: string, text: string, id?: string): SentMessage {
-    return this.tx(() => {
-      // A fresh random id cannot collide, so without a client's id the row is always inserted.
-      const now = Date.now();
-      const row = insertMessageRow(
-        this.stmt,
-        { id: id ?? newMessageId(), peer_id: peerId, direction: 'out', text, sent_at: now, state: 'queued', expects_ack: 1, request: 0 },
-        now,
-      );
-      if (!row) {
-        const existing = this.stmt.outgoingById.get(peerId, id) as MessageRow;
-        return { ...toMessage(existing), eventId: this.lastEventId(), existing: true };
-      }
-      const eventId = this.appendEvent('message-state-changed', { id: row.id, peerId, seq: row.seq, state: 'queued' });
-      return { ...toMessage(row), eventId };
-    }, true);
+    return this.outboxTable.queueOutgoing(peerId, text, id);
   }
-
-  /** The outgoing message to `peerId` with this id, if one is stored. */
   outgoing(peerId: string, id: string): Message | undefined {
-    const row = this.stmt.outgoingById.get(peerId, id) as MessageRow | undefined;
-    return row && toMessage(row);
+    return this.outboxTable.outgoing(peerId, id);
   }
-
-  /** Outgoing messages (to any peer) whose id starts with `prefix`, at most `limit`, oldest first. */
   outgoingByIdPrefix(prefix: string, limit: number): Message[] {
-    return (this.stmt.outgoingByIdPrefix.all({ prefix, limit }) as MessageRow[]).map(toMessage);
+    return this.outboxTable.outgoingByIdPrefix(prefix, limit);
   }
-
-  /** Cancels an outgoing message still in the outbox; undefined when it no longer is (acked meanwhile). */
   cancelOutgoing(seq: number, reason: string): Message | undefined {
-    return this.tx(() => {
-      const row = this.stmt.cancel.get({ seq, reason, now: Date.now() }) as MessageRow | undefined;
-      if (row) this.stateChanged(row.id, row.peer_id, row.seq, 'cancelled', reason);
-      return row && toMessage(row);
-    }, true);
+    return this.outboxTable.cancelOutgoing(seq, reason);
   }
-
-  /** Queues a failed, expired or cancelled outgoing message again (same id and seq); undefined when it is in none of those states. */
   requeueOutgoing(seq: number): Message | undefined {
-    return this.tx(() => {
-      const row = this.stmt.requeue.get({ seq, now: Date.now() }) as MessageRow | undefined;
-      if (row) this.stateChanged(row.id, row.peer_id, row.seq, 'queued');
-      return row && toMessage(row);
-    }, true);
+    return this.outboxTable.requeueOutgoing(seq);
   }
-
-  /** The id of the newest stored event (0 when there is none). */
-  lastEventId(): number {
-    return (this.stmt.lastEventId.get() as { id: number }).id;
-  }
-
-  /** The next messages to write to `peerId` after `afterSeq`, oldest first (the delivery pump's query). */
   pendingFor(peerId: string, afterSeq: number, limit: number): PendingMessage[] {
-    return this.stmt.pending.all(peerId, afterSeq, limit) as PendingMessage[];
+    return this.outboxTable.pendingFor(peerId, afterSeq, limit);
   }
-
-  /** Whether anything awaits delivery to `peerId` after `afterSeq`. */
   hasPending(peerId: string, afterSeq = 0): boolean {
-    return this.stmt.hasPending.get(peerId, afterSeq) !== undefined;
+    return this.outboxTable.hasPending(peerId, afterSeq);
   }
-
   outbox(limit = 1000): Message[] {
-    return (this.stmt.outboxAll.all(limit) as MessageRow[]).map(toMessage);
+    return this.outboxTable.outbox(limit);
   }
-
   outboxPeers(): string[] {
-    return (this.stmt.outboxPeers.all() as { peer_id: string }[]).map((r) => r.peer_id);
+    return this.outboxTable.outboxPeers();
   }
-
-  /**
-   * Records that these messages were written to the peer. `acked` false means the peer is a plain
-   * chat peer that never acks: `sent` is then their final state.
-   */
   markSent(seqs: number[], acked: boolean): void {
-    if (seqs.length === 0) return;
-    this.tx(() => {
-      const now = Date.now();
-      for (const seq of seqs) {
-        // A resend of a message already `sent` changes nothing a user can see: no row comes back.
-        const row = this.stmt.markSent.get({ seq, expectsAck: acked ? 1 : 0, now }) as { id: string; peer_id: string } | undefined;
-        // `acked: false`: this `sent` is final (a plain peer), so a waiting client can stop waiting.
-        if (row) this.stateChanged(row.id, row.peer_id, seq, 'sent', null, acked ? {} : { acked: false });
-      }
-    });
+    this.outboxTable.markSent(seqs, acked);
   }
-
-  /** Applies acks from `peerId`; returns how many messages became delivered. */
   markDelivered(peerId: string, ids: Iterable<string>): number {
-    return this.tx(() => {
-      const now = Date.now();
-      // One statement for the whole batch of acked ids; events in the order of the messages.
-      const rows = this.stmt.markDelivered.all({ peerId, ids: JSON.stringify([...ids]), now }) as { id: string; seq: number }[];
-      rows.sort((a, b) => a.seq - b.seq);
-      for (const row of rows) this.stateChanged(row.id, peerId, row.seq, 'delivered');
-      return rows.length;
-    });
+    return this.outboxTable.markDelivered(peerId, ids);
   }
-
-  /** Marks outgoing messages the peer refused for good as failed, with the reason; returns how many. */
   markFailed(peerId: string, ids: Iterable<string>, reason: string): number {
-    return this.tx(() => {
-      const now = Date.now();
-      const rows = this.stmt.markFailed.all({ peerId, ids: JSON.stringify([...ids]), reason, now }) as { id: string; seq: number }[];
-      rows.sort((a, b) => a.seq - b.seq);
-      for (const row of rows) this.stateChanged(row.id, peerId, row.seq, 'failed', reason);
-      return rows.length;
-    });
+    return this.outboxTable.markFailed(peerId, ids, reason);
   }
-
-  /** Marks outgoing messages older than `maxAgeMs` as expired, with a reason; returns them. */
   expireOlderThan(maxAgeMs: number): Message[] {
-    return this.tx(() => {
-      const rows = this.stmt.expired.all(Date.now() - maxAgeMs) as MessageRow[];
-      return rows.map((row) => this.setState(row, 'expired', 'not delivered before the expiry time'));
-    });
+    return this.outboxTable.expireOlderThan(maxAgeMs);
   }
 
   // ---- incoming ----------------------------------------------------------------------------
