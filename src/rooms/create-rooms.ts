@@ -101,7 +101,7 @@ export function createRooms(c: CreateRoomsComponents, config: RoomsConfig & { ne
   const gossip = new RoomGossip({ pubsub, log: c.log, receive: (data, from) => intake.receive(data, from, true) });
   const presence = new RoomPresence({
     self: c.node.peerId.toString(),
-    joinedRooms: () => table.rooms().flatMap((r) => (r.member === 1 ? [{ id: r.id, name: r.name }] : [])),
+    joinedRooms: () => table.joinedRooms(),
     members: (room) => table.members(room).map((m) => m.author),
     subscribers: (room) => gossip.subscribers(room),
     peerName: c.peerName,

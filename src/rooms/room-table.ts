@@ -109,6 +109,11 @@ export class RoomTable {
     return this.stmt.rooms.all() as RoomRow[];
   }
 
+  /** The rooms this daemon is a member of now (not those it left). */
+  joinedRooms(): RoomRow[] {
+    return this.rooms().filter((r) => r.member === 1);
+  }
+
   /** Joins (or re-joins) a room; an existing room keeps its key and name. */
   upsertRoom(room: { id: string; name: string; private: boolean; key: Uint8Array | undefined }): void {
     this.stmt.upsertRoom.run({

@@ -110,7 +110,7 @@ export class Rooms implements RoomsApi {
 
   async start(): Promise<void> {
     await this.c.sync.start();
-    for (const room of this.c.table.rooms()) if (room.member === 1) this.c.gossip.join(room.id);
+    for (const room of this.c.table.joinedRooms()) this.c.gossip.join(room.id);
     this.timer = setInterval(() => this.syncAll(), this.o.syncIntervalMs);
     this.timer.unref();
     this.unwatch = this.c.watchConnections((peerId) => this.peerConnected(peerId));
@@ -137,7 +137,7 @@ export class Rooms implements RoomsApi {
   }
 
   private memberRooms(): string[] {
-    return this.c.table.rooms().flatMap((r) => (r.member === 1 ? [r.id] : []));
+    return this.c.table.joinedRooms().map((r) => r.id);
   }
 
   // ---- the API -----------------------------------------------------------------------------
