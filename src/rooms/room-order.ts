@@ -35,7 +35,7 @@ export function parseRoomPosition(text: string): RoomPosition | undefined {
   return Number.isSafeInteger(lamport) ? { lamport, author: match[2] as string } : undefined;
 }
 
-/** The position just before `message` in its room's order (the cursor of the page before it). */
+/** A message's position as clients write it in `before=`: the page before it comes back. */
 export function positionOf(message: { lamport: number; author: string }): string {
   return `${message.lamport}:${message.author}`;
 }

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, it } from 'node:test';
+import { positionOf } from '../../src/rooms/room-order.js';
 import type { ChatEvent, RoomInfo, RoomInvitation, RoomMember, RoomMessage, SentRoomMessage } from '../../src/types.js';
 import { capture, CLI, connectPair, startDaemon, stopAll, type TestDaemon, waitFor } from '../helpers/daemon.js';
 
@@ -168,7 +169,7 @@ it('pages back through a room with before=: every message once, in order, and ol
     assert.ok(paged.length < all.length, 'paging ends at the first message');
     paged.unshift(...page);
     const first = page[0] as RoomMessage;
-    page = await a.json<RoomMessage[]>(['room', 'history', 'office', '-n', '4', '--before', `${first.lamport}:${first.author}`]);
+    page = await a.json<RoomMessage[]>(['room', 'history', 'office', '-n', '4', '--before', positionOf(first)]);
   }
   assert.deepEqual(keys(paged), keys(all), 'the pages together are the whole history, in order, nothing twice');
   assert.equal(await unread(), 3, 'reading older pages marks nothing read');

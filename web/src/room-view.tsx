@@ -3,6 +3,7 @@
 // members, the invitation and leaving. Reading the history marks the room read at the daemon (as
 // `p2pchat room history` does); live lines seen in a visible room are marked read with /v1/rooms/read.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { positionOf } from '../../src/rooms/room-order.js';
 import type { ChatEvent, PeerInfo, RoomInfo, RoomMember, RoomMessage, SentRoomMessage } from '../../src/types.js';
 import { errorText, get, post } from './api.js';
 import { Composer, focusOnWideScreen, useDraft } from './composer.js';
@@ -89,7 +90,7 @@ export function RoomView(props: {
     const oldest = lines[0];
     if (oldest === undefined) return;
     try {
-      const before = encodeURIComponent(`${oldest.lamport}:${oldest.author}`);
+      const before = encodeURIComponent(positionOf(oldest));
       const page = await get<RoomMessage[]>(`${path}/messages?limit=${PAGE}&before=${before}`);
       scroller.keepPosition();
       setLines((old) => mergeLines(old, page));
